@@ -1,0 +1,3 @@
+"""Payam: a multi-user WhatsApp campaign manager."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""What admins do: manage users; super admins also manage admins."""

@@ -1,0 +1,68 @@
+"""The FastAPI application: routers, middleware, error handlers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from payam import __version__
+from payam.admin.router import router as admin_router
+from payam.auth.router import router as auth_router
+from payam.config import Settings, get_settings
+from payam.kit.problems import install_problem_handlers
+from payam.observability.health import router as health_router
+from payam.observability.middleware import RequestContextMiddleware
+from payam.runtime import Runtime
+from payam.users.router import router as users_router
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
+    """Build the app. Tests pass their own ``runtime``; the server builds one per process."""
+    settings = settings or (runtime.settings if runtime else get_settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = runtime is None
+        app.state.runtime = runtime or Runtime.create(settings)
+        try:
+            yield
+        finally:
+            if owned:
+                await app.state.runtime.close()
+
+    app = FastAPI(
+        title="Payam",
+        summary="WhatsApp campaign manager",
+        version=__version__,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    if runtime is not None:
+        app.state.runtime = runtime
+    install_problem_handlers(app)
+
+    api = APIRouter(prefix=API_PREFIX)
+    api.include_router(auth_router)
+    api.include_router(users_router)
+    api.include_router(admin_router)
+    app.include_router(api)
+    app.include_router(health_router)
+
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["*"],
+            allow_headers=["*"],
+        )
+    # Added last so it is outermost: it sees every request, and the route once matched.
+    app.add_middleware(RequestContextMiddleware)
+    return app

@@ -1,0 +1,1 @@
+"""Sign-in: registration, passwords, tokens, cookies with CSRF, one-time codes, who may do what."""

@@ -1,0 +1,302 @@
+"""The rules of signing in: registration, passwords, sessions and their rotating refresh tokens."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from payam.audit.service import record_audit
+from payam.auth.identifiers import canonical_login, find_user_by_login
+from payam.auth.passwords import burn_verification_time, hash_password, verify_password
+from payam.auth.repository import AuthRepository
+from payam.auth.schemas import LoginRequest, Registration
+from payam.auth.tokens import (
+    IssuedToken,
+    decode_access_token,
+    hash_opaque_token,
+    issue_access_token,
+    new_opaque_token,
+)
+from payam.config import Settings
+from payam.kit.clock import utc_now
+from payam.kit.errors import (
+    AccountUnavailable,
+    Conflict,
+    FieldProblem,
+    InvalidCredentials,
+    InvalidInput,
+    NotAuthenticated,
+    TooManyRequests,
+)
+from payam.kit.phones import InvalidPhoneNumber, normalize_phone
+from payam.kit.rate_limit import RateLimiter
+from payam.models import AuthSession, RefreshToken, User, UserRole, UserStatus
+from payam.users.repository import UserRepository
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedSession:
+    session_id: str
+    access: IssuedToken
+    refresh_token: str
+    refresh_expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who made this request, and through which session."""
+
+    user: User
+    session: AuthSession
+
+
+@dataclass(frozen=True, slots=True)
+class ClientInfo:
+    ip_address: str | None
+    user_agent: str | None
+
+
+def normalize_phone_field(raw: str, *, settings: Settings, field: str = "phone") -> str:
+    try:
+        return normalize_phone(raw, default_region=settings.default_phone_region)
+    except InvalidPhoneNumber as exc:
+        raise InvalidInput(str(exc), field=field) from exc
+
+
+def account_unavailable(user: User) -> AccountUnavailable:
+    reason = "banned" if user.status is UserStatus.BANNED else "inactive"
+    return AccountUnavailable(f"This account is {reason}; contact support")
+
+
+class AuthService:
+    def __init__(self, session: AsyncSession, *, settings: Settings, limiter: RateLimiter) -> None:
+        self.session = session
+        self.settings = settings
+        self.limiter = limiter
+        self.users = UserRepository(session)
+        self.auth = AuthRepository(session)
+
+    async def register(self, data: Registration, *, client: ClientInfo) -> User:
+        await self.limiter.hit(
+            self.settings.rate_limit_register, scope="register", key=client.ip_address or "-"
+        )
+        email = data.email.lower()
+        phone = normalize_phone_field(data.phone, settings=self.settings)
+        await self.ensure_available(email=email, username=data.username, phone=phone)
+        user = User(
+            name=data.name,
+            username=data.username,
+            email=email,
+            phone=phone,
+            password_hash=hash_password(data.password),
+            role=UserRole.USER,
+            status=UserStatus.ACTIVE,
+            time_zone=self.settings.user_time_zone,
+        )
+        self.users.add(user)
+        await self.session.flush()
+        record_audit(
+            self.session,
+            action="user.registered",
+            actor_id=user.id,
+            subject_user_id=user.id,
+            ip_address=client.ip_address,
+        )
+        return user
+
+    async def ensure_available(
+        self,
+        *,
+        email: str | None = None,
+        username: str | None = None,
+        phone: str | None = None,
+        excluding_user_id: int | None = None,
+    ) -> None:
+        taken = await self.users.find_taken_fields(
+            email=email, username=username, phone=phone, excluding_user_id=excluding_user_id
+        )
+        if taken:
+            raise Conflict(
+                f"Another account already uses this {taken[0]}",
+                problems=[FieldProblem(field, f"already in use: {field}") for field in taken],
+            )
+
+    async def login(self, data: LoginRequest, *, client: ClientInfo) -> IssuedSession:
+        canonical = canonical_login(data.login, default_region=self.settings.default_phone_region)
+        limit = self.settings.rate_limit_login
+        await self.limiter.hit(limit, scope="login-ip", key=client.ip_address or "-")
+        await self.limiter.hit(limit, scope="login-account", key=canonical)
+
+        user = await find_user_by_login(self.users, canonical)
+        if user is None:
+            burn_verification_time(data.password)
+            raise InvalidCredentials(field="login")
+        now = utc_now()
+        if user.locked_until is not None and user.locked_until > now:
+            raise TooManyRequests(
+                "Too many failed sign-ins; try again later",
+                retry_after_seconds=int((user.locked_until - now).total_seconds()) + 1,
+            )
+        matches, upgraded_hash = verify_password(data.password, user.password_hash)
+        if not matches:
+            self._count_failed_login(user, now=now)
+            record_audit(
+                self.session,
+                action="auth.login_failed",
+                actor_id=None,
+                subject_user_id=user.id,
+                ip_address=client.ip_address,
+            )
+            raise InvalidCredentials(field="login", keeps_changes=True)
+        if not user.is_active:
+            raise account_unavailable(user)
+        if upgraded_hash is not None:
+            user.password_hash = upgraded_hash
+        user.failed_login_count = 0
+        user.locked_until = None
+        user.last_login_at = now
+        record_audit(
+            self.session,
+            action="auth.login",
+            actor_id=user.id,
+            subject_user_id=user.id,
+            ip_address=client.ip_address,
+            details={"method": "password"},
+        )
+        return await self.start_session(user, client=client)
+
+    def _count_failed_login(self, user: User, *, now: datetime) -> None:
+        user.failed_login_count += 1
+        excess = user.failed_login_count - self.settings.login_lockout_threshold
+        if excess >= 0:
+            # Each failure past the threshold doubles the wait, up to the ceiling.
+            seconds = min(
+                self.settings.login_lockout_base_seconds * 2 ** min(excess, 20),
+                self.settings.login_lockout_max_seconds,
+            )
+            user.locked_until = now + timedelta(seconds=seconds)
+
+    async def start_session(self, user: User, *, client: ClientInfo) -> IssuedSession:
+        auth_session = AuthSession(
+            id=str(uuid.uuid4()),
+            user_id=user.id,
+            user_agent=(client.user_agent or "")[:255] or None,
+            ip_address=client.ip_address,
+        )
+        self.auth.add(auth_session)
+        return self._issue_tokens(auth_session)
+
+    def _issue_tokens(self, auth_session: AuthSession) -> IssuedSession:
+        refresh_token = new_opaque_token()
+        refresh_expires_at = utc_now() + timedelta(days=self.settings.refresh_token_days)
+        self.auth.add(
+            RefreshToken(
+                session_id=auth_session.id,
+                token_hash=hash_opaque_token(refresh_token),
+                expires_at=refresh_expires_at,
+            )
+        )
+        access = issue_access_token(
+            user_id=auth_session.user_id,
+            session_id=auth_session.id,
+            signing_key=self.settings.signing_key,
+            lifetime=timedelta(minutes=self.settings.access_token_minutes),
+        )
+        return IssuedSession(auth_session.id, access, refresh_token, refresh_expires_at)
+
+    async def refresh(self, refresh_token: str, *, client: ClientInfo) -> IssuedSession:
+        now = utc_now()
+        stored = await self.auth.get_refresh_token(hash_opaque_token(refresh_token))
+        if stored is None:
+            raise NotAuthenticated("The refresh token is not valid", field="refresh_token")
+        auth_session = await self.auth.get_session(stored.session_id)
+        if auth_session is None or auth_session.revoked_at is not None:
+            raise NotAuthenticated("This session has ended; sign in again", field="refresh_token")
+        # Claim the token with a conditional update: of two concurrent uses, only one wins.
+        claimed = await self.session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.id == stored.id, RefreshToken.rotated_at.is_(None))
+            .values(rotated_at=now)
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            # A rotated token came back: it was stolen or replayed, so end the whole family.
+            await self.auth.revoke_sessions(
+                user_id=auth_session.user_id,
+                only_session_id=auth_session.id,
+                reason="refresh_token_reused",
+                now=now,
+            )
+            record_audit(
+                self.session,
+                action="auth.refresh_token_reused",
+                actor_id=None,
+                subject_user_id=auth_session.user_id,
+                ip_address=client.ip_address,
+                details={"session_id": auth_session.id},
+            )
+            raise NotAuthenticated(
+                "This refresh token was already used; the session has been ended",
+                field="refresh_token",
+                keeps_changes=True,
+            )
+        if stored.expires_at <= now:
+            raise NotAuthenticated("The refresh token has expired; sign in again")
+        user = await self.users.get(auth_session.user_id)
+        if user is None or not user.is_active:
+            raise NotAuthenticated("This account can no longer sign in")
+        auth_session.last_used_at = now
+        auth_session.ip_address = client.ip_address
+        return self._issue_tokens(auth_session)
+
+    async def authenticate(self, access_token: str) -> Principal:
+        claims = decode_access_token(access_token, signing_key=self.settings.signing_key)
+        found = await self.auth.get_session_and_user(claims.session_id, claims.user_id)
+        if found is None:
+            raise NotAuthenticated("The access token is not valid")
+        auth_session, user = found
+        if auth_session.revoked_at is not None:
+            raise NotAuthenticated("This session has ended; sign in again")
+        if not user.is_active:
+            raise account_unavailable(user)
+        return Principal(user=user, session=auth_session)
+
+    async def logout(self, principal: Principal) -> None:
+        await self.auth.revoke_sessions(
+            user_id=principal.user.id,
+            only_session_id=principal.session.id,
+            reason="logout",
+            now=utc_now(),
+        )
+
+    async def change_password(
+        self, principal: Principal, *, current_password: str, new_password: str, client: ClientInfo
+    ) -> None:
+        user = principal.user
+        matches, _ = verify_password(current_password, user.password_hash)
+        if not matches:
+            raise InvalidCredentials("The current password is wrong", field="current_password")
+        await self.set_password(
+            user, new_password, reason="password_changed", keep_session_id=principal.session.id
+        )
+        record_audit(
+            self.session,
+            action="user.password_changed",
+            actor_id=user.id,
+            subject_user_id=user.id,
+            ip_address=client.ip_address,
+        )
+
+    async def set_password(
+        self, user: User, new_password: str, *, reason: str, keep_session_id: str | None
+    ) -> None:
+        """Replace the password and end every other session, as a user expects after a change."""
+        user.password_hash = hash_password(new_password)
+        user.failed_login_count = 0
+        user.locked_until = None
+        await self.auth.revoke_sessions(
+            user_id=user.id, reason=reason, now=utc_now(), keep_session_id=keep_session_id
+        )

@@ -1,0 +1,145 @@
+"""The ``payam`` command line."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from typing import Annotated, Any, TypeVar
+
+import typer
+import uvicorn
+
+from payam.admin.bootstrap import create_super_admin, ensure_super_admin
+from payam.config import get_settings
+from payam.db.engine import create_engine
+from payam.db.migrate import upgrade_to_head
+from payam.db.session import create_sessionmaker, transaction
+from payam.kit.errors import PayamError
+from payam.observability.logging import configure_logging
+
+app = typer.Typer(
+    help="Payam: a multi-user WhatsApp campaign manager.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="API processes (needs PostgreSQL/MariaDB).")] = 1,
+) -> None:
+    """Serve the API (and the web app) over HTTP; the API docs are at /api/docs."""
+    settings = get_settings()
+    configure_logging(json_logs=True)
+    if workers > 1 and settings.is_sqlite:
+        raise typer.BadParameter("several workers need PostgreSQL or MariaDB, not SQLite")
+    uvicorn.run(
+        "payam.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        proxy_headers=True,
+        server_header=False,
+    )
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date (safe to run again)."""
+    settings = get_settings()
+    upgrade_to_head(settings)
+    typer.echo(f"Database is up to date ({settings.database_url.split('@')[-1]}).")
+
+
+@app.command("create-admin")
+def create_admin(
+    email: Annotated[
+        str | None, typer.Option(help="The admin's e-mail (default PAYAM_ADMIN_EMAIL).")
+    ] = None,
+    username: Annotated[str | None, typer.Option(help="Default PAYAM_ADMIN_USERNAME.")] = None,
+    phone: Annotated[str | None, typer.Option(help="Default PAYAM_ADMIN_PHONE.")] = None,
+    name: Annotated[str, typer.Option(help="The admin's display name.")] = "Administrator",
+    if_missing: Annotated[
+        bool,
+        typer.Option(
+            "--if-missing",
+            help="Only if no SUPER_ADMIN exists; takes PAYAM_ADMIN_* and prints a generated "
+            "password once when PAYAM_ADMIN_PASSWORD is unset.",
+        ),
+    ] = False,
+) -> None:
+    """Create a SUPER_ADMIN account (asks for the password)."""
+    settings = get_settings()
+    if if_missing:
+        created = _run_or_explain(_ensure_admin())
+        if created is None:
+            typer.echo("A super admin already exists.")
+        elif created[1] is not None:
+            typer.echo(
+                f"Created super admin {created[0]} with the password {created[1]} "
+                "(shown once: change it after signing in)."
+            )
+        else:
+            typer.echo(f"Created super admin {created[0]} (password from PAYAM_ADMIN_PASSWORD).")
+        return
+    password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    login = _run_or_explain(
+        _create_admin(
+            email=email or settings.admin_email,
+            username=username or settings.admin_username,
+            phone=phone or settings.admin_phone,
+            name=name,
+            password=password,
+        )
+    )
+    typer.echo(f"Created super admin {login}.")
+
+
+ResultT = TypeVar("ResultT")
+
+
+def _run_or_explain(work: Coroutine[Any, Any, ResultT]) -> ResultT:
+    """Run ``work``; a refusal is told as a sentence and exit code 1, not a traceback."""
+    try:
+        return asyncio.run(work)
+    except PayamError as error:
+        reasons = "; ".join(f"{p.field or 'input'}: {p.reason}" for p in error.problems)
+        typer.echo(f"Could not create the admin: {reasons}", err=True)
+        raise typer.Exit(code=1) from error
+
+
+async def _create_admin(*, email: str, username: str, phone: str, name: str, password: str) -> str:
+    settings = get_settings()
+    engine = create_engine(settings.database_url, echo=settings.database_echo)
+    try:
+        async with transaction(create_sessionmaker(engine)) as session:
+            user = await create_super_admin(
+                session,
+                settings,
+                email=email,
+                password=password,
+                name=name,
+                username=username,
+                phone=phone,
+            )
+            return user.email
+    finally:
+        await engine.dispose()
+
+
+async def _ensure_admin() -> tuple[str, str | None] | None:
+    settings = get_settings()
+    engine = create_engine(settings.database_url, echo=settings.database_echo)
+    try:
+        async with transaction(create_sessionmaker(engine)) as session:
+            created = await ensure_super_admin(session, settings)
+            if created is None:
+                return None
+            return created.user.email, created.generated_password
+    finally:
+        await engine.dispose()

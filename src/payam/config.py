@@ -1,0 +1,142 @@
+"""All of Payam's settings, read from the environment (prefix ``PAYAM_``) and an optional ``.env``.
+
+Every setting is documented in ``docs/configuration.md``; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class SmsProvider(StrEnum):
+    CONSOLE = "console"
+    KAVENEGAR = "kavenegar"
+    HTTP = "http"
+
+
+class EmailProvider(StrEnum):
+    CONSOLE = "console"
+    SMTP = "smtp"
+
+
+DEFAULT_DATA_DIR = Path("var")
+SECRET_KEY_FILE_NAME = "secret_key"  # noqa: S105 - a file name, not a secret
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PAYAM_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    environment: Environment = Environment.DEVELOPMENT
+    data_dir: Path = DEFAULT_DATA_DIR
+    database_url: str = f"sqlite+aiosqlite:///./{DEFAULT_DATA_DIR}/payam.db"
+    database_echo: bool = False
+    redis_url: str | None = None
+
+    secret_key: SecretStr | None = None
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(default=30, ge=1, le=365)
+    cookie_secure: bool = True
+    cookie_domain: str | None = None
+
+    default_phone_region: str = Field(default="IR", min_length=2, max_length=2)
+    user_time_zone: str = "Asia/Tehran"
+
+    rate_limit_register: str = "5/hour"
+    rate_limit_login: str = "10/minute"
+    rate_limit_otp_request: str = "5/15minutes"
+    rate_limit_otp_verify: str = "10/15minutes"
+    login_lockout_threshold: int = Field(default=5, ge=1)
+    login_lockout_base_seconds: int = Field(default=30, ge=1)
+    login_lockout_max_seconds: int = Field(default=3600, ge=1)
+
+    otp_ttl_seconds: int = Field(default=300, ge=30, le=3600)
+    otp_max_attempts: int = Field(default=5, ge=1, le=20)
+    otp_resend_seconds: int = Field(default=60, ge=0, le=3600)
+
+    sms_provider: SmsProvider = SmsProvider.CONSOLE
+    sms_timeout_seconds: float = 10.0
+    kavenegar_api_key: SecretStr | None = None
+    kavenegar_template: str = "payam-otp"
+    kavenegar_base_url: str = "https://api.kavenegar.com"
+    sms_http_url: str | None = None
+    sms_http_token: SecretStr | None = None
+
+    email_provider: EmailProvider = EmailProvider.CONSOLE
+    email_from: str = "Payam <no-reply@payam.local>"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    smtp_use_tls: bool = False
+    smtp_timeout_seconds: float = 10.0
+
+    admin_email: str = "admin@example.com"
+    admin_password: SecretStr | None = None
+    admin_username: str = "admin"
+    admin_phone: str = "+989000000000"
+
+    cors_origins: Annotated[list[str], NoDecode] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_cors_origins(cls, values: dict[str, object]) -> dict[str, object]:
+        raw = values.get("cors_origins")
+        if isinstance(raw, str):
+            values["cors_origins"] = [item.strip() for item in raw.split(",") if item.strip()]
+        return values
+
+    @model_validator(mode="after")
+    def _secrets_required_outside_development(self) -> Settings:
+        if self.environment is Environment.PRODUCTION:
+            if self.secret_key is None or len(self.secret_key.get_secret_value()) < 32:
+                raise ValueError(
+                    "PAYAM_SECRET_KEY must be set to at least 32 characters in production"
+                )
+            if self.sms_provider is SmsProvider.KAVENEGAR and self.kavenegar_api_key is None:
+                raise ValueError("PAYAM_KAVENEGAR_API_KEY is required for the kavenegar provider")
+            if self.sms_provider is SmsProvider.HTTP and not self.sms_http_url:
+                raise ValueError("PAYAM_SMS_HTTP_URL is required for the http SMS provider")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @cached_property
+    def signing_key(self) -> str:
+        """The key that signs tokens and hashes one-time codes.
+
+        Outside production a missing key is generated once and kept under ``data_dir`` so that
+        sessions survive a restart of ``make run``; production refuses to start without one.
+        """
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        key_file = self.data_dir / SECRET_KEY_FILE_NAME
+        if key_file.exists():
+            return key_file.read_text().strip()
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        key_file.write_text(key)
+        key_file.chmod(0o600)
+        return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Delivery of one-time codes by SMS and by email, with console stand-ins for development."""

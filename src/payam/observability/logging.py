@@ -1,0 +1,97 @@
+"""One log format for the whole process: structlog and stdlib ``logging`` share one renderer.
+
+Call :func:`configure_logging` once at start-up, before the server starts logging. Lines go to
+stdout, one JSON object each (``json_logs=True``), with ``timestamp`` (ISO 8601, UTC), ``level``,
+``event``, ``logger`` and whatever was bound with ``structlog.contextvars`` (``request_id``).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import TextIO
+
+import structlog
+from structlog.typing import Processor
+
+__all__ = ["configure_logging"]
+
+# uvicorn installs its own handlers on these; they must propagate to the root handler instead.
+_UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
+# SQLAlchemy's ``echo=True`` adds a plain-text stdout handler to this logger unless it already
+# has one; a NullHandler keeps it from doing so while records still propagate to the root.
+_SQLALCHEMY_ECHO_LOGGER = "sqlalchemy.engine.Engine"
+
+
+class _PayamHandler(logging.StreamHandler[TextIO]):
+    """The root handler :func:`configure_logging` owns, so a second call can find and replace it."""
+
+
+def _shared_processors() -> list[Processor]:
+    return [
+        # First, so everything bound for the request (request_id) is on every line.
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
+    ]
+
+
+def configure_logging(*, json_logs: bool = True, level: str = "INFO") -> None:
+    """Route structlog and stdlib logging through one renderer on stdout.
+
+    Safe to call more than once: the previous Payam handler is replaced, not duplicated, and
+    handlers others put on the root logger (pytest's capture, for one) are left alone.
+    """
+    shared = _shared_processors()
+    structlog.configure(
+        processors=[
+            *shared,
+            structlog.stdlib.filter_by_level,
+            structlog.stdlib.PositionalArgumentsFormatter(),
+            structlog.processors.StackInfoRenderer(),
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        # Cached loggers would keep the processors of the first configure() call, which makes
+        # re-configuring (and structlog.testing.capture_logs) silently ineffective.
+        cache_logger_on_first_use=False,
+    )
+
+    stream = sys.stdout
+    renderer: Processor
+    if json_logs:
+        renderer = structlog.processors.JSONRenderer()
+        final: list[Processor] = [
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.dict_tracebacks,
+            renderer,
+        ]
+    else:
+        renderer = structlog.dev.ConsoleRenderer(colors=stream.isatty())
+        final = [structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer]
+
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder()],
+        processors=final,
+    )
+    handler = _PayamHandler(stream)
+    handler.setFormatter(formatter)
+
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if isinstance(h, _PayamHandler)]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+
+    for name in _UVICORN_LOGGERS:
+        uvicorn_logger = logging.getLogger(name)
+        uvicorn_logger.handlers.clear()
+        uvicorn_logger.propagate = True
+    # RequestContextMiddleware writes a richer access line (request_id, route, duration), so
+    # uvicorn's own would only double the volume.
+    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+
+    # Also drops a plain-text handler an engine created earlier with echo=True already added.
+    logging.getLogger(_SQLALCHEMY_ECHO_LOGGER).handlers = [logging.NullHandler()]

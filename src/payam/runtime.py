@@ -1,0 +1,54 @@
+"""What one process holds for its lifetime: settings, the database engine, Redis, the senders.
+
+The FastAPI app keeps one ``Runtime`` on ``app.state.runtime``; the CLI and workers build their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from payam.config import Settings
+from payam.db.engine import create_engine
+from payam.db.session import create_sessionmaker
+from payam.kit.rate_limit import RateLimiter
+from payam.notify.email import EmailSender
+from payam.notify.factory import build_email_sender, build_sms_sender
+from payam.notify.sms import SmsSender
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    redis: Redis | None
+    http_client: httpx.AsyncClient
+    rate_limiter: RateLimiter
+    sms_sender: SmsSender
+    email_sender: EmailSender
+
+    @classmethod
+    def create(cls, settings: Settings) -> Runtime:
+        engine = create_engine(settings.database_url, echo=settings.database_echo)
+        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        http_client = httpx.AsyncClient(timeout=settings.sms_timeout_seconds)
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessionmaker=create_sessionmaker(engine),
+            redis=redis,
+            http_client=http_client,
+            rate_limiter=RateLimiter.create(settings.redis_url),
+            sms_sender=build_sms_sender(settings, http_client=http_client),
+            email_sender=build_email_sender(settings),
+        )
+
+    async def close(self) -> None:
+        await self.http_client.aclose()
+        if self.redis is not None:
+            await self.redis.aclose()
+        await self.engine.dispose()

@@ -1,0 +1,1 @@
+"""Users: the signed-in user's own profile, password and sessions."""

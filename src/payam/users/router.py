@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+
+from payam.auth.dependencies import AuthServiceDep, ClientInfoDep, CurrentUser, PrincipalDep
+from payam.dependencies import SessionDep
+from payam.users.schemas import PasswordChange, Session, User, UserUpdate
+from payam.users.service import UserService, to_user_schema
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+
+def get_user_service(session: SessionDep, auth: AuthServiceDep) -> UserService:
+    return UserService(session, auth=auth)
+
+
+UserServiceDep = Annotated[UserService, Depends(get_user_service)]
+
+
+@router.get("/me", response_model=User)
+async def read_me(user: CurrentUser) -> User:
+    return to_user_schema(user)
+
+
+@router.patch("/me", response_model=User)
+async def update_me(
+    data: UserUpdate, user: CurrentUser, service: UserServiceDep, client: ClientInfoDep
+) -> User:
+    """Change your profile. A new e-mail or phone must be verified again."""
+    return to_user_schema(await service.update_profile(user, data, client=client))
+
+
+@router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT)
+async def change_password(
+    data: PasswordChange, principal: PrincipalDep, auth: AuthServiceDep, client: ClientInfoDep
+) -> None:
+    """Change your password; every other session is signed out."""
+    await auth.change_password(
+        principal,
+        current_password=data.current_password,
+        new_password=data.new_password,
+        client=client,
+    )
+
+
+@router.get("/me/sessions", response_model=list[Session])
+async def list_sessions(principal: PrincipalDep, service: UserServiceDep) -> list[Session]:
+    """The devices signed in to your account."""
+    return await service.list_sessions(principal)
+
+
+@router.delete("/me/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def revoke_session(session_id: str, principal: PrincipalDep, service: UserServiceDep) -> None:
+    """Sign one of your devices out."""
+    await service.revoke_session(principal, session_id)

@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import structlog
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from payam.observability.logging import configure_logging
+
+from ._support import json_lines, preserved_logging
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    with preserved_logging():
+        yield
+
+
+def test_structlog_lines_are_json_with_the_bound_request_id(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    configure_logging()
+    with structlog.contextvars.bound_contextvars(request_id="abc123"):
+        structlog.stdlib.get_logger("payam.test").info("user_created", user_id=7)
+
+    (record,) = json_lines(capsys.readouterr().out)
+    assert record["event"] == "user_created"
+    assert record["level"] == "info"
+    assert record["logger"] == "payam.test"
+    assert record["request_id"] == "abc123"
+    assert record["user_id"] == 7
+    assert record["timestamp"].endswith("Z")
+
+
+def test_stdlib_records_go_through_the_same_renderer(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging()
+    with structlog.contextvars.bound_contextvars(request_id="r-1"):
+        logging.getLogger("uvicorn.error").warning("Started server process [%d]", 42)
+        logging.getLogger("sqlalchemy.engine.Engine").warning("SELECT 1")
+
+    uvicorn_line, sqlalchemy_line = json_lines(capsys.readouterr().out)
+    assert uvicorn_line["event"] == "Started server process [42]"
+    assert uvicorn_line["logger"] == "uvicorn.error"
+    assert uvicorn_line["level"] == "warning"
+    assert uvicorn_line["request_id"] == "r-1"
+    assert "timestamp" in uvicorn_line
+    assert sqlalchemy_line["logger"] == "sqlalchemy.engine.Engine"
+
+
+def test_exceptions_become_a_structured_field(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging()
+    try:
+        raise ValueError("bad value")
+    except ValueError:
+        structlog.stdlib.get_logger("payam.test").exception("structlog_failure")
+        logging.getLogger("uvicorn.error").exception("stdlib_failure")
+
+    records = json_lines(capsys.readouterr().out)
+    assert [r["event"] for r in records] == ["structlog_failure", "stdlib_failure"]
+    for record in records:
+        assert record["level"] == "error"
+        (trace,) = record["exception"]
+        assert trace["exc_type"] == "ValueError"
+        assert trace["exc_value"] == "bad value"
+        assert trace["frames"]
+
+
+def test_configuring_twice_does_not_duplicate_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging()
+    configure_logging()
+    structlog.stdlib.get_logger("payam.test").info("once")
+    logging.getLogger("payam.stdlib").warning("once too")
+
+    assert [r["event"] for r in json_lines(capsys.readouterr().out)] == ["once", "once too"]
+
+
+def test_level_filters_both_kinds_of_logger(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging(level="warning")
+    structlog.stdlib.get_logger("payam.test").info("hidden")
+    logging.getLogger("payam.stdlib").info("hidden too")
+    structlog.stdlib.get_logger("payam.test").warning("shown")
+
+    assert [r["event"] for r in json_lines(capsys.readouterr().out)] == ["shown"]
+
+
+def test_uvicorn_access_lines_are_left_to_the_middleware(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    configure_logging()
+    logging.getLogger("uvicorn.access").info('127.0.0.1 - "GET / HTTP/1.1" 200')
+
+    assert capsys.readouterr().out == ""
+
+
+def test_console_renderer_for_humans(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging(json_logs=False)
+    structlog.stdlib.get_logger("payam.test").info("readable", user_id=7)
+    logging.getLogger("payam.stdlib").warning("also readable")
+
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert len(lines) == 2
+    assert "readable" in lines[0]
+    assert "user_id=7" in lines[0]
+    assert "also readable" in lines[1]
+    assert not out.lstrip().startswith("{")
+
+
+def test_sqlalchemy_echo_does_not_add_a_plain_text_handler() -> None:
+    configure_logging()
+    echo_logger = logging.getLogger("sqlalchemy.engine.Engine")
+    assert echo_logger.handlers
+    assert all(isinstance(h, logging.NullHandler) for h in echo_logger.handlers)
+    assert echo_logger.propagate
+
+
+async def test_sqlalchemy_echo_lines_are_json(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    configure_logging()
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'echo.db'}", echo=True)
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    finally:
+        await engine.dispose()
+
+    records = json_lines(capsys.readouterr().out)
+    assert any(r["event"] == "SELECT 1" for r in records)
+    assert {r["logger"] for r in records} == {"sqlalchemy.engine.Engine"}
