@@ -21,8 +21,8 @@ from payam.notify.email import (
     SmtpEmailSender,
 )
 from payam.notify.messages import code_email
+from tests.fakes.http_server import unused_port
 
-from .fake_http import unused_port
 from .helpers import make_settings
 
 SENDER = "Payam <no-reply@payam.test>"

@@ -15,11 +15,11 @@ from payam.notify.sms import (
     KavenegarSmsSender,
     SmsDeliveryError,
 )
+from tests.fakes.http_server import Answer, ReceivedRequest, serve_http, unused_port
+from tests.fakes.kavenegar import API_KEY as KAVENEGAR_KEY
+from tests.fakes.kavenegar import TEMPLATE as KAVENEGAR_TEMPLATE
+from tests.fakes.kavenegar import FakeKavenegar, serve_kavenegar
 
-from .fake_http import Answer, FakeHttpServer, ReceivedRequest, serve_http, unused_port
-
-KAVENEGAR_KEY = "4E5A7A5A3552596A6B6B7A6A2F6B3D3D"
-KAVENEGAR_TEMPLATE = "payam-otp"
 PHONE = "+989121234567"
 
 
@@ -29,52 +29,14 @@ async def http_client() -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-def kavenegar_answer(request: ReceivedRequest) -> Answer:
-    """Answers as api.kavenegar.com documents for verify/lookup."""
-    _, version, api_key, *method = request.path.split("/")
-    if version != "v1" or method != ["verify", "lookup.json"]:
-        return Answer.of_json(404, {"return": {"status": 404, "message": "متد نامشخص است"}})
-    if api_key != KAVENEGAR_KEY:
-        return Answer.of_json(
-            403,
-            {
-                "return": {"status": 403, "message": "کد شناسائی API-Key معتبر نمی‌باشد"},
-                "entries": None,
-            },
-        )
-    form = {name: values[0] for name, values in parse_qs(request.body.decode()).items()}
-    if form.get("template") != KAVENEGAR_TEMPLATE:
-        return Answer.of_json(
-            424, {"return": {"status": 424, "message": "الگوی مورد نظر پیدا نشد"}, "entries": None}
-        )
-    return Answer.of_json(
-        200,
-        {
-            "return": {"status": 200, "message": "تایید شد"},
-            "entries": [
-                {
-                    "messageid": 8792343,
-                    "message": f"کد تأیید پیام: {form['token']}",
-                    "status": 5,
-                    "statustext": "ارسال به مخابرات",
-                    "sender": "10004346",
-                    "receptor": form["receptor"],
-                    "date": 1764130000,
-                    "cost": 1200,
-                }
-            ],
-        },
-    )
-
-
 @pytest.fixture
-def kavenegar() -> Iterator[FakeHttpServer]:
-    with serve_http(kavenegar_answer) as server:
-        yield server
+def kavenegar() -> Iterator[FakeKavenegar]:
+    with serve_kavenegar() as fake:
+        yield fake
 
 
 def kavenegar_sender(
-    server: FakeHttpServer,
+    server: FakeKavenegar,
     http_client: httpx.AsyncClient,
     *,
     api_key: str = KAVENEGAR_KEY,
@@ -86,7 +48,7 @@ def kavenegar_sender(
 
 
 async def test_kavenegar_posts_the_lookup_form(
-    kavenegar: FakeHttpServer, http_client: httpx.AsyncClient
+    kavenegar: FakeKavenegar, http_client: httpx.AsyncClient
 ) -> None:
     sender = kavenegar_sender(kavenegar, http_client)
 
@@ -104,7 +66,7 @@ async def test_kavenegar_posts_the_lookup_form(
 
 
 async def test_kavenegar_gets_foreign_numbers_with_00(
-    kavenegar: FakeHttpServer, http_client: httpx.AsyncClient
+    kavenegar: FakeKavenegar, http_client: httpx.AsyncClient
 ) -> None:
     sender = kavenegar_sender(kavenegar, http_client)
 
@@ -114,7 +76,7 @@ async def test_kavenegar_gets_foreign_numbers_with_00(
 
 
 async def test_kavenegar_wrong_key_reports_its_message_without_the_key(
-    kavenegar: FakeHttpServer, http_client: httpx.AsyncClient
+    kavenegar: FakeKavenegar, http_client: httpx.AsyncClient
 ) -> None:
     wrong_key = "7A6B2F3D3D5A7A6B6B7A6A2F6B3D3D99"
     sender = kavenegar_sender(kavenegar, http_client, api_key=wrong_key)
@@ -130,7 +92,7 @@ async def test_kavenegar_wrong_key_reports_its_message_without_the_key(
 
 
 async def test_kavenegar_unknown_template_is_an_error(
-    kavenegar: FakeHttpServer, http_client: httpx.AsyncClient
+    kavenegar: FakeKavenegar, http_client: httpx.AsyncClient
 ) -> None:
     sender = kavenegar_sender(kavenegar, http_client, template="no-such-template")
 

@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from payam.observability.health import router as health_router
 from payam.observability.middleware import RequestContextMiddleware
 
-
 BACKGROUND_SECONDS = 0.3
 
 

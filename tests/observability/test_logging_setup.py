@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -67,6 +69,17 @@ def test_exceptions_become_a_structured_field(capsys: pytest.CaptureFixture[str]
         assert trace["exc_type"] == "ValueError"
         assert trace["exc_value"] == "bad value"
         assert trace["frames"]
+
+
+def test_lines_follow_stdout_when_it_is_swapped(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging()
+    elsewhere = io.StringIO()
+    with contextlib.redirect_stdout(elsewhere):
+        structlog.stdlib.get_logger("payam.test").info("redirected")
+    structlog.stdlib.get_logger("payam.test").info("back")
+
+    assert [r["event"] for r in json_lines(elsewhere.getvalue())] == ["redirected"]
+    assert [r["event"] for r in json_lines(capsys.readouterr().out)] == ["back"]
 
 
 def test_configuring_twice_does_not_duplicate_lines(capsys: pytest.CaptureFixture[str]) -> None:

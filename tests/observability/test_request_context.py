@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator, Iterator
 
@@ -7,7 +8,7 @@ import httpx
 import pytest
 import structlog
 from fastapi import FastAPI, WebSocket
-from starlette.testclient import TestClient
+from starlette.types import Message, Receive, Scope, Send
 
 from payam.observability.logging import configure_logging
 from payam.observability.metrics import REGISTRY
@@ -31,7 +32,9 @@ def app_and_probe() -> tuple[FastAPI, BackgroundProbe]:
 
 
 @pytest.fixture
-async def client(app_and_probe: tuple[FastAPI, BackgroundProbe]) -> AsyncIterator[httpx.AsyncClient]:
+async def client(
+    app_and_probe: tuple[FastAPI, BackgroundProbe],
+) -> AsyncIterator[httpx.AsyncClient]:
     # The app's own 500 response is what a real client sees, not the re-raised exception.
     transport = httpx.ASGITransport(app_and_probe[0], raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
@@ -79,10 +82,7 @@ async def test_one_json_access_line_per_request_with_the_request_id(
 ) -> None:
     response = await client.get("/api/v1/users/7?secret=1", headers={"X-Request-ID": "req-1"})
 
-    out = logs.readouterr()
-    import logging, sys
-    print("DBG", repr(out), logging.getLogger().handlers, [getattr(h, "stream", None) for h in logging.getLogger().handlers], sys.stdout, file=sys.stderr)
-    records = json_lines(out.out)
+    records = json_lines(logs.readouterr().out)
     (access,) = [r for r in records if r["event"] == "http_request"]
     assert access["request_id"] == "req-1"
     assert access["method"] == "GET"
@@ -119,9 +119,6 @@ async def test_a_parametrized_route_shows_in_the_scrape_by_template(
     app_and_probe: tuple[FastAPI, BackgroundProbe],
 ) -> None:
     app, _ = app_and_probe
-    from payam.observability.health import router
-
-    app.include_router(router)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app), base_url="http://testserver"
     ) as client:
@@ -252,7 +249,7 @@ async def test_background_tasks_run_in_the_request_context_but_off_the_clock(
     )
 
 
-def test_websockets_get_a_request_id_only() -> None:
+async def test_websockets_get_a_request_id_only() -> None:
     app = FastAPI()
 
     @app.websocket("/ws")
@@ -267,24 +264,47 @@ def test_websockets_get_a_request_id_only() -> None:
         await websocket.close()
 
     app.add_middleware(RequestContextMiddleware)
+    incoming: list[Message] = [{"type": "websocket.connect"}, {"type": "websocket.disconnect"}]
+    sent: list[Message] = []
 
-    with (
-        TestClient(app) as test_client,
-        test_client.websocket_connect("/ws", headers={"X-Request-ID": "ws-1"}) as websocket,
-    ):
-        assert websocket.receive_json() == {"state": "ws-1", "context": "ws-1"}
+    async def receive() -> Message:
+        return incoming.pop(0)
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope: Scope = {
+        "type": "websocket",
+        "asgi": {"version": "3.0"},
+        "scheme": "ws",
+        "path": "/ws",
+        "raw_path": b"/ws",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", b"testserver"), (b"x-request-id", b"ws-1")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+        "subprotocols": [],
+    }
+    await app(scope, receive, send)
+
+    assert [m["type"] for m in sent] == ["websocket.accept", "websocket.send", "websocket.close"]
+    assert json.loads(sent[1]["text"]) == {"state": "ws-1", "context": "ws-1"}
 
 
-async def test_lifespan_passes_through() -> None:
-    app = FastAPI()
-    started: list[bool] = []
+async def test_other_scopes_pass_through_untouched() -> None:
+    seen: list[Scope] = []
 
-    @app.on_event("startup")
-    async def mark() -> None:
-        started.append(True)
+    async def inner(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(scope)
 
-    app.add_middleware(RequestContextMiddleware)
-    with TestClient(app):
-        pass
+    async def receive() -> Message:
+        raise AssertionError("not expected to be called")
 
-    assert started == [True]
+    async def send(message: Message) -> None:
+        raise AssertionError("not expected to be called")
+
+    scope: Scope = {"type": "lifespan", "asgi": {"version": "3.0"}}
+    await RequestContextMiddleware(inner)(scope, receive, send)
+
+    assert seen == [{"type": "lifespan", "asgi": {"version": "3.0"}}]

@@ -105,7 +105,7 @@ class KavenegarSmsSender:
         except httpx.TimeoutException:
             raise SmsDeliveryError("Kavenegar did not answer in time") from None
         except httpx.HTTPError as exc:
-            raise SmsDeliveryError(f"could not reach Kavenegar {exc.request.url}") from None
+            raise SmsDeliveryError(f"could not reach Kavenegar ({type(exc).__name__})") from None
 
         status, message = _kavenegar_return(response)
         if status == KAVENEGAR_SUCCESS:

@@ -24,7 +24,19 @@ _SQLALCHEMY_ECHO_LOGGER = "sqlalchemy.engine.Engine"
 
 
 class _PayamHandler(logging.StreamHandler[TextIO]):
-    """The root handler :func:`configure_logging` owns, so a second call can find and replace it."""
+    """The root handler :func:`configure_logging` owns, so a second call can find and replace it.
+
+    It writes to ``sys.stdout`` as it is at each record, not as it was when configured: test
+    runners (pytest's capsys, per test phase) and ``redirect_stdout`` swap and close streams.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(sys.stdout)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # Handler.handle() holds the handler's lock around emit(), so this swap is not racy.
+        self.stream = sys.stdout
+        super().emit(record)
 
 
 def _shared_processors() -> list[Processor]:
@@ -59,7 +71,6 @@ def configure_logging(*, json_logs: bool = True, level: str = "INFO") -> None:
         cache_logger_on_first_use=False,
     )
 
-    stream = sys.stdout
     renderer: Processor
     if json_logs:
         renderer = structlog.processors.JSONRenderer()
@@ -69,14 +80,14 @@ def configure_logging(*, json_logs: bool = True, level: str = "INFO") -> None:
             renderer,
         ]
     else:
-        renderer = structlog.dev.ConsoleRenderer(colors=stream.isatty())
+        renderer = structlog.dev.ConsoleRenderer(colors=sys.stdout.isatty())
         final = [structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer]
 
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder()],
         processors=final,
     )
-    handler = _PayamHandler(stream)
+    handler = _PayamHandler()
     handler.setFormatter(formatter)
 
     root = logging.getLogger()

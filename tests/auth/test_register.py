@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.fakes.kavenegar import FakeKavenegar
+from tests.support import problem_fields, register
+
+
+async def test_register_normalizes_the_phone_and_sends_a_verification_code(
+    client: httpx.AsyncClient, kavenegar: FakeKavenegar
+) -> None:
+    user = await register(client, phone="۰۹۱۲ ۱۲۳ ۴۵۶۷", email="Sara@Example.com")
+
+    assert user["phone"] == "+989121234567"
+    assert user["email"] == "sara@example.com"
+    assert user["role"] == "USER"
+    assert user["status"] == "ACTIVE"
+    assert user["phone_verified"] is False
+    assert "password" not in user
+    assert "password_hash" not in user
+    assert len(kavenegar.last_code_to("09121234567")) == 6
+
+
+@pytest.mark.parametrize(
+    "phone", ["+98 912 123 4567", "00989121234567", "9121234567", "٠٩١٢١٢٣٤٥٦٧"]
+)
+async def test_every_common_spelling_of_a_phone_is_the_same_number(
+    client: httpx.AsyncClient, phone: str
+) -> None:
+    user = await register(client, phone=phone)
+    assert user["phone"] == "+989121234567"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("email", "SARA@example.com"), ("username", "sara"), ("phone", "+989121234567")],
+)
+async def test_a_taken_email_username_or_phone_is_a_conflict_naming_the_field(
+    client: httpx.AsyncClient, field: str, value: str
+) -> None:
+    await register(client)
+    other = {
+        "name": "Other",
+        "username": "other",
+        "email": "other@example.com",
+        "phone": "09351234567",
+        "password": "another password",
+        field: value,
+    }
+
+    response = await client.post("/api/v1/auth/register", json=other)
+
+    assert response.status_code == 409
+    assert problem_fields(response) == [field]
+
+
+async def test_bad_input_names_each_field_and_reason(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/v1/auth/register",
+        json={"name": "", "username": "9lives", "email": "nope", "phone": "12", "password": "x"},
+    )
+
+    assert response.status_code == 422
+    assert set(problem_fields(response)) == {"name", "username", "email", "phone", "password"}
+    assert all(error["reason"] for error in response.json()["errors"])
+
+
+async def test_a_number_that_cannot_exist_is_refused_on_the_phone_field(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post(
+        "/api/v1/auth/register",
+        json={
+            "name": "Sara",
+            "username": "sara",
+            "email": "sara@example.com",
+            "phone": "0912",
+            "password": "long enough password",
+        },
+    )
+
+    assert response.status_code == 422
+    assert problem_fields(response) == ["phone"]
+
+
+async def test_unknown_fields_and_broken_json_are_clear_errors(client: httpx.AsyncClient) -> None:
+    extra = await client.post(
+        "/api/v1/auth/register",
+        json={
+            "name": "Sara",
+            "username": "sara",
+            "email": "sara@example.com",
+            "phone": "09121234567",
+            "password": "long enough password",
+            "role": "SUPER_ADMIN",
+        },
+    )
+    broken = await client.post(
+        "/api/v1/auth/register", content=b"{not json", headers={"content-type": "application/json"}
+    )
+
+    assert extra.status_code == 422
+    assert problem_fields(extra) == ["role"]
+    assert broken.status_code == 422
+    problem_fields(broken)
