@@ -46,7 +46,7 @@ def _drop_everything(connection: Connection) -> None:
 
 
 @pytest.fixture(scope="session")
-async def migrated_database(database_url: str) -> AsyncIterator[str]:
+async def migrated_database(database_url: str) -> str:
     """The test database, emptied and brought to head by the real migrations once per run."""
     engine = create_engine(database_url)
     settings = Settings(_env_file=None, database_url=database_url)

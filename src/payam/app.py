@@ -14,6 +14,7 @@ from payam.auth.router import router as auth_router
 from payam.config import Settings, get_settings
 from payam.kit.problems import install_problem_handlers
 from payam.observability.health import router as health_router
+from payam.observability.logging import configure_logging
 from payam.observability.middleware import RequestContextMiddleware
 from payam.runtime import Runtime
 from payam.users.router import router as users_router
@@ -24,6 +25,8 @@ API_PREFIX = "/api/v1"
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
     """Build the app. Tests pass their own ``runtime``; the server builds one per process."""
     settings = settings or (runtime.settings if runtime else get_settings())
+    # Each uvicorn worker process builds its own app, so logging is configured here, not in the CLI.
+    configure_logging(json_logs=True)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -15,7 +15,6 @@ from payam.db.engine import create_engine
 from payam.db.migrate import upgrade_to_head
 from payam.db.session import create_sessionmaker, transaction
 from payam.kit.errors import PayamError
-from payam.observability.logging import configure_logging
 
 app = typer.Typer(
     help="Payam: a multi-user WhatsApp campaign manager.",
@@ -33,7 +32,6 @@ def serve(
 ) -> None:
     """Serve the API (and the web app) over HTTP; the API docs are at /api/docs."""
     settings = get_settings()
-    configure_logging(json_logs=True)
     if workers > 1 and settings.is_sqlite:
         raise typer.BadParameter("several workers need PostgreSQL or MariaDB, not SQLite")
     uvicorn.run(

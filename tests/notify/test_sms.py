@@ -15,7 +15,7 @@ from payam.notify.sms import (
     KavenegarSmsSender,
     SmsDeliveryError,
 )
-from tests.fakes.http_server import Answer, ReceivedRequest, serve_http, unused_port
+from tests.fakes.http_server import Answer, FakeHttpServer, ReceivedRequest, serve_http, unused_port
 from tests.fakes.kavenegar import API_KEY as KAVENEGAR_KEY
 from tests.fakes.kavenegar import TEMPLATE as KAVENEGAR_TEMPLATE
 from tests.fakes.kavenegar import FakeKavenegar, serve_kavenegar
@@ -36,7 +36,7 @@ def kavenegar() -> Iterator[FakeKavenegar]:
 
 
 def kavenegar_sender(
-    server: FakeKavenegar,
+    server: FakeKavenegar | FakeHttpServer,
     http_client: httpx.AsyncClient,
     *,
     api_key: str = KAVENEGAR_KEY,

@@ -30,26 +30,23 @@ def set_session_cookies(
 ) -> str:
     """Set the three cookies and return the CSRF token the page must echo in a header."""
     csrf_token = secrets.token_urlsafe(24)
-    common = {
-        "secure": settings.cookie_secure,
-        "domain": settings.cookie_domain,
-        "samesite": "lax",
-    }
-    response.set_cookie(
-        ACCESS_COOKIE, access_token, expires=access_expires_at, path="/", httponly=True, **common
+    cookies = (
+        (ACCESS_COOKIE, access_token, access_expires_at, "/", True),
+        (REFRESH_COOKIE, refresh_token, refresh_expires_at, _REFRESH_PATH, True),
+        # Readable by the page's script on purpose: echoing it is what proves the request's origin.
+        (CSRF_COOKIE, csrf_token, refresh_expires_at, "/", False),
     )
-    response.set_cookie(
-        REFRESH_COOKIE,
-        refresh_token,
-        expires=refresh_expires_at,
-        path=_REFRESH_PATH,
-        httponly=True,
-        **common,
-    )
-    # Readable by the page's script on purpose: that is what proves the request came from it.
-    response.set_cookie(
-        CSRF_COOKIE, csrf_token, expires=refresh_expires_at, path="/", httponly=False, **common
-    )
+    for name, value, expires, path, httponly in cookies:
+        response.set_cookie(
+            name,
+            value,
+            expires=expires,
+            path=path,
+            httponly=httponly,
+            secure=settings.cookie_secure,
+            domain=settings.cookie_domain,
+            samesite="lax",
+        )
     return csrf_token
 
 

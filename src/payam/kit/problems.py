@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from payam.kit.errors import FieldProblem, PayamError
+from payam.observability.middleware import REQUEST_ID_HEADER
 
 logger = structlog.get_logger(__name__)
 
@@ -36,9 +37,12 @@ def problem_response(
         "instance": request.url.path,
         "errors": [{"field": problem.field, "reason": problem.reason} for problem in problems],
     }
+    headers = dict(headers or {})
     request_id = getattr(request.state, "request_id", None)
     if request_id:
         body["request_id"] = request_id
+        # A 500 is answered outside the request middleware, so the header is set here too.
+        headers[REQUEST_ID_HEADER] = request_id
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_CONTENT_TYPE)
 
 
@@ -96,7 +100,12 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    logger.exception("unhandled_exception", path=request.url.path, method=request.method)
+    logger.exception(
+        "unhandled_exception",
+        path=request.url.path,
+        method=request.method,
+        request_id=getattr(request.state, "request_id", None),
+    )
     return problem_response(
         request=request,
         status=500,

@@ -103,6 +103,8 @@ def configure_logging(*, json_logs: bool = True, level: str = "INFO") -> None:
     # RequestContextMiddleware writes a richer access line (request_id, route, duration), so
     # uvicorn's own would only double the volume.
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    # httpx logs every request URL at INFO, and some gateways (Kavenegar) put the API key in it.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
     # Also drops a plain-text handler an engine created earlier with echo=True already added.
     logging.getLogger(_SQLALCHEMY_ECHO_LOGGER).handlers = [logging.NullHandler()]
