@@ -10,10 +10,13 @@ from payam.kit.schemas import InputSchema, Password, Schema
 from payam.models import UserRole, UserStatus
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=255)]
-# Lower-case letters first, so a username can never be mistaken for a phone number or an e-mail.
+# A letter first, so a username can never be mistaken for a phone number or an e-mail. The pattern
+# sees the input before to_lower, so it must admit capitals: "Sara" is stored and found as "sara".
 Username = Annotated[
     str,
-    StringConstraints(min_length=3, max_length=32, pattern=r"^[a-z][a-z0-9_.]*$", to_lower=True),
+    StringConstraints(
+        min_length=3, max_length=32, pattern=r"^[A-Za-z][A-Za-z0-9_.]*$", to_lower=True
+    ),
 ]
 PhoneInput = Annotated[str, StringConstraints(min_length=3, max_length=32)]
 
