@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 
 from payam import __version__
 from payam.admin.router import router as admin_router
@@ -38,13 +39,16 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             if owned:
                 await app.state.runtime.close()
 
-    app = FastAPI(
+    # The docs' scripts are served from the package: no CDN, so they work offline and behind
+    # networks that block CDNs.
+    app = FastAPIOffline(
         title="Payam",
         summary="WhatsApp campaign manager",
         version=__version__,
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
+        static_url="/api/docs-assets",
         lifespan=lifespan,
     )
     if runtime is not None:

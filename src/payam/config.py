@@ -108,6 +108,9 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "PAYAM_SECRET_KEY must be set to at least 32 characters in production"
                 )
+            if self.sms_provider is SmsProvider.CONSOLE:
+                # The console sender prints codes into the logs: a sign-in for whoever reads them.
+                raise ValueError("PAYAM_SMS_PROVIDER must be kavenegar or http in production")
             if self.sms_provider is SmsProvider.KAVENEGAR and self.kavenegar_api_key is None:
                 raise ValueError("PAYAM_KAVENEGAR_API_KEY is required for the kavenegar provider")
             if self.sms_provider is SmsProvider.HTTP and not self.sms_http_url:

@@ -75,7 +75,9 @@ class UserService:
         ]
 
     async def revoke_session(self, principal: Principal, session_id: str) -> None:
-        target = await get_owned(self.session, AuthSession, session_id, owner_id=principal.user.id)
+        target = await get_owned(
+            self.session, AuthSession, session_id, owner_id=principal.user.id, name="session"
+        )
         if target.revoked_at is None:
             target.revoked_at = utc_now()
             target.revoked_reason = "revoked_by_user"
