@@ -89,6 +89,7 @@ def settings(
         smtp_host="127.0.0.1",
         smtp_port=mailbox.port,
         smtp_starttls=False,
+        public_url="https://testserver",
     )
 
 

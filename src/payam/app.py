@@ -12,6 +12,8 @@ from fastapi_offline import FastAPIOffline
 from payam import __version__
 from payam.admin.router import router as admin_router
 from payam.auth.router import router as auth_router
+from payam.billing.admin_router import router as billing_admin_router
+from payam.billing.router import router as billing_router
 from payam.config import Settings, get_settings
 from payam.kit.problems import install_problem_handlers
 from payam.observability.health import router as health_router
@@ -59,6 +61,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     api.include_router(auth_router)
     api.include_router(users_router)
     api.include_router(admin_router)
+    api.include_router(billing_router)
+    api.include_router(billing_admin_router)
     app.include_router(api)
     app.include_router(health_router)
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 import uvicorn
+from sqlalchemy.exc import DBAPIError
 
 from payam.admin.bootstrap import create_super_admin, ensure_super_admin
 from payam.config import get_settings
@@ -108,6 +109,15 @@ def _run_or_explain(work: Coroutine[Any, Any, ResultT]) -> ResultT:
     except PayamError as error:
         reasons = "; ".join(f"{p.field or 'input'}: {p.reason}" for p in error.problems)
         typer.echo(f"Could not create the admin: {reasons}", err=True)
+        raise typer.Exit(code=1) from error
+    except (DBAPIError, OSError) as error:
+        # Usually a database that is down or not yet migrated; the driver's first line says which.
+        cause = str(getattr(error, "orig", None) or error).strip().splitlines() or [repr(error)]
+        typer.echo(
+            f"Could not create the admin: the database at PAYAM_DATABASE_URL is unreachable or "
+            f"not migrated (run `payam migrate` first): {cause[0]}",
+            err=True,
+        )
         raise typer.Exit(code=1) from error
 
 

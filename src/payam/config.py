@@ -27,6 +27,11 @@ class SmsProvider(StrEnum):
     HTTP = "http"
 
 
+class PaymentGatewayName(StrEnum):
+    SANDBOX = "sandbox"
+    ZARINPAL = "zarinpal"
+
+
 class EmailProvider(StrEnum):
     CONSOLE = "console"
     SMTP = "smtp"
@@ -86,6 +91,14 @@ class Settings(BaseSettings):
     smtp_use_tls: bool = False
     smtp_timeout_seconds: float = 10.0
 
+    public_url: str = "http://127.0.0.1:8000"
+    currency: str = Field(default="IRR", pattern=r"^(IRR|IRT)$")
+    payment_gateways: Annotated[list[PaymentGatewayName], NoDecode] = [PaymentGatewayName.SANDBOX]
+    payment_timeout_seconds: float = 15.0
+    zarinpal_merchant_id: SecretStr | None = None
+    zarinpal_sandbox: bool = False
+    zarinpal_base_url: str | None = None
+
     admin_email: str = "admin@example.com"
     admin_password: SecretStr | None = None
     admin_username: str = "admin"
@@ -95,10 +108,11 @@ class Settings(BaseSettings):
 
     @model_validator(mode="before")
     @classmethod
-    def _split_cors_origins(cls, values: dict[str, object]) -> dict[str, object]:
-        raw = values.get("cors_origins")
-        if isinstance(raw, str):
-            values["cors_origins"] = [item.strip() for item in raw.split(",") if item.strip()]
+    def _split_lists(cls, values: dict[str, object]) -> dict[str, object]:
+        for name in ("cors_origins", "payment_gateways"):
+            raw = values.get(name)
+            if isinstance(raw, str):
+                values[name] = [item.strip() for item in raw.split(",") if item.strip()]
         return values
 
     @model_validator(mode="after")
@@ -115,6 +129,13 @@ class Settings(BaseSettings):
                 raise ValueError("PAYAM_KAVENEGAR_API_KEY is required for the kavenegar provider")
             if self.sms_provider is SmsProvider.HTTP and not self.sms_http_url:
                 raise ValueError("PAYAM_SMS_HTTP_URL is required for the http SMS provider")
+            if PaymentGatewayName.SANDBOX in self.payment_gateways:
+                raise ValueError("the sandbox payment gateway approves anything: not in production")
+        if (
+            PaymentGatewayName.ZARINPAL in self.payment_gateways
+            and self.zarinpal_merchant_id is None
+        ):
+            raise ValueError("PAYAM_ZARINPAL_MERCHANT_ID is required for the zarinpal gateway")
         return self
 
     @property

@@ -9,7 +9,9 @@ from tests.support import PASSWORD, bearer, problem_fields, signed_up
 SESSIONS = "/api/v1/users/me/sessions"
 
 
-async def _sign_in_on(client: httpx.AsyncClient, device: str, login: str = "sara") -> dict[str, Any]:
+async def _sign_in_on(
+    client: httpx.AsyncClient, device: str, login: str = "sara"
+) -> dict[str, Any]:
     response = await client.post(
         "/api/v1/auth/login",
         json={"login": login, "password": PASSWORD},

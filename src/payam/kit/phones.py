@@ -10,7 +10,8 @@ DIGIT_TRANSLATION = str.maketrans(
     "۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩",
     "01234567890123456789",
 )
-_SEPARATORS = re.compile(r"[\s\-().\u200c\u200f\u200e]")
+_SEPARATORS = re.compile(r"[\s\-()./\u200c\u200f\u200e]")
+_DIGITS_ONLY = re.compile(r"\+?\d+")
 
 
 class InvalidPhoneNumber(ValueError):
@@ -24,6 +25,10 @@ def normalize_phone(raw: str, *, default_region: str) -> str:
         cleaned = "+" + cleaned[2:]
     if not cleaned:
         raise InvalidPhoneNumber("the phone number is empty")
+    if not _DIGITS_ONLY.fullmatch(cleaned):
+        # phonenumbers would read letters as keypad digits ("0912ABC…") and drop an extension
+        # ("… ext 12"): either way a different number than the one typed, so refuse instead.
+        raise InvalidPhoneNumber("a phone number has only digits, spaces, dashes and a leading +")
     try:
         parsed = phonenumbers.parse(cleaned, default_region)
     except phonenumbers.NumberParseException as exc:

@@ -12,6 +12,7 @@ import sys
 from typing import TextIO
 
 import structlog
+import structlog.tracebacks
 from structlog.typing import Processor
 
 __all__ = ["configure_logging"]
@@ -21,6 +22,12 @@ _UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 # SQLAlchemy's ``echo=True`` adds a plain-text stdout handler to this logger unless it already
 # has one; a NullHandler keeps it from doing so while records still propagate to the root.
 _SQLALCHEMY_ECHO_LOGGER = "sqlalchemy.engine.Engine"
+
+
+# Frame locals stay out of logs: they would carry passwords, tokens and codes from the request.
+_STRUCTURED_TRACEBACKS = structlog.processors.ExceptionRenderer(
+    structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+)
 
 
 class _PayamHandler(logging.StreamHandler[TextIO]):
@@ -76,7 +83,7 @@ def configure_logging(*, json_logs: bool = True, level: str = "INFO") -> None:
         renderer = structlog.processors.JSONRenderer()
         final: list[Processor] = [
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            structlog.processors.dict_tracebacks,
+            _STRUCTURED_TRACEBACKS,
             renderer,
         ]
     else:

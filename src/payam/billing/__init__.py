@@ -1,0 +1,1 @@
+"""Billing: packages, subscriptions, message quotas, payments and invoices."""

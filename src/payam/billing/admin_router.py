@@ -1,0 +1,131 @@
+"""Billing for admins: the catalogue, every payment, and packages granted by hand."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+
+from payam.audit.service import record_audit
+from payam.auth.dependencies import AdminUser, ClientInfoDep
+from payam.billing.packages import PackageService, to_package_schema
+from payam.billing.payments import PaymentService, payment_search_statement
+from payam.billing.router import get_payment_service, payment_views, subscription_view
+from payam.billing.schemas import (
+    GrantRequest,
+    Package,
+    PackageCreate,
+    PackageUpdate,
+    PaymentView,
+    SubscriptionView,
+)
+from payam.billing.subscriptions import SubscriptionService
+from payam.config import PaymentGatewayName
+from payam.dependencies import SessionDep, SettingsDep
+from payam.kit.errors import NotFound
+from payam.kit.pagination import Page, PageParamsDep, paginate
+from payam.models import GrantSource, PaymentStatus, User
+
+router = APIRouter(prefix="/admin", tags=["admin: billing"])
+PaymentServiceDep = Annotated[PaymentService, Depends(get_payment_service)]
+
+
+@router.get("/packages", response_model=list[Package])
+async def list_all_packages(
+    _admin: AdminUser, session: SessionDep, settings: SettingsDep
+) -> list[Package]:
+    """Every package, active or not."""
+    packages = await PackageService(session).list(only_active=False)
+    return [to_package_schema(package, currency=settings.currency) for package in packages]
+
+
+@router.post("/packages", status_code=status.HTTP_201_CREATED, response_model=Package)
+async def create_package(
+    data: PackageCreate, admin: AdminUser, session: SessionDep, settings: SettingsDep
+) -> Package:
+    package = await PackageService(session).create(data, admin=admin)
+    return to_package_schema(package, currency=settings.currency)
+
+
+@router.patch("/packages/{package_id}", response_model=Package)
+async def update_package(
+    package_id: int,
+    data: PackageUpdate,
+    admin: AdminUser,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Package:
+    """Edit a package, or deactivate it with ``{"status": "INACTIVE"}``."""
+    package = await PackageService(session).update(package_id, data, admin=admin)
+    return to_package_schema(package, currency=settings.currency)
+
+
+@router.delete("/packages/{package_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_package(package_id: int, admin: AdminUser, session: SessionDep) -> None:
+    """Delete a package that was never sold (409 otherwise: deactivate it)."""
+    await PackageService(session).delete(package_id, admin=admin)
+
+
+@router.get("/payments", response_model=Page[PaymentView])
+async def search_payments(
+    _admin: AdminUser,
+    payments: PaymentServiceDep,
+    session: SessionDep,
+    params: PageParamsDep,
+    user_id: Annotated[int | None, Query(ge=1)] = None,
+    payment_status: Annotated[PaymentStatus | None, Query(alias="status")] = None,
+    gateway: PaymentGatewayName | None = None,
+) -> Page[PaymentView]:
+    statement = payment_search_statement(
+        user_id=user_id,
+        status=payment_status,
+        gateway=gateway.value if gateway else None,
+    )
+    rows, total = await paginate(session, statement, params)
+    return Page(
+        items=await payment_views(payments, rows),
+        total=total,
+        page=params.page,
+        page_size=params.page_size,
+    )
+
+
+@router.get("/users/{user_id}/subscription", response_model=SubscriptionView)
+async def user_subscription(
+    user_id: int, _admin: AdminUser, session: SessionDep, settings: SettingsDep
+) -> SubscriptionView:
+    if await session.get(User, user_id) is None:
+        raise NotFound("No such user")
+    return await subscription_view(session, user_id=user_id, currency=settings.currency)
+
+
+@router.post(
+    "/users/{user_id}/subscription-grants",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SubscriptionView,
+)
+async def grant_package(
+    user_id: int,
+    data: GrantRequest,
+    admin: AdminUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    client: ClientInfoDep,
+) -> SubscriptionView:
+    """Give a user a package by hand (bank transfer, gift); it stacks like a purchase."""
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user")
+    package = await PackageService(session).get(data.package_id)
+    await SubscriptionService(session).extend(
+        user, package, source=GrantSource.ADMIN, granted_by_id=admin.id, reason=data.reason
+    )
+    record_audit(
+        session,
+        action="admin.package_granted",
+        actor_id=admin.id,
+        subject_user_id=user.id,
+        ip_address=client.ip_address,
+        details={"package_id": package.id, "reason": data.reason},
+    )
+    return await subscription_view(session, user_id=user.id, currency=settings.currency)

@@ -1,0 +1,1 @@
+"""Payment gateways behind one interface: the sandbox (embedded default) and Zarinpal."""

@@ -1,0 +1,259 @@
+"""Checkout and the gateway's callback: every attempt a row, every change an event.
+
+A payment is credited at most once: the callback locks the row and moves it out of PENDING with a
+conditional UPDATE, and a grant's payment_id is unique, so a replayed, forged or doubled callback
+finds nothing left to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from payam.audit.service import record_audit
+from payam.billing.errors import GatewayNotAvailable, PaymentFailed
+from payam.billing.gateways.base import (
+    GatewayRefused,
+    GatewayUnavailable,
+    PaymentGateway,
+    PaymentRequest,
+    VerificationOutcome,
+)
+from payam.billing.gateways.registry import build_gateway
+from payam.billing.packages import PackageService
+from payam.billing.subscriptions import SubscriptionService
+from payam.kit.clock import utc_now
+from payam.kit.errors import InvalidInput, NotFound
+from payam.kit.ownership import get_owned
+from payam.models import (
+    GrantSource,
+    Invoice,
+    Package,
+    Payment,
+    PaymentEvent,
+    PaymentStatus,
+    User,
+)
+from payam.runtime import Runtime
+
+CALLBACK_PATH = "/api/v1/payments/callback"
+# Gateways answer this while the payer has not paid (yet): a later callback may still succeed.
+NOT_PAID_YET = -51
+
+
+def _still_open(payment: Payment) -> bool:
+    return payment.status is PaymentStatus.PENDING or (
+        payment.status is PaymentStatus.FAILED and payment.result_code == NOT_PAID_YET
+    )
+
+
+def _open_condition() -> ColumnElement[bool]:
+    return or_(
+        Payment.status == PaymentStatus.PENDING,
+        and_(Payment.status == PaymentStatus.FAILED, Payment.result_code == NOT_PAID_YET),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class StartedCheckout:
+    payment: Payment
+    redirect_url: str
+
+
+class PaymentService:
+    def __init__(self, session: AsyncSession, *, runtime: Runtime) -> None:
+        self.session = session
+        self.runtime = runtime
+        self.settings = runtime.settings
+
+    def _gateway(self, name: str) -> PaymentGateway:
+        return build_gateway(name, runtime=self.runtime, session=self.session)
+
+    def _record(self, payment: Payment, note: str, details: dict[str, Any] | None = None) -> None:
+        self.session.add(
+            PaymentEvent(
+                payment_id=payment.id, status=payment.status, note=note, details=details or {}
+            )
+        )
+
+    async def checkout(self, user: User, *, package_id: int, gateway_name: str) -> StartedCheckout:
+        package = await PackageService(self.session).get(package_id, only_active=True)
+        if package.price <= 0:
+            raise InvalidInput(
+                "A free package is granted by an admin, not bought", field="package_id"
+            )
+        gateway = self._gateway(gateway_name)
+        payment = Payment(
+            user_id=user.id,
+            package_id=package.id,
+            gateway=gateway.name,
+            amount=package.price,
+            currency=self.settings.currency,
+            status=PaymentStatus.PENDING,
+        )
+        self.session.add(payment)
+        await self.session.flush()
+        self._record(payment, "created")
+        request = PaymentRequest(
+            amount=int(package.price),
+            currency=payment.currency,
+            description=f"Payam: {package.title}",
+            callback_url=f"{self.settings.public_url.rstrip('/')}{CALLBACK_PATH}/{gateway.name}",
+            order_id=str(payment.id),
+            mobile=user.phone,
+            email=user.email,
+        )
+        try:
+            started = await gateway.start(request)
+        except GatewayRefused as refused:
+            self._fail(payment, reason=str(refused), code=refused.code)
+            raise PaymentFailed(str(refused), keeps_changes=True) from refused
+        except GatewayUnavailable as unavailable:
+            self._fail(payment, reason=f"gateway unavailable: {unavailable}", code=None)
+            raise GatewayNotAvailable(keeps_changes=True) from unavailable
+        payment.authority = started.authority
+        self._record(payment, "sent to the gateway", {"authority": started.authority})
+        return StartedCheckout(payment=payment, redirect_url=started.redirect_url)
+
+    def _fail(self, payment: Payment, *, reason: str, code: int | None) -> None:
+        payment.status = PaymentStatus.FAILED
+        payment.failure_reason = reason
+        payment.result_code = code
+        self._record(payment, "failed", {"code": code, "reason": reason})
+
+    async def complete(self, gateway_name: str, query: Mapping[str, str]) -> Payment:
+        """Handle the payer's return: verify with the gateway and credit the package once."""
+        gateway = self._gateway(gateway_name)
+        try:
+            callback = gateway.parse_callback(query)
+        except ValueError as exc:
+            raise InvalidInput(str(exc), field="Authority") from exc
+        payment = await self.session.scalar(
+            select(Payment)
+            .where(Payment.gateway == gateway.name, Payment.authority == callback.authority)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if payment is None:
+            raise NotFound("No payment has this authority", field="Authority")
+        if not _still_open(payment):
+            return payment  # a replay: an earlier callback already decided
+        try:
+            # The amount comes from our row, never from the callback.
+            verification = await gateway.verify(
+                authority=callback.authority,
+                amount=int(payment.amount),
+                currency=payment.currency,
+            )
+        except GatewayUnavailable as exc:
+            # Nothing is decided: the payment stays PENDING and the payer can come back.
+            raise GatewayNotAvailable() from exc
+        if verification.outcome is VerificationOutcome.FAILED:
+            if await self._decide(payment, status=PaymentStatus.FAILED):
+                self._fail(payment, reason=verification.message, code=verification.code)
+            return payment
+        if not await self._decide(payment, status=PaymentStatus.PAID):
+            return payment
+        payment.ref_id = verification.ref_id
+        payment.card_pan = verification.card_pan
+        payment.result_code = verification.code
+        payment.paid_at = utc_now()
+        self._record(
+            payment,
+            "paid",
+            {"code": verification.code, "ref_id": verification.ref_id},
+        )
+        await self._credit(payment)
+        return payment
+
+    async def _decide(self, payment: Payment, *, status: PaymentStatus) -> bool:
+        moved = await self.session.execute(
+            update(Payment)
+            .where(Payment.id == payment.id, _open_condition())
+            .values(status=status)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(moved, "rowcount", 0) != 1:
+            return False
+        payment.status = status
+        return True
+
+    async def _credit(self, payment: Payment) -> None:
+        user = await self.session.get(User, payment.user_id)
+        package = await self.session.get(Package, payment.package_id)
+        assert user is not None
+        assert package is not None
+        await SubscriptionService(self.session).extend(
+            user, package, source=GrantSource.PAYMENT, payment_id=payment.id
+        )
+        invoice = Invoice(
+            number=f"PENDING-{payment.id}",
+            payment_id=payment.id,
+            user_id=user.id,
+            billed_name=user.name,
+            billed_email=user.email,
+            package_title=package.title,
+            days=package.duration_days,
+            messages=package.message_limit,
+            amount=payment.amount,
+            currency=payment.currency,
+            gateway=payment.gateway,
+            ref_id=payment.ref_id,
+        )
+        self.session.add(invoice)
+        await self.session.flush()
+        # Numbered by the row id: unique, increasing, and never reused.
+        invoice.number = f"INV-{invoice.issued_at:%Y}-{invoice.id:06d}"
+        record_audit(
+            self.session,
+            action="billing.package_bought",
+            actor_id=user.id,
+            subject_user_id=user.id,
+            details={"payment_id": payment.id, "package_id": package.id},
+        )
+
+    async def get_own(self, user: User, payment_id: int) -> Payment:
+        return await get_owned(self.session, Payment, payment_id, owner_id=user.id)
+
+    async def events(self, payment_id: int) -> Sequence[PaymentEvent]:
+        statement = (
+            select(PaymentEvent)
+            .where(PaymentEvent.payment_id == payment_id)
+            .order_by(PaymentEvent.id)
+        )
+        return (await self.session.scalars(statement)).all()
+
+    async def invoice_numbers(self, payment_ids: Sequence[int]) -> dict[int, str]:
+        if not payment_ids:
+            return {}
+        rows = await self.session.execute(
+            select(Invoice.payment_id, Invoice.number).where(Invoice.payment_id.in_(payment_ids))
+        )
+        return {row.payment_id: row.number for row in rows}
+
+    async def invoice_for(self, user: User, payment_id: int) -> Invoice:
+        await self.get_own(user, payment_id)
+        invoice = await self.session.scalar(select(Invoice).where(Invoice.payment_id == payment_id))
+        if invoice is None:
+            raise NotFound("This payment has no invoice: it was not paid")
+        return invoice
+
+
+def payment_search_statement(
+    *,
+    user_id: int | None = None,
+    status: PaymentStatus | None = None,
+    gateway: str | None = None,
+) -> Select[Any]:
+    statement = select(Payment).order_by(Payment.id.desc())
+    if user_id is not None:
+        statement = statement.where(Payment.user_id == user_id)
+    if status is not None:
+        statement = statement.where(Payment.status == status)
+    if gateway is not None:
+        statement = statement.where(Payment.gateway == gateway)
+    return statement
