@@ -21,7 +21,7 @@ from payam.app import create_app
 from payam.config import Settings
 from payam.db.base import Base
 from payam.db.engine import create_engine
-from payam.db.migrate import upgrade_to_head
+from payam.db.migrate import downgrade_to_base, upgrade_to_head
 from payam.runtime import Runtime
 from tests.fakes.kavenegar import FakeKavenegar, serve_kavenegar
 from tests.fakes.smtp import FakeMailbox, serve_smtp
@@ -47,13 +47,15 @@ def _drop_everything(connection: Connection) -> None:
 
 @pytest.fixture(scope="session")
 async def migrated_database(database_url: str) -> str:
-    """The test database, emptied and brought to head by the real migrations once per run."""
+    """The test database, emptied and migrated by the real migrations once per run."""
     engine = create_engine(database_url)
     settings = Settings(_env_file=None, database_url=database_url)
     async with engine.begin() as connection:
         await connection.run_sync(_drop_everything)
-    async with engine.begin() as connection:
-        await connection.run_sync(lambda sync: upgrade_to_head(settings, connection=sync))
+    # Up, all the way down, and up again: every migration must undo cleanly on this backend.
+    for step in (upgrade_to_head, downgrade_to_base, upgrade_to_head):
+        async with engine.begin() as connection:
+            await connection.run_sync(lambda sync: step(settings, connection=sync))  # noqa: B023
     await engine.dispose()
     return database_url
 

@@ -77,11 +77,6 @@ async def test_a_suspended_user_is_locked_out_at_once(
     assert wrong.status_code == 401
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="AuthService.authenticate (src/payam/auth, not ours to edit) reports the ended session "
-    "(401) before the account status; the 403 tells the client why it was signed out",
-)
 async def test_a_banned_users_old_token_is_told_the_account_is_unavailable(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:

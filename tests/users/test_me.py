@@ -6,8 +6,11 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+from sqlalchemy import select
 
 from payam.kit.clock import utc_now
+from payam.models import AuditLogEntry
+from payam.runtime import Runtime
 from tests.conftest import TEST_SECRET_KEY
 from tests.fakes.kavenegar import FakeKavenegar
 from tests.support import PROBLEM_JSON, bearer, problem_fields, register, signed_up
@@ -181,6 +184,23 @@ async def test_a_new_email_or_phone_must_be_verified_again(
     assert new_phone.json()["phone"] == "+989351112233"
 
 
+async def test_a_code_sent_to_the_old_number_cannot_verify_the_new_one(
+    client: httpx.AsyncClient, kavenegar: FakeKavenegar
+) -> None:
+    _, tokens = await signed_up(client)
+    code_for_old_number = kavenegar.last_code_to("09121234567")
+    moved = await client.patch(ME, headers=bearer(tokens), json={"phone": "09351112233"})
+    assert moved.status_code == 200
+
+    await client.post(
+        "/api/v1/auth/otp/verify",
+        json={"purpose": "VERIFY_PHONE", "login": "sara", "code": code_for_old_number},
+    )
+
+    # Otherwise anyone could claim a number they do not hold, and send campaigns from it.
+    assert (await client.get(ME, headers=bearer(tokens))).json()["phone_verified"] is False
+
+
 async def test_a_new_email_resets_its_verification(client: httpx.AsyncClient) -> None:
     _, tokens = await signed_up(client)
 
@@ -256,3 +276,26 @@ async def test_changing_the_profile_needs_a_sign_in(client: httpx.AsyncClient) -
 
     assert response.status_code == 401
     problem_fields(response)
+
+
+async def test_a_profile_change_is_audited_and_a_no_op_is_not(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    user, tokens = await signed_up(client)
+
+    changed = await client.patch(
+        ME, headers=bearer(tokens), json={"name": "Sara K", "email": "sk@example.com"}
+    )
+    unchanged = await client.patch(ME, headers=bearer(tokens), json={"name": "Sara K"})
+
+    assert changed.status_code == unchanged.status_code == 200
+    async with runtime.sessionmaker() as session:
+        entries = (
+            await session.scalars(
+                select(AuditLogEntry).where(AuditLogEntry.action == "user.profile_updated")
+            )
+        ).all()
+    [entry] = entries
+    assert entry.actor_id == entry.subject_user_id == user["id"]
+    assert entry.request_id == changed.headers["X-Request-ID"]
+    assert entry.details == {"fields": ["email", "name"]}

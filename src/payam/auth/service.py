@@ -258,10 +258,11 @@ class AuthService:
         if found is None:
             raise NotAuthenticated("The access token is not valid")
         auth_session, user = found
-        if auth_session.revoked_at is not None:
-            raise NotAuthenticated("This session has ended; sign in again")
+        # The account's state first: a banned user is told why, not merely "signed out".
         if not user.is_active:
             raise account_unavailable(user)
+        if auth_session.revoked_at is not None:
+            raise NotAuthenticated("This session has ended; sign in again")
         return Principal(user=user, session=auth_session)
 
     async def logout(self, principal: Principal) -> None:

@@ -14,17 +14,32 @@ from payam.models.billing import (
     Subscription,
     SubscriptionGrant,
 )
-from payam.models.campaign import Campaign, CampaignStatus, Recipient, RecipientStatus
+from payam.models.campaign import (
+    Campaign,
+    CampaignSender,
+    CampaignStatus,
+    Recipient,
+    RecipientStatus,
+)
+from payam.models.contact_import import ContactImport, ImportStatus
+from payam.models.media import MediaFile, MediaKind
 from payam.models.package import Package, PackageStatus
+from payam.models.sandbox_whatsapp import SandboxMessage
+from payam.models.sender import ProviderName, Sender, SenderStatus, Suppression
 from payam.models.user import User, UserRole, UserStatus
 
 __all__ = [
     "AuditLogEntry",
     "AuthSession",
     "Campaign",
+    "CampaignSender",
     "CampaignStatus",
+    "ContactImport",
     "GrantSource",
+    "ImportStatus",
     "Invoice",
+    "MediaFile",
+    "MediaKind",
     "OneTimeCode",
     "OtpChannel",
     "OtpPurpose",
@@ -33,14 +48,19 @@ __all__ = [
     "Payment",
     "PaymentEvent",
     "PaymentStatus",
+    "ProviderName",
     "QuotaReservation",
     "Recipient",
     "RecipientStatus",
     "RefreshToken",
     "ReservationStatus",
     "SandboxCharge",
+    "SandboxMessage",
+    "Sender",
+    "SenderStatus",
     "Subscription",
     "SubscriptionGrant",
+    "Suppression",
     "User",
     "UserRole",
     "UserStatus",

@@ -37,19 +37,53 @@ class Campaign(IdMixin, TimestampMixin, Base):
     user_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("users.id", ondelete="CASCADE"))
     title: Mapped[str | None] = mapped_column(String(255))
     message: Mapped[str] = mapped_column(Text)
+    media_id: Mapped[int | None] = mapped_column(
+        BigIntId, ForeignKey("media_files.id", ondelete="SET NULL")
+    )
     # Seconds between two sends on a sender; the seed's 5/10/20 enum became a setting.
     interval_seconds: Mapped[int] = mapped_column(default=10)
     status: Mapped[CampaignStatus] = mapped_column(
         enum_column(CampaignStatus), default=CampaignStatus.DRAFT
     )
+    status_reason: Mapped[str | None] = mapped_column(String(255))
+    scheduled_at: Mapped[datetime | None]
+    # A duplicate or a retry run points at the campaign it came from.
+    source_campaign_id: Mapped[int | None] = mapped_column(
+        BigIntId, ForeignKey("campaigns.id", ondelete="SET NULL")
+    )
+    # Counters per recipient status, changed in the same transaction as the recipients.
     total_recipients: Mapped[int] = mapped_column(default=0)
+    sending_count: Mapped[int] = mapped_column(default=0)
     sent_count: Mapped[int] = mapped_column(default=0)
-    failed_count: Mapped[int] = mapped_column(default=0)
     delivered_count: Mapped[int] = mapped_column(default=0)
+    read_count: Mapped[int] = mapped_column(default=0)
+    failed_count: Mapped[int] = mapped_column(default=0)
+    skipped_count: Mapped[int] = mapped_column(default=0)
+    unknown_count: Mapped[int] = mapped_column(default=0)
     started_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
 
-    __table_args__ = (Index("ix_campaigns_user_id_status", "user_id", "status"),)
+    __table_args__ = (
+        Index("ix_campaigns_user_id_status", "user_id", "status"),
+        Index("ix_campaigns_status_scheduled_at", "status", "scheduled_at"),
+    )
+
+
+class CampaignSender(Base):
+    """Which numbers a campaign sends through; several rotate."""
+
+    __tablename__ = "campaign_senders"
+
+    campaign_id: Mapped[int] = mapped_column(
+        BigIntId, ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
+    )
+    sender_id: Mapped[int] = mapped_column(
+        BigIntId, ForeignKey("senders.id", ondelete="CASCADE"), primary_key=True
+    )
+    # When this sender last sent for this campaign: campaigns sharing a sender take turns.
+    last_used_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_campaign_senders_sender_id", "sender_id"),)
 
 
 class Recipient(IdMixin, Base):
@@ -65,13 +99,25 @@ class Recipient(IdMixin, Base):
         enum_column(RecipientStatus), default=RecipientStatus.PENDING
     )
     attempt: Mapped[int] = mapped_column(default=0)
+    # Set when claimed, before the send: the attempt, who holds it and until when.
+    attempt_id: Mapped[str | None] = mapped_column(String(36))
+    sender_id: Mapped[int | None] = mapped_column(
+        BigIntId, ForeignKey("senders.id", ondelete="SET NULL")
+    )
+    lease_expires_at: Mapped[datetime | None]
+    quota_reservation_id: Mapped[int | None] = mapped_column(BigIntId)
+    # Our own id for the message, chosen before the send, so a receipt can settle it.
+    message_id: Mapped[str | None] = mapped_column(String(128))
     provider_message_id: Mapped[str | None] = mapped_column(String(128))
+    claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
     read_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
-        Index("ix_recipients_campaign_id_status", "campaign_id", "status"),
+        Index("ix_recipients_campaign_id_status_id", "campaign_id", "status", "id"),
         Index("ix_recipients_campaign_id_phone", "campaign_id", "phone", unique=True),
+        Index("ix_recipients_message_id", "message_id"),
+        Index("ix_recipients_status_lease_expires_at", "status", "lease_expires_at"),
     )

@@ -313,31 +313,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("refresh_tokens", schema=None) as batch_op:
-        batch_op.drop_index("ix_refresh_tokens_session_id")
-
     op.drop_table("refresh_tokens")
-    with op.batch_alter_table("recipients", schema=None) as batch_op:
-        batch_op.drop_index("ix_recipients_campaign_id_status")
-        batch_op.drop_index("ix_recipients_campaign_id_phone")
-
     op.drop_table("recipients")
-    with op.batch_alter_table("one_time_codes", schema=None) as batch_op:
-        batch_op.drop_index("ix_one_time_codes_user_id_purpose")
-
     op.drop_table("one_time_codes")
-    with op.batch_alter_table("campaigns", schema=None) as batch_op:
-        batch_op.drop_index("ix_campaigns_user_id_status")
-
     op.drop_table("campaigns")
-    with op.batch_alter_table("auth_sessions", schema=None) as batch_op:
-        batch_op.drop_index("ix_auth_sessions_user_id")
-
     op.drop_table("auth_sessions")
-    with op.batch_alter_table("audit_log", schema=None) as batch_op:
-        batch_op.drop_index("ix_audit_log_subject_user_id")
-        batch_op.drop_index("ix_audit_log_action_created_at")
-
     op.drop_table("audit_log")
     op.drop_table("users")
     op.drop_table("packages")

@@ -287,23 +287,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("subscription_grants", schema=None) as batch_op:
-        batch_op.drop_index("ix_subscription_grants_user_id")
-
     op.drop_table("subscription_grants")
-    with op.batch_alter_table("quota_reservations", schema=None) as batch_op:
-        batch_op.drop_index("ix_quota_reservations_user_id_status")
-
     op.drop_table("quota_reservations")
-    with op.batch_alter_table("payment_events", schema=None) as batch_op:
-        batch_op.drop_index("ix_payment_events_payment_id")
-
     op.drop_table("payment_events")
     op.drop_table("invoices")
     op.drop_table("subscriptions")
-    with op.batch_alter_table("payments", schema=None) as batch_op:
-        batch_op.drop_index("ix_payments_user_id_created_at")
-        batch_op.drop_index("ix_payments_status_created_at")
-
     op.drop_table("payments")
     op.drop_table("sandbox_charges")
