@@ -99,6 +99,36 @@ class Settings(BaseSettings):
     zarinpal_sandbox: bool = False
     zarinpal_base_url: str | None = None
 
+    # Campaigns and dispatch.
+    allowed_intervals: Annotated[list[int], NoDecode] = [5, 10, 20]
+    pacing_jitter_ratio: float = Field(default=0.3, ge=0, le=2)
+    claim_lease_seconds: int = Field(default=120, ge=5, le=3600)
+    sender_lease_seconds: int = Field(default=30, ge=5, le=600)
+    dispatch_poll_seconds: float = Field(default=0.5, gt=0, le=10)
+    reconcile_seconds: float = Field(default=5.0, gt=0, le=300)
+    max_send_attempts: int = Field(default=5, ge=1, le=50)
+    opt_out_keywords: Annotated[list[str], NoDecode] = ["STOP", "لغو"]
+    embedded_worker: bool = True
+    broker_url: str | None = None
+
+    # Imports and attachments.
+    import_max_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
+    import_max_rows: int = Field(default=1_000_000, ge=1)
+    import_max_line_bytes: int = Field(default=64 * 1024, ge=256)
+    media_max_image_bytes: int = 5 * 1024 * 1024
+    media_max_video_bytes: int = 16 * 1024 * 1024
+    media_max_audio_bytes: int = 16 * 1024 * 1024
+    media_max_document_bytes: int = 100 * 1024 * 1024
+
+    # The simulated WhatsApp (provider "sandbox").
+    sandbox_latency_ms: int = Field(default=50, ge=0, le=60_000)
+    sandbox_failure_rate: float = Field(default=0.0, ge=0, le=1)
+    sandbox_not_on_whatsapp_rate: float = Field(default=0.05, ge=0, le=1)
+    sandbox_delivery_seconds: float = Field(default=2.0, ge=0)
+    sandbox_read_seconds: float = Field(default=10.0, ge=0)
+    sandbox_reply_rate: float = Field(default=0.05, ge=0, le=1)
+    sandbox_opt_out_rate: float = Field(default=0.2, ge=0, le=1)
+
     admin_email: str = "admin@example.com"
     admin_password: SecretStr | None = None
     admin_username: str = "admin"
@@ -109,7 +139,7 @@ class Settings(BaseSettings):
     @model_validator(mode="before")
     @classmethod
     def _split_lists(cls, values: dict[str, object]) -> dict[str, object]:
-        for name in ("cors_origins", "payment_gateways"):
+        for name in ("cors_origins", "payment_gateways", "allowed_intervals", "opt_out_keywords"):
             raw = values.get(name)
             if isinstance(raw, str):
                 values[name] = [item.strip() for item in raw.split(",") if item.strip()]
