@@ -1,0 +1,1 @@
+"""WhatsApp transports behind one interface: sandbox (simulated), web (neonize), cloud (Graph API)."""

@@ -1,0 +1,129 @@
+"""The contract between the dispatch engine and a WhatsApp transport (DESIGN.md §6).
+
+The engine chooses the message id before the send (``OutgoingMessage.message_id``); a transport
+that can use it as WhatsApp's id does (WhatsApp Web), one that cannot echoes it back in receipts
+(the Cloud API's ``biz_opaque_callback_data``). Either way a receipt names the message by our id,
+so it can settle a send whose outcome a crash left unknown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from payam.models import MediaKind, SenderStatus
+
+
+@dataclass(frozen=True, slots=True)
+class MediaPayload:
+    kind: MediaKind
+    mime_type: str
+    filename: str
+    content: bytes
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    to: str  # E.164
+    text: str
+    message_id: str  # ours, chosen before the send
+    media: MediaPayload | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SendAccepted:
+    provider_message_id: str
+
+
+class FaultKind(StrEnum):
+    RATE_LIMITED = "RATE_LIMITED"  # slow down and try again; the recipient is not at fault
+    TRANSIENT = "TRANSIENT"  # network or server trouble; try again later
+    NOT_ON_WHATSAPP = "NOT_ON_WHATSAPP"  # skip the recipient
+    RECIPIENT_INVALID = "RECIPIENT_INVALID"  # fail the recipient
+    ACCOUNT = "ACCOUNT"  # the number itself is logged out, banned or revoked: stop using it
+
+
+class ProviderFault(Exception):
+    """A send that did not go through, classified so the engine knows what to do next."""
+
+    def __init__(
+        self,
+        kind: FaultKind,
+        reason: str,
+        *,
+        retry_after_seconds: float | None = None,
+        sender_status: SenderStatus | None = None,
+    ) -> None:
+        self.kind = kind
+        self.reason = reason
+        self.retry_after_seconds = retry_after_seconds
+        # For ACCOUNT faults: what the number's status becomes (LOGGED_OUT, BANNED, ...).
+        self.sender_status = sender_status
+        super().__init__(f"{kind.value}: {reason}")
+
+
+class ReceiptStatus(StrEnum):
+    DELIVERED = "DELIVERED"
+    READ = "READ"
+    FAILED = "FAILED"
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    message_id: str  # ours
+    status: ReceiptStatus
+    at: datetime
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    from_phone: str  # E.164
+    text: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionChange:
+    status: SenderStatus
+    reason: str | None = None
+
+
+ProviderEvent = Receipt | InboundMessage | ConnectionChange
+
+
+@dataclass(frozen=True, slots=True)
+class SenderIdentity:
+    """What a transport needs to speak as one linked number."""
+
+    sender_id: int
+    phone: str | None
+    provider_config: dict[str, object]
+
+
+class ProviderSession(Protocol):
+    """One linked number's live connection, held by the worker that owns the number."""
+
+    async def send(self, message: OutgoingMessage) -> SendAccepted:
+        """Hand the message to WhatsApp; raises ProviderFault when it does not go through."""
+        ...
+
+    async def check(self, phones: list[str]) -> dict[str, bool]:
+        """Which of these E.164 numbers are on WhatsApp (a transport that cannot tell: all)."""
+        ...
+
+    def events(self) -> AsyncIterator[ProviderEvent]:
+        """Receipts, inbound messages and connection changes, for as long as the session lives."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class Provider(Protocol):
+    name: str
+
+    async def open(self, identity: SenderIdentity) -> ProviderSession: ...
