@@ -1,1 +1,1 @@
-"""WhatsApp transports behind one interface: sandbox (simulated), web (neonize), cloud (Graph API)."""
+"""WhatsApp transports behind one interface: sandbox, web (neonize) and cloud (Graph API)."""
