@@ -15,7 +15,10 @@ from payam.auth.router import router as auth_router
 from payam.billing.admin_router import router as billing_admin_router
 from payam.billing.router import router as billing_router
 from payam.config import Settings, get_settings
+from payam.contacts.router import router as contacts_router
 from payam.kit.problems import install_problem_handlers
+from payam.live.router import router as live_router
+from payam.media.router import router as media_router
 from payam.observability.health import router as health_router
 from payam.observability.logging import configure_logging
 from payam.observability.middleware import RequestContextMiddleware
@@ -63,6 +66,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     api.include_router(admin_router)
     api.include_router(billing_router)
     api.include_router(billing_admin_router)
+    api.include_router(contacts_router)
+    api.include_router(media_router)
+    api.include_router(live_router)
     app.include_router(api)
     app.include_router(health_router)
 

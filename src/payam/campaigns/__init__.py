@@ -1,0 +1,1 @@
+"""Campaigns: compose, schedule, start, pause, resume, cancel, duplicate, retry, report."""

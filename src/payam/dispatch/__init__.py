@@ -1,0 +1,1 @@
+"""The dispatch engine: claims, pacing per sender, outcomes, receipts, the reconciler."""

@@ -1,0 +1,1 @@
+"""Background jobs on Dramatiq: in-process when embedded, Redis or RabbitMQ when scaled."""

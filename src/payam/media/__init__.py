@@ -1,0 +1,1 @@
+"""Attachments: uploaded, checked by content, stored on disk."""
