@@ -5,12 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 
 def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite opens a transaction only at the first write, so reads before it see no snapshot
+    # and SAVEPOINTs misbehave; taking transactions into our own hands fixes both (see below).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # WAL lets the API read while the worker writes; foreign keys are off by default in SQLite.
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -33,4 +36,14 @@ def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
     engine = create_async_engine(url, **options)
     if url.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _enable_sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _begin_immediate)
     return engine
+
+
+def _begin_immediate(connection: Connection) -> None:
+    """SQLite has one writer; taking the write lock when a transaction begins (not at its first
+    write) makes every transaction see a stable database and wait its turn on busy_timeout,
+    instead of failing with "database is locked" when it tries to write after reading. This is
+    what makes read-then-write sequences (claims, receipts, quota) exact on SQLite, as row locks
+    make them on PostgreSQL and MariaDB."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
