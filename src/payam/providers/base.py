@@ -41,7 +41,10 @@ class SendAccepted:
 
 class FaultKind(StrEnum):
     RATE_LIMITED = "RATE_LIMITED"  # slow down and try again; the recipient is not at fault
-    TRANSIENT = "TRANSIENT"  # network or server trouble; try again later
+    TRANSIENT = "TRANSIENT"  # refused before WhatsApp took it (network, server): try again later
+    # The send may or may not have happened (a timeout after the request left): the recipient
+    # becomes UNKNOWN until a receipt settles it; it is never sent again blindly.
+    UNCERTAIN = "UNCERTAIN"
     NOT_ON_WHATSAPP = "NOT_ON_WHATSAPP"  # skip the recipient
     RECIPIENT_INVALID = "RECIPIENT_INVALID"  # fail the recipient
     ACCOUNT = "ACCOUNT"  # the number itself is logged out, banned or revoked: stop using it

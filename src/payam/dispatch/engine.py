@@ -1,0 +1,561 @@
+"""The dispatcher: one per worker process (or inside ``payam serve`` when embedded).
+
+It leases WhatsApp numbers (senders) that have running campaigns, holds their connections, and
+for each number whose pace allows a send: claims recipients in one transaction (PENDING → SENDING
+with an attempt id, a lease and our own message id, quota reserved), commits, sends, and records
+every outcome in a second transaction. A worker killed between the two leaves SENDING rows whose
+lease runs out; the reconciler turns them UNKNOWN, never PENDING, so nothing is sent twice, and a
+receipt carrying our message id settles them later. DESIGN.md §5 is the contract.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import random
+import secrets
+import socket
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import structlog
+from sqlalchemy import select, update
+
+from payam.billing.errors import QuotaRefusal, QuotaRefused
+from payam.billing.quota import QuotaService
+from payam.campaigns.templating import Template, parse_template, render_for
+from payam.db.session import transaction
+from payam.dispatch.events import EventHandler
+from payam.dispatch.pacing import PacingState, SenderLimits, after_send, allowed_now, earliest_send
+from payam.dispatch.reconciler import reconcile
+from payam.dispatch.repository import ClaimedRecipient, DispatchRepository, Transition
+from payam.kit.clock import utc_now
+from payam.media.service import load_media_payload
+from payam.models import Campaign, Recipient, RecipientStatus, Sender, SenderStatus, User
+from payam.providers.base import (
+    FaultKind,
+    MediaPayload,
+    OutgoingMessage,
+    ProviderFault,
+    ProviderSession,
+    SendAccepted,
+    SenderIdentity,
+)
+from payam.providers.registry import build_provider
+from payam.runtime import Runtime
+
+logger = structlog.get_logger(__name__)
+
+CampaignsChanged = Callable[[set[int]], Awaitable[None]]
+IN_FLIGHT = frozenset({RecipientStatus.SENDING, RecipientStatus.UNKNOWN})
+# A batch only when the pace allows no gap at all (interval 0, the sandbox); else one at a time.
+MAX_BATCH = 100
+ZONE_CACHE_SECONDS = 60.0
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def new_message_id() -> str:
+    # The shape of a WhatsApp Web message id: "3EB0" and upper-case hex.
+    return "3EB0" + secrets.token_hex(10).upper()
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    sender_id: int
+    sender_phone: str | None
+    campaign_id: int
+    user_id: int
+    message: str
+    media_id: int | None
+    campaign_updated_at: datetime
+    interval_seconds: int
+    reservation_id: int
+    recipients: list[ClaimedRecipient]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    recipient: ClaimedRecipient
+    accepted: SendAccepted | None = None
+    fault: ProviderFault | None = None
+
+
+NOT_ATTEMPTED = ProviderFault(FaultKind.RATE_LIMITED, "not attempted: the batch stopped early")
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        worker_id: str | None = None,
+        rng: random.Random | None = None,
+        on_campaigns_changed: CampaignsChanged | None = None,
+        take_senders_per_tick: int = 200,
+    ) -> None:
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self.worker_id = worker_id or new_worker_id()
+        self.rng = rng or random.Random()  # noqa: S311 - jitter, not secrets
+        self.take_senders_per_tick = take_senders_per_tick
+        self._notify = on_campaigns_changed
+        self._sessions: dict[int, ProviderSession] = {}
+        self._event_tasks: dict[int, asyncio.Task[None]] = {}
+        self._in_flight: dict[int, asyncio.Task[None]] = {}
+        self._owned: dict[int, Sender] = {}
+        self._templates: dict[tuple[int, datetime], Template] = {}
+        self._media: dict[int, MediaPayload] = {}
+        self._zones: dict[int, tuple[ZoneInfo, float]] = {}
+        self._events = EventHandler(runtime, notify=self._campaigns_changed)
+        self._last_reconcile = 0.0
+
+    # ---- the loop ------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        logger.info("dispatcher_started", worker_id=self.worker_id)
+        try:
+            while not stop.is_set():
+                try:
+                    wait = await self.run_once()
+                except Exception:
+                    logger.exception("dispatcher_tick_failed", worker_id=self.worker_id)
+                    wait = self.settings.dispatch_poll_seconds
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=wait)
+        finally:
+            await self.shutdown()
+
+    async def run_once(self) -> float:
+        """One pass: reconcile when due, lease, start due senders; returns how long to sleep."""
+        monotonic = time.monotonic()
+        if monotonic - self._last_reconcile >= self.settings.reconcile_seconds:
+            self._last_reconcile = monotonic
+            await self._campaigns_changed(await reconcile(self.runtime, now=utc_now()))
+        now = utc_now()
+        async with transaction(self.runtime.sessionmaker) as session:
+            owned = await DispatchRepository(session).lease_senders(
+                worker_id=self.worker_id,
+                now=now,
+                until=now + timedelta(seconds=self.settings.sender_lease_seconds),
+                take_at_most=self.take_senders_per_tick,
+            )
+        self._owned = {sender.id: sender for sender in owned}
+        await self._drop_sessions(set(self._sessions) - set(self._owned))
+        soonest = self.settings.dispatch_poll_seconds
+        for sender in owned:
+            if sender.id in self._in_flight:
+                continue
+            due_in = (self._earliest(sender, now=now) - now).total_seconds()
+            if due_in <= 0:
+                self._start_turn(sender.id)
+            else:
+                soonest = min(soonest, due_in)
+        return max(0.0, soonest)
+
+    def _start_turn(self, sender_id: int) -> None:
+        task = asyncio.create_task(self._serve(sender_id))
+        self._in_flight[sender_id] = task
+
+        def forget(_: asyncio.Task[None]) -> None:
+            self._in_flight.pop(sender_id, None)
+
+        task.add_done_callback(forget)
+
+    async def wait_idle(self) -> None:
+        """Wait for the sends in flight (tests and shutdown)."""
+        while self._in_flight:
+            await asyncio.gather(*list(self._in_flight.values()), return_exceptions=True)
+
+    async def shutdown(self) -> None:
+        await self.wait_idle()
+        await self._drop_sessions(set(self._sessions))
+        with contextlib.suppress(Exception):
+            async with transaction(self.runtime.sessionmaker) as session:
+                await DispatchRepository(session).release_senders(worker_id=self.worker_id)
+        logger.info("dispatcher_stopped", worker_id=self.worker_id)
+
+    # ---- one sender ----------------------------------------------------------------------
+
+    def _zone(self, user_id: int) -> ZoneInfo:
+        cached = self._zones.get(user_id)
+        if cached is not None and time.monotonic() - cached[1] < ZONE_CACHE_SECONDS:
+            return cached[0]
+        return ZoneInfo(self.settings.user_time_zone)
+
+    async def _load_zone(self, session: Any, user_id: int) -> ZoneInfo:
+        cached = self._zones.get(user_id)
+        if cached is not None and time.monotonic() - cached[1] < ZONE_CACHE_SECONDS:
+            return cached[0]
+        name = await session.scalar(select(User.time_zone).where(User.id == user_id))
+        zone = ZoneInfo(name or self.settings.user_time_zone)
+        self._zones[user_id] = (zone, time.monotonic())
+        return zone
+
+    def _earliest(self, sender: Sender, *, now: datetime) -> datetime:
+        return earliest_send(
+            now, limits=_limits(sender), state=_state(sender), zone=self._zone(sender.user_id)
+        )
+
+    async def _serve(self, sender_id: int) -> None:
+        try:
+            claim = await self._claim(sender_id)
+            if claim is None:
+                return
+            outcomes = await self._send(claim)
+            await self._record(claim, outcomes)
+        except Exception:
+            logger.exception("sender_turn_failed", sender_id=sender_id, worker_id=self.worker_id)
+
+    async def _claim(self, sender_id: int) -> Claim | None:
+        changed: set[int] = set()
+        claim: Claim | None = None
+        async with transaction(self.runtime.sessionmaker) as session:
+            repo = DispatchRepository(session)
+            sender = await repo.sender_for_update(sender_id)
+            if (
+                sender is None
+                or sender.lease_owner != self.worker_id
+                or sender.status is not SenderStatus.CONNECTED
+            ):
+                return None
+            now = utc_now()
+            zone = await self._load_zone(session, sender.user_id)
+            earliest = earliest_send(now, limits=_limits(sender), state=_state(sender), zone=zone)
+            if earliest > now:
+                sender.next_send_at = earliest
+                return None
+            interval = await repo.strictest_interval(sender.id)
+            room = allowed_now(_limits(sender), _state(sender), zone=zone, now=now)
+            batch = min(MAX_BATCH, room) if interval == 0 else min(1, room)
+            if batch <= 0:
+                return None
+            for campaign in await repo.running_campaigns_in_turn(sender.id):
+                claim = await self._claim_from(
+                    session,
+                    repo,
+                    campaign,
+                    sender=sender,
+                    batch=batch,
+                    now=now,
+                    interval=interval,
+                    changed=changed,
+                )
+                if claim is not None:
+                    break
+        await self._campaigns_changed(changed | ({claim.campaign_id} if claim else set()))
+        return claim
+
+    async def _claim_from(
+        self,
+        session: Any,
+        repo: DispatchRepository,
+        campaign: Campaign,
+        *,
+        sender: Sender,
+        batch: int,
+        now: datetime,
+        interval: int,
+        changed: set[int],
+    ) -> Claim | None:
+        rows = list(await repo.pending_recipients(campaign.id, limit=batch))
+        if not rows:
+            return None
+        suppressed = await repo.suppressed_among(campaign.user_id, (row.phone for row in rows))
+        if suppressed:
+            await repo.apply_transitions(
+                [
+                    Transition(
+                        row.id,
+                        RecipientStatus.SKIPPED,
+                        frozenset({RecipientStatus.PENDING}),
+                        values={"error": "the number opted out"},
+                    )
+                    for row in rows
+                    if row.phone in suppressed
+                ]
+            )
+            changed.add(campaign.id)
+            rows = [row for row in rows if row.phone not in suppressed]
+            if not rows:
+                return None
+        quota = QuotaService(session)
+        try:
+            reservation = await quota.reserve(
+                campaign.user_id, len(rows), reference=f"campaign:{campaign.id}"
+            )
+        except QuotaRefused as refusal:
+            if refusal.reason is not QuotaRefusal.QUOTA_EXHAUSTED or refusal.available <= 0:
+                changed.update(await repo.pause_campaigns([campaign.id], reason=refusal.detail))
+                return None
+            # Send what is left, then pause on the next turn.
+            rows = rows[: refusal.available]
+            reservation = await quota.reserve(
+                campaign.user_id, len(rows), reference=f"campaign:{campaign.id}"
+            )
+        claimed = [
+            ClaimedRecipient(
+                id=row.id,
+                phone=row.phone,
+                name=row.name,
+                variables=dict(row.variables or {}),
+                attempt=row.attempt + 1,
+                attempt_id=str(uuid.uuid4()),
+                message_id=new_message_id(),
+            )
+            for row in rows
+        ]
+        await repo.mark_claimed(
+            claimed,
+            campaign_id=campaign.id,
+            sender_id=sender.id,
+            reservation_id=reservation.id,
+            now=now,
+            lease_until=now + timedelta(seconds=self.settings.claim_lease_seconds),
+        )
+        return Claim(
+            sender_id=sender.id,
+            sender_phone=sender.phone,
+            campaign_id=campaign.id,
+            user_id=campaign.user_id,
+            message=campaign.message,
+            media_id=campaign.media_id,
+            campaign_updated_at=campaign.updated_at,
+            interval_seconds=interval,
+            reservation_id=reservation.id,
+            recipients=claimed,
+        )
+
+    async def _send(self, claim: Claim) -> list[Outcome]:
+        session = await self._session_for(claim.sender_id)
+        template = self._template(claim)
+        media = await self._media_for(claim)
+        outcomes: list[Outcome] = []
+        stopped = False
+        for recipient in claim.recipients:
+            if stopped:
+                outcomes.append(Outcome(recipient, fault=NOT_ATTEMPTED))
+                continue
+            values = {"name": recipient.name or "", "phone": recipient.phone, **recipient.variables}
+            message = OutgoingMessage(
+                to=recipient.phone,
+                text=render_for(template, values, seed=recipient.id),
+                message_id=recipient.message_id,
+                media=media,
+            )
+            try:
+                outcomes.append(Outcome(recipient, accepted=await session.send(message)))
+            except ProviderFault as fault:
+                outcomes.append(Outcome(recipient, fault=fault))
+                stopped = fault.kind in {FaultKind.RATE_LIMITED, FaultKind.ACCOUNT}
+            except Exception as error:
+                # We cannot tell whether WhatsApp took it: never resend blindly.
+                logger.exception("send_raised", recipient_id=recipient.id)
+                outcomes.append(
+                    Outcome(
+                        recipient,
+                        fault=ProviderFault(FaultKind.UNCERTAIN, f"{type(error).__name__}"),
+                    )
+                )
+        return outcomes
+
+    async def _record(self, claim: Claim, outcomes: list[Outcome]) -> None:
+        now = utc_now()
+        transitions = [self._transition(outcome, now=now) for outcome in outcomes]
+        accepted = [outcome for outcome in outcomes if outcome.accepted is not None]
+        charged = len(accepted) + sum(
+            1 for outcome in outcomes if outcome.fault and outcome.fault.kind is FaultKind.UNCERTAIN
+        )
+        changed: set[int] = {claim.campaign_id}
+        async with transaction(self.runtime.sessionmaker) as session:
+            repo = DispatchRepository(session)
+            applied = await repo.apply_transitions(transitions)
+            changed |= applied.campaigns
+            if accepted:
+                # A receipt may have beaten us to the row; it still needs its send time.
+                await session.execute(
+                    update(Recipient)
+                    .where(
+                        Recipient.id.in_([outcome.recipient.id for outcome in accepted]),
+                        Recipient.sent_at.is_(None),
+                    )
+                    .values(sent_at=now)
+                    .execution_options(synchronize_session=False)
+                )
+            await QuotaService(session).settle(claim.reservation_id, used=charged)
+            changed |= await self._pace(repo, claim, outcomes, now=now)
+            changed |= set(await repo.finish_campaigns(changed, now=now))
+        await self._campaigns_changed(changed)
+
+    def _transition(self, outcome: Outcome, *, now: datetime) -> Transition:
+        recipient = outcome.recipient
+
+        def to(status: RecipientStatus, **values: Any) -> Transition:
+            return Transition(
+                recipient.id, status, IN_FLIGHT, attempt_id=recipient.attempt_id, values=values
+            )
+
+        if outcome.accepted is not None:
+            return to(
+                RecipientStatus.SENT,
+                provider_message_id=outcome.accepted.provider_message_id,
+                lease_expires_at=None,
+                error=None,
+            )
+        fault = outcome.fault
+        assert fault is not None
+        reason = fault.reason[:1000]
+        if fault.kind is FaultKind.NOT_ON_WHATSAPP:
+            return to(RecipientStatus.SKIPPED, error=reason, lease_expires_at=None)
+        if fault.kind is FaultKind.RECIPIENT_INVALID:
+            return to(RecipientStatus.FAILED, error=reason, lease_expires_at=None)
+        if fault.kind is FaultKind.UNCERTAIN:
+            return to(RecipientStatus.UNKNOWN, error=reason, lease_expires_at=None)
+        if (
+            fault.kind is FaultKind.TRANSIENT
+            and recipient.attempt >= self.settings.max_send_attempts
+        ):
+            return to(RecipientStatus.FAILED, error=reason, lease_expires_at=None)
+        # Not sent, and not the recipient's fault: back in line. Only a real try counts.
+        attempt = recipient.attempt if fault.kind is FaultKind.TRANSIENT else recipient.attempt - 1
+        return to(
+            RecipientStatus.PENDING,
+            error=reason,
+            attempt=attempt,
+            attempt_id=None,
+            message_id=None,
+            lease_expires_at=None,
+            quota_reservation_id=None,
+        )
+
+    async def _pace(
+        self, repo: DispatchRepository, claim: Claim, outcomes: list[Outcome], *, now: datetime
+    ) -> set[int]:
+        sender = await repo.sender_for_update(claim.sender_id)
+        if sender is None:
+            return set()
+        reached = [
+            outcome
+            for outcome in outcomes
+            if outcome.accepted is not None
+            or (outcome.fault is not None and outcome.fault.kind is FaultKind.UNCERTAIN)
+        ]
+        state = after_send(
+            now,
+            limits=_limits(sender),
+            state=_state(sender),
+            interval_seconds=claim.interval_seconds,
+            jitter_ratio=self.settings.pacing_jitter_ratio,
+            zone=self._zone(sender.user_id),
+            rng=self.rng,
+            sent=len(reached),
+        )
+        next_send_at = state.next_send_at
+        faults = [outcome.fault for outcome in outcomes if outcome.fault is not None]
+        for fault in faults:
+            if fault.kind is FaultKind.RATE_LIMITED and fault is not NOT_ATTEMPTED:
+                wait = fault.retry_after_seconds or 60.0
+                next_send_at = max(next_send_at or now, now + timedelta(seconds=wait))
+            if fault.kind is FaultKind.TRANSIENT:
+                backoff = min(300.0, 2.0 ** min(max(r.attempt for r in claim.recipients), 8))
+                next_send_at = max(next_send_at or now, now + timedelta(seconds=backoff))
+        sender.next_send_at = next_send_at
+        sender.last_sent_at = now if reached else sender.last_sent_at
+        sender.sent_on_day = state.sent_on_day
+        sender.sent_today = state.sent_today
+        sender.sent_since_pause = state.sent_since_pause
+        account = next((fault for fault in faults if fault.kind is FaultKind.ACCOUNT), None)
+        if account is None:
+            return set()
+        sender.status = account.sender_status or SenderStatus.LOGGED_OUT
+        sender.status_reason = account.reason[:255]
+        sender.lease_owner = None
+        sender.lease_expires_at = None
+        return set(await repo.pause_for_sender(sender, reason=account.reason))
+
+    # ---- connections, templates, media ---------------------------------------------------
+
+    async def _session_for(self, sender_id: int) -> ProviderSession:
+        existing = self._sessions.get(sender_id)
+        if existing is not None:
+            return existing
+        sender = self._owned[sender_id]
+        provider = build_provider(sender.provider, runtime=self.runtime)
+        session = await provider.open(
+            SenderIdentity(
+                sender_id=sender.id,
+                phone=sender.phone,
+                provider_config=dict(sender.provider_config),
+            )
+        )
+        self._sessions[sender_id] = session
+        self._event_tasks[sender_id] = asyncio.create_task(
+            self._events.consume(sender_id=sender.id, user_id=sender.user_id, session=session)
+        )
+        return session
+
+    async def _drop_sessions(self, sender_ids: set[int]) -> None:
+        for sender_id in sender_ids:
+            if sender_id in self._in_flight:
+                continue
+            task = self._event_tasks.pop(sender_id, None)
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            session = self._sessions.pop(sender_id, None)
+            if session is not None:
+                with contextlib.suppress(Exception):
+                    await session.close()
+
+    def _template(self, claim: Claim) -> Template:
+        key = (claim.campaign_id, claim.campaign_updated_at)
+        template = self._templates.get(key)
+        if template is None:
+            template = parse_template(claim.message)
+            self._templates[key] = template
+        return template
+
+    async def _media_for(self, claim: Claim) -> MediaPayload | None:
+        if claim.media_id is None:
+            return None
+        payload = self._media.get(claim.media_id)
+        if payload is None:
+            async with transaction(self.runtime.sessionmaker) as session:
+                payload = await load_media_payload(session, claim.media_id, settings=self.settings)
+            self._media[claim.media_id] = payload
+        return payload
+
+    async def _campaigns_changed(self, campaign_ids: set[int]) -> None:
+        if campaign_ids and self._notify is not None:
+            try:
+                await self._notify(campaign_ids)
+            except Exception:
+                logger.exception("progress_notify_failed")
+
+
+def _limits(sender: Sender) -> SenderLimits:
+    return SenderLimits(
+        daily_cap=sender.daily_cap,
+        quiet_start_minute=sender.quiet_start_minute,
+        quiet_end_minute=sender.quiet_end_minute,
+        pause_every=sender.pause_every,
+        pause_seconds=sender.pause_seconds,
+    )
+
+
+def _state(sender: Sender) -> PacingState:
+    return PacingState(
+        next_send_at=sender.next_send_at,
+        sent_on_day=sender.sent_on_day,
+        sent_today=sender.sent_today,
+        sent_since_pause=sender.sent_since_pause,
+    )

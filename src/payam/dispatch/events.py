@@ -1,0 +1,139 @@
+"""What comes back from WhatsApp: receipts, replies (and opt-outs), connection changes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+
+import structlog
+
+from payam.db.session import transaction
+from payam.dispatch.repository import DispatchRepository, Transition
+from payam.kit.clock import utc_now
+from payam.kit.phones import DIGIT_TRANSLATION
+from payam.models import RecipientStatus, Sender, SenderStatus
+from payam.providers.base import (
+    ConnectionChange,
+    InboundMessage,
+    ProviderEvent,
+    ProviderSession,
+    Receipt,
+    ReceiptStatus,
+)
+from payam.runtime import Runtime
+
+logger = structlog.get_logger(__name__)
+
+EVENT_BATCH = 500
+_BEFORE_DELIVERY = frozenset(
+    {RecipientStatus.SENDING, RecipientStatus.SENT, RecipientStatus.UNKNOWN}
+)
+_BEFORE_READ = _BEFORE_DELIVERY | {RecipientStatus.DELIVERED}
+
+
+def receipt_transition(recipient_id: int, receipt: Receipt) -> Transition:
+    """A receipt moves a message forward, never back; one for an UNKNOWN send settles it."""
+    if receipt.status is ReceiptStatus.DELIVERED:
+        return Transition(
+            recipient_id,
+            RecipientStatus.DELIVERED,
+            _BEFORE_DELIVERY,
+            values={"delivered_at": receipt.at, "lease_expires_at": None},
+        )
+    if receipt.status is ReceiptStatus.READ:
+        return Transition(
+            recipient_id,
+            RecipientStatus.READ,
+            _BEFORE_READ,
+            values={"read_at": receipt.at, "lease_expires_at": None},
+        )
+    return Transition(
+        recipient_id,
+        RecipientStatus.FAILED,
+        _BEFORE_DELIVERY,
+        values={
+            "error": (receipt.reason or "WhatsApp could not deliver it")[:1000],
+            "lease_expires_at": None,
+        },
+    )
+
+
+def is_opt_out(text: str, keywords: list[str]) -> bool:
+    normalized = " ".join(text.translate(DIGIT_TRANSLATION).split()).casefold()
+    return normalized in {keyword.casefold() for keyword in keywords}
+
+
+class EventHandler:
+    def __init__(self, runtime: Runtime, *, notify: Callable[[set[int]], Awaitable[None]]) -> None:
+        self.runtime = runtime
+        self.notify = notify
+
+    async def consume(self, *, sender_id: int, user_id: int, session: ProviderSession) -> None:
+        """Pump a session's events into batches, each handled in one transaction."""
+        queue: asyncio.Queue[ProviderEvent] = asyncio.Queue(maxsize=EVENT_BATCH * 4)
+
+        async def pump() -> None:
+            async for event in session.events():
+                await queue.put(event)
+
+        pumping = asyncio.create_task(pump())
+        try:
+            while True:
+                batch = [await queue.get()]
+                while len(batch) < EVENT_BATCH and not queue.empty():
+                    batch.append(queue.get_nowait())
+                try:
+                    await self.handle(batch, sender_id=sender_id, user_id=user_id)
+                except Exception:
+                    logger.exception("provider_events_failed", sender_id=sender_id)
+        finally:
+            pumping.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await pumping
+
+    async def handle(self, events: list[ProviderEvent], *, sender_id: int, user_id: int) -> None:
+        receipts = [event for event in events if isinstance(event, Receipt)]
+        inbound = [event for event in events if isinstance(event, InboundMessage)]
+        connection = [event for event in events if isinstance(event, ConnectionChange)]
+        changed: set[int] = set()
+        now = utc_now()
+        async with transaction(self.runtime.sessionmaker) as session:
+            repo = DispatchRepository(session)
+            if receipts:
+                rows = await repo.recipients_by_message_id([r.message_id for r in receipts])
+                by_message: dict[str, int] = {}
+                for row in rows:
+                    by_message.setdefault(row.message_id, row.id)
+                transitions = [
+                    receipt_transition(by_message[receipt.message_id], receipt)
+                    for receipt in sorted(receipts, key=lambda r: (r.at, r.status != "DELIVERED"))
+                    if receipt.message_id in by_message
+                ]
+                changed |= (await repo.apply_transitions(transitions)).campaigns
+            for message in inbound:
+                if is_opt_out(message.text, self.runtime.settings.opt_out_keywords):
+                    added = await repo.add_suppression(
+                        user_id=user_id,
+                        phone=message.from_phone,
+                        reason="replied with an opt-out",
+                        now=now,
+                    )
+                    if added:
+                        logger.info("number_opted_out", user_id=user_id, sender_id=sender_id)
+            for change in connection[-1:]:
+                sender = await repo.sender_for_update(sender_id)
+                if sender is not None:
+                    changed |= await self._connection_changed(repo, sender, change)
+            changed |= set(await repo.finish_campaigns(changed, now=now))
+        await self.notify(changed)
+
+    @staticmethod
+    async def _connection_changed(
+        repo: DispatchRepository, sender: Sender, change: ConnectionChange
+    ) -> set[int]:
+        sender.status = change.status
+        sender.status_reason = (change.reason or "")[:255] or None
+        if change.status is SenderStatus.CONNECTED:
+            return set()
+        return set(await repo.pause_for_sender(sender, reason=change.reason or change.status.value))

@@ -1,0 +1,115 @@
+"""When a WhatsApp number may send next: interval with jitter, quiet hours, daily cap, pauses.
+
+Pure functions over a sender's limits and counters, so the rules are tested without a clock.
+Days and quiet hours are the user's local ones (``Asia/Tehran`` by default).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True, slots=True)
+class SenderLimits:
+    daily_cap: int
+    quiet_start_minute: int | None
+    quiet_end_minute: int | None
+    pause_every: int | None
+    pause_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class PacingState:
+    next_send_at: datetime | None
+    sent_on_day: date | None
+    sent_today: int
+    sent_since_pause: int
+
+
+def _in_quiet_hours(local: datetime, limits: SenderLimits) -> bool:
+    start, end = limits.quiet_start_minute, limits.quiet_end_minute
+    if start is None or end is None:
+        return False
+    minute = local.hour * 60 + local.minute
+    if start < end:
+        return start <= minute < end
+    return minute >= start or minute < end  # the window spans midnight
+
+
+def _quiet_end_after(local: datetime, limits: SenderLimits) -> datetime:
+    assert limits.quiet_end_minute is not None
+    end = local.replace(
+        hour=limits.quiet_end_minute // 60,
+        minute=limits.quiet_end_minute % 60,
+        second=0,
+        microsecond=0,
+    )
+    return end if end > local else end + timedelta(days=1)
+
+
+def _next_midnight(local: datetime) -> datetime:
+    tomorrow = local.date() + timedelta(days=1)
+    return datetime.combine(tomorrow, time.min, tzinfo=local.tzinfo)
+
+
+def earliest_send(
+    now: datetime, *, limits: SenderLimits, state: PacingState, zone: ZoneInfo
+) -> datetime:
+    """The first moment at or after ``now`` this number may send, by every rule at once."""
+    moment = max(now, state.next_send_at) if state.next_send_at else now
+    # Each rule can push the moment into another's window (a cap's midnight into quiet hours),
+    # so apply them until none moves it; two rounds suffice, four is a safe bound.
+    for _ in range(4):
+        local = moment.astimezone(zone)
+        moved = moment
+        sent_today = state.sent_today if state.sent_on_day == local.date() else 0
+        if sent_today >= limits.daily_cap:
+            moved = _next_midnight(local).astimezone(now.tzinfo)
+            # Tomorrow the count starts again; stop counting yesterday's sends.
+            state = PacingState(state.next_send_at, None, 0, state.sent_since_pause)
+        local = moved.astimezone(zone)
+        if _in_quiet_hours(local, limits):
+            moved = _quiet_end_after(local, limits).astimezone(now.tzinfo)
+        if moved == moment:
+            return moment
+        moment = moved
+    return moment
+
+
+def after_send(
+    sent_at: datetime,
+    *,
+    limits: SenderLimits,
+    state: PacingState,
+    interval_seconds: int,
+    jitter_ratio: float,
+    zone: ZoneInfo,
+    rng: random.Random,
+    sent: int = 1,
+) -> PacingState:
+    """The counters and the next allowed moment once ``sent`` messages went out at ``sent_at``."""
+    today = sent_at.astimezone(zone).date()
+    sent_today = (state.sent_today if state.sent_on_day == today else 0) + sent
+    since_pause = state.sent_since_pause + sent
+    # The interval is a floor: jitter only ever adds to it.
+    wait = interval_seconds + rng.uniform(0, interval_seconds * jitter_ratio)
+    next_send_at = sent_at + timedelta(seconds=wait)
+    if limits.pause_every is not None and since_pause >= limits.pause_every:
+        next_send_at = max(next_send_at, sent_at + timedelta(seconds=limits.pause_seconds))
+        since_pause = 0
+    return PacingState(
+        next_send_at=next_send_at,
+        sent_on_day=today,
+        sent_today=sent_today,
+        sent_since_pause=since_pause,
+    )
+
+
+def allowed_now(limits: SenderLimits, state: PacingState, *, zone: ZoneInfo, now: datetime) -> int:
+    """How many messages the daily cap still allows today (at least 0)."""
+    today = now.astimezone(zone).date()
+    sent_today = state.sent_today if state.sent_on_day == today else 0
+    return max(0, limits.daily_cap - sent_today)

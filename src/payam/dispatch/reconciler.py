@@ -1,0 +1,67 @@
+"""The periodic sweep that keeps promises when workers die: never skipped, never stuck.
+
+- A claim whose lease ran out becomes UNKNOWN (its worker may have sent it; only a receipt can
+  tell), and its quota is counted as used: a message that may have gone out is paid for.
+- A scheduled campaign whose time has come starts (or pauses, saying why, if it cannot).
+- A running campaign with nothing left to send is completed.
+
+Every step is a conditional change under lock, so any number of workers may sweep at once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from payam.billing.quota import QuotaService
+from payam.db.session import transaction
+from payam.dispatch.repository import DispatchRepository, Transition
+from payam.models import CampaignSender, CampaignStatus, RecipientStatus, Sender, SenderStatus
+from payam.runtime import Runtime
+
+SWEEP_LIMIT = 1000
+LEASE_LAPSED = "the worker sending it stopped before recording the outcome; waiting for a receipt"
+NO_SENDER = "no connected WhatsApp number: link or reconnect one, then resume"
+
+
+async def reconcile(runtime: Runtime, *, now: datetime) -> set[int]:
+    changed: set[int] = set()
+    async with transaction(runtime.sessionmaker) as session:
+        repo = DispatchRepository(session)
+        expired = await repo.expired_claims(now=now, limit=SWEEP_LIMIT)
+        applied = await repo.apply_transitions(
+            [
+                Transition(
+                    row.id,
+                    RecipientStatus.UNKNOWN,
+                    frozenset({RecipientStatus.SENDING}),
+                    attempt_id=row.attempt_id,
+                    values={"error": LEASE_LAPSED, "lease_expires_at": None},
+                )
+                for row in expired
+            ]
+        )
+        changed |= applied.campaigns
+        quota = QuotaService(session)
+        for reservation_id in sorted({row.quota_reservation_id for row in expired} - {None}):
+            await quota.commit(reservation_id)
+        for campaign in await repo.due_scheduled(now=now):
+            connected = await session.scalar(
+                select(func.count())
+                .select_from(CampaignSender)
+                .join(Sender, Sender.id == CampaignSender.sender_id)
+                .where(
+                    CampaignSender.campaign_id == campaign.id,
+                    Sender.status == SenderStatus.CONNECTED,
+                )
+            )
+            if connected:
+                campaign.status = CampaignStatus.RUNNING
+                campaign.status_reason = None
+            else:
+                campaign.status = CampaignStatus.PAUSED
+                campaign.status_reason = NO_SENDER
+            changed.add(campaign.id)
+        changed |= set(await repo.finish_all_done(now=now))
+    return changed

@@ -1,0 +1,440 @@
+"""All of the engine's SQL: sender leases, claims, outcomes, receipts and the reconciler's sweeps.
+
+Every change of a recipient's status goes through ``apply_transitions``, which reads the rows
+under lock (``FOR UPDATE``; SQLite's transactions hold the write lock from their start), moves
+only those still in an expected state, and adjusts the campaign's counters by exactly what moved,
+in the same transaction. That is why the counters never drift from the recipient rows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, bindparam, case, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from payam.models import (
+    Campaign,
+    CampaignSender,
+    CampaignStatus,
+    Recipient,
+    RecipientStatus,
+    Sender,
+    SenderStatus,
+    Suppression,
+)
+
+COUNTER_COLUMNS: dict[RecipientStatus, str] = {
+    RecipientStatus.SENDING: "sending_count",
+    RecipientStatus.SENT: "sent_count",
+    RecipientStatus.DELIVERED: "delivered_count",
+    RecipientStatus.READ: "read_count",
+    RecipientStatus.FAILED: "failed_count",
+    RecipientStatus.SKIPPED: "skipped_count",
+    RecipientStatus.UNKNOWN: "unknown_count",
+}
+# PENDING has no column: it is what the others leave of total_recipients.
+
+
+def pending_expression() -> Any:
+    return Campaign.total_recipients - sum(
+        (getattr(Campaign, column) for column in COUNTER_COLUMNS.values()),
+        start=0,
+    )
+
+
+@dataclass
+class Transition:
+    """Move one recipient to ``to`` if it is still in one of ``allowed_from`` (and attempt)."""
+
+    recipient_id: int
+    to: RecipientStatus
+    allowed_from: frozenset[RecipientStatus]
+    attempt_id: str | None = None  # when set, only that claim's attempt may move the row
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class AppliedTransitions:
+    moved: list[Transition]
+    campaigns: set[int]
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedRecipient:
+    id: int
+    phone: str
+    name: str | None
+    variables: dict[str, Any]
+    attempt: int
+    attempt_id: str
+    message_id: str
+
+
+def running_sender_ids() -> Select[Any]:
+    return (
+        select(CampaignSender.sender_id)
+        .join(Campaign, Campaign.id == CampaignSender.campaign_id)
+        .where(Campaign.status == CampaignStatus.RUNNING)
+    )
+
+
+class DispatchRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # ---- senders -------------------------------------------------------------------------
+
+    async def lease_senders(
+        self, *, worker_id: str, now: datetime, until: datetime, take_at_most: int
+    ) -> list[Sender]:
+        """Renew this worker's senders, take free ones that have work, let idle ones go."""
+        await self.session.execute(
+            update(Sender)
+            .where(Sender.lease_owner == worker_id)
+            .values(lease_expires_at=until)
+            .execution_options(synchronize_session=False)
+        )
+        free = (
+            await self.session.scalars(
+                select(Sender.id)
+                .where(
+                    Sender.id.in_(running_sender_ids()),
+                    Sender.status == SenderStatus.CONNECTED,
+                    or_(Sender.lease_owner.is_(None), Sender.lease_expires_at < now),
+                )
+                .order_by(Sender.id)
+                .limit(take_at_most)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        if free:
+            await self.session.execute(
+                update(Sender)
+                .where(
+                    Sender.id.in_(free),
+                    or_(Sender.lease_owner.is_(None), Sender.lease_expires_at < now),
+                )
+                .values(lease_owner=worker_id, lease_expires_at=until)
+                .execution_options(synchronize_session=False)
+            )
+        await self.session.execute(
+            update(Sender)
+            .where(
+                Sender.lease_owner == worker_id,
+                or_(
+                    Sender.id.not_in(running_sender_ids()),
+                    Sender.status != SenderStatus.CONNECTED,
+                ),
+            )
+            .values(lease_owner=None, lease_expires_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        owned = await self.session.scalars(
+            select(Sender)
+            .where(Sender.lease_owner == worker_id)
+            .execution_options(populate_existing=True)
+        )
+        return list(owned.all())
+
+    async def release_senders(self, *, worker_id: str) -> None:
+        await self.session.execute(
+            update(Sender)
+            .where(Sender.lease_owner == worker_id)
+            .values(lease_owner=None, lease_expires_at=None)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def sender_for_update(self, sender_id: int) -> Sender | None:
+        return await self.session.scalar(
+            select(Sender)
+            .where(Sender.id == sender_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+
+    # ---- claims --------------------------------------------------------------------------
+
+    async def running_campaigns_in_turn(self, sender_id: int) -> list[Campaign]:
+        """The sender's running campaigns, the one that waited longest first (they take turns)."""
+        never_used_first = case((CampaignSender.last_used_at.is_(None), 0), else_=1)
+        rows = await self.session.scalars(
+            select(Campaign)
+            .join(CampaignSender, CampaignSender.campaign_id == Campaign.id)
+            .where(CampaignSender.sender_id == sender_id, Campaign.status == CampaignStatus.RUNNING)
+            .order_by(never_used_first, CampaignSender.last_used_at, Campaign.id)
+            .execution_options(populate_existing=True)
+        )
+        return list(rows.all())
+
+    async def strictest_interval(self, sender_id: int) -> int:
+        """Campaigns sharing a number share its pace: the slowest one's interval holds for all."""
+        interval = await self.session.scalar(
+            select(func.max(Campaign.interval_seconds))
+            .join(CampaignSender, CampaignSender.campaign_id == Campaign.id)
+            .where(CampaignSender.sender_id == sender_id, Campaign.status == CampaignStatus.RUNNING)
+        )
+        return int(interval or 0)
+
+    async def pending_recipients(self, campaign_id: int, *, limit: int) -> Sequence[Any]:
+        rows = await self.session.execute(
+            select(
+                Recipient.id,
+                Recipient.phone,
+                Recipient.name,
+                Recipient.variables,
+                Recipient.attempt,
+            )
+            .where(
+                Recipient.campaign_id == campaign_id, Recipient.status == RecipientStatus.PENDING
+            )
+            .order_by(Recipient.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return rows.all()
+
+    async def suppressed_among(self, user_id: int, phones: Iterable[str]) -> set[str]:
+        wanted = list(phones)
+        if not wanted:
+            return set()
+        found = await self.session.scalars(
+            select(Suppression.phone).where(
+                Suppression.user_id == user_id, Suppression.phone.in_(wanted)
+            )
+        )
+        return set(found.all())
+
+    async def mark_claimed(
+        self,
+        claimed: Sequence[ClaimedRecipient],
+        *,
+        campaign_id: int,
+        sender_id: int,
+        reservation_id: int,
+        now: datetime,
+        lease_until: datetime,
+    ) -> None:
+        """PENDING → SENDING with the attempt, its lease and our message id, before any send."""
+        await self.session.execute(
+            update(Recipient)
+            .where(
+                Recipient.id == bindparam("row_id"),
+                Recipient.status == RecipientStatus.PENDING,
+            )
+            .values(
+                status=RecipientStatus.SENDING,
+                attempt=bindparam("new_attempt"),
+                attempt_id=bindparam("new_attempt_id"),
+                message_id=bindparam("new_message_id"),
+                sender_id=sender_id,
+                quota_reservation_id=reservation_id,
+                claimed_at=now,
+                lease_expires_at=lease_until,
+            )
+            .execution_options(synchronize_session=False),
+            [
+                {
+                    "row_id": row.id,
+                    "new_attempt": row.attempt,
+                    "new_attempt_id": row.attempt_id,
+                    "new_message_id": row.message_id,
+                }
+                for row in claimed
+            ],
+        )
+        await self.bump_counters({campaign_id: Counter({RecipientStatus.SENDING: len(claimed)})})
+        await self.session.execute(
+            update(CampaignSender)
+            .where(CampaignSender.campaign_id == campaign_id, CampaignSender.sender_id == sender_id)
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.execute(
+            update(Campaign)
+            .where(Campaign.id == campaign_id, Campaign.started_at.is_(None))
+            .values(started_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    # ---- transitions ---------------------------------------------------------------------
+
+    async def apply_transitions(self, transitions: Sequence[Transition]) -> AppliedTransitions:
+        if not transitions:
+            return AppliedTransitions(moved=[], campaigns=set())
+        ids = sorted({transition.recipient_id for transition in transitions})
+        rows = (
+            await self.session.execute(
+                select(Recipient.id, Recipient.status, Recipient.attempt_id, Recipient.campaign_id)
+                .where(Recipient.id.in_(ids))
+                .order_by(Recipient.id)
+                .with_for_update()
+            )
+        ).all()
+        status_of = {row.id: row.status for row in rows}
+        attempt_of = {row.id: row.attempt_id for row in rows}
+        campaign_of = {row.id: row.campaign_id for row in rows}
+        deltas: dict[int, Counter[RecipientStatus]] = defaultdict(Counter)
+        moved: list[Transition] = []
+        by_target: dict[tuple[RecipientStatus, tuple[str, ...]], list[dict[str, Any]]] = (
+            defaultdict(list)
+        )
+        for transition in transitions:
+            row_id = transition.recipient_id
+            status = status_of.get(row_id)
+            if status is None or status not in transition.allowed_from:
+                continue
+            if transition.attempt_id is not None and attempt_of[row_id] != transition.attempt_id:
+                continue
+            moved.append(transition)
+            deltas[campaign_of[row_id]][status] -= 1
+            deltas[campaign_of[row_id]][transition.to] += 1
+            # Later transitions in this batch must see the row's new status.
+            status_of[row_id] = transition.to
+            keys = tuple(sorted(transition.values))
+            by_target[(transition.to, keys)].append(
+                {
+                    "row_id": row_id,
+                    **{f"new_{key}": value for key, value in transition.values.items()},
+                }
+            )
+        for (status, keys), parameters in by_target.items():
+            await self.session.execute(
+                update(Recipient)
+                .where(Recipient.id == bindparam("row_id"))
+                .values(status=status, **{key: bindparam(f"new_{key}") for key in keys})
+                .execution_options(synchronize_session=False),
+                parameters,
+            )
+        await self.bump_counters(deltas)
+        return AppliedTransitions(moved=moved, campaigns=set(deltas))
+
+    async def bump_counters(self, deltas: dict[int, Counter[RecipientStatus]]) -> None:
+        for campaign_id in sorted(deltas):
+            values = {
+                COUNTER_COLUMNS[status]: getattr(Campaign, COUNTER_COLUMNS[status]) + change
+                for status, change in deltas[campaign_id].items()
+                if change and status in COUNTER_COLUMNS
+            }
+            if values:
+                await self.session.execute(
+                    update(Campaign)
+                    .where(Campaign.id == campaign_id)
+                    .values(**values)
+                    .execution_options(synchronize_session=False)
+                )
+
+    # ---- campaigns -----------------------------------------------------------------------
+
+    async def pause_campaigns(self, campaign_ids: Iterable[int], *, reason: str) -> list[int]:
+        """RUNNING (or scheduled) campaigns among these become PAUSED with the reason shown."""
+        ids = sorted(set(campaign_ids))
+        if not ids:
+            return []
+        paused = (
+            await self.session.scalars(
+                select(Campaign.id).where(
+                    Campaign.id.in_(ids),
+                    Campaign.status.in_((CampaignStatus.RUNNING, CampaignStatus.READY)),
+                )
+            )
+        ).all()
+        if paused:
+            await self.session.execute(
+                update(Campaign)
+                .where(Campaign.id.in_(paused))
+                .values(status=CampaignStatus.PAUSED, status_reason=reason[:255])
+                .execution_options(synchronize_session=False)
+            )
+        return list(paused)
+
+    async def pause_for_sender(self, sender: Sender, *, reason: str) -> list[int]:
+        """A number that cannot send stops every campaign on it, saying which number and why."""
+        campaign_ids = await self.session.scalars(
+            select(CampaignSender.campaign_id).where(CampaignSender.sender_id == sender.id)
+        )
+        shown = f"WhatsApp number {sender.phone or sender.display_name}: {reason}"
+        return await self.pause_campaigns(campaign_ids.all(), reason=shown)
+
+    async def finish_campaigns(self, campaign_ids: Iterable[int], *, now: datetime) -> list[int]:
+        """RUNNING campaigns with nothing pending or in flight are COMPLETED."""
+        ids = sorted(set(campaign_ids))
+        return await self._finish(Campaign.id.in_(ids), now=now) if ids else []
+
+    async def finish_all_done(self, *, now: datetime) -> list[int]:
+        return await self._finish(None, now=now)
+
+    async def _finish(self, condition: Any, *, now: datetime) -> list[int]:
+        statement = select(Campaign.id).where(
+            Campaign.status == CampaignStatus.RUNNING,
+            pending_expression() == 0,
+            Campaign.sending_count == 0,
+        )
+        if condition is not None:
+            statement = statement.where(condition)
+        done = (await self.session.scalars(statement.with_for_update(skip_locked=True))).all()
+        if done:
+            await self.session.execute(
+                update(Campaign)
+                .where(Campaign.id.in_(done), Campaign.status == CampaignStatus.RUNNING)
+                .values(status=CampaignStatus.COMPLETED, completed_at=now, status_reason=None)
+                .execution_options(synchronize_session=False)
+            )
+        return list(done)
+
+    async def due_scheduled(self, *, now: datetime) -> list[Campaign]:
+        rows = await self.session.scalars(
+            select(Campaign)
+            .where(
+                Campaign.status == CampaignStatus.READY,
+                Campaign.scheduled_at.is_not(None),
+                Campaign.scheduled_at <= now,
+            )
+            .with_for_update(skip_locked=True)
+        )
+        return list(rows.all())
+
+    async def expired_claims(self, *, now: datetime, limit: int) -> Sequence[Any]:
+        rows = await self.session.execute(
+            select(Recipient.id, Recipient.attempt_id, Recipient.quota_reservation_id)
+            .where(
+                Recipient.status == RecipientStatus.SENDING,
+                Recipient.lease_expires_at < now,
+            )
+            .order_by(Recipient.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return rows.all()
+
+    async def recipients_by_message_id(self, message_ids: Sequence[str]) -> Sequence[Any]:
+        rows = await self.session.execute(
+            select(
+                Recipient.id, Recipient.message_id, Recipient.status, Recipient.campaign_id
+            ).where(Recipient.message_id.in_(message_ids))
+        )
+        return rows.all()
+
+    async def add_suppression(
+        self, *, user_id: int, phone: str, reason: str, now: datetime
+    ) -> bool:
+        exists = await self.session.scalar(
+            select(Suppression.id).where(Suppression.user_id == user_id, Suppression.phone == phone)
+        )
+        if exists is not None:
+            return False
+        self.session.add(Suppression(user_id=user_id, phone=phone, reason=reason, created_at=now))
+        return True
+
+    async def campaign_user_ids(self, campaign_ids: Iterable[int]) -> dict[int, int]:
+        ids = sorted(set(campaign_ids))
+        if not ids:
+            return {}
+        rows = await self.session.execute(
+            select(Campaign.id, Campaign.user_id).where(Campaign.id.in_(ids))
+        )
+        return {row.id: row.user_id for row in rows}

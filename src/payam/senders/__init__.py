@@ -1,0 +1,1 @@
+"""Linked WhatsApp numbers (senders): linking, limits that keep them safe, their status."""

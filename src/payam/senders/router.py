@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+
+from payam.auth.dependencies import CurrentUser
+from payam.dependencies import RuntimeDep, SessionDep
+from payam.senders.schemas import Sender, SenderCreate, SenderUpdate
+from payam.senders.service import SenderService, to_sender_schema
+
+router = APIRouter(prefix="/senders", tags=["senders"])
+
+
+def get_sender_service(session: SessionDep, runtime: RuntimeDep) -> SenderService:
+    return SenderService(session, runtime=runtime)
+
+
+SenderServiceDep = Annotated[SenderService, Depends(get_sender_service)]
+
+
+@router.get("", response_model=list[Sender])
+async def list_senders(user: CurrentUser, service: SenderServiceDep) -> list[Sender]:
+    """Your linked WhatsApp numbers."""
+    return [to_sender_schema(sender) for sender in await service.list(user)]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=Sender)
+async def link_sender(data: SenderCreate, user: CurrentUser, service: SenderServiceDep) -> Sender:
+    """Link a number, with the limits that keep it safe (daily cap, quiet hours, pauses)."""
+    return to_sender_schema(await service.link(user, data))
+
+
+@router.get("/{sender_id}", response_model=Sender)
+async def read_sender(sender_id: int, user: CurrentUser, service: SenderServiceDep) -> Sender:
+    return to_sender_schema(await service.get(user, sender_id))
+
+
+@router.patch("/{sender_id}", response_model=Sender)
+async def update_sender(
+    sender_id: int, data: SenderUpdate, user: CurrentUser, service: SenderServiceDep
+) -> Sender:
+    """Rename a number or change its limits; running campaigns follow at once."""
+    return to_sender_schema(await service.update(user, sender_id, data))
+
+
+@router.delete("/{sender_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def remove_sender(sender_id: int, user: CurrentUser, service: SenderServiceDep) -> None:
+    """Unlink a number no active campaign uses."""
+    await service.remove(user, sender_id)
