@@ -12,8 +12,10 @@ from fastapi_offline import FastAPIOffline
 from payam import __version__
 from payam.admin.router import router as admin_router
 from payam.auth.router import router as auth_router
+from payam.background import embedded_background
 from payam.billing.admin_router import router as billing_admin_router
 from payam.billing.router import router as billing_router
+from payam.campaigns.router import router as campaigns_router
 from payam.config import Settings, get_settings
 from payam.contacts.router import router as contacts_router
 from payam.kit.problems import install_problem_handlers
@@ -23,6 +25,7 @@ from payam.observability.health import router as health_router
 from payam.observability.logging import configure_logging
 from payam.observability.middleware import RequestContextMiddleware
 from payam.runtime import Runtime
+from payam.senders.router import router as senders_router
 from payam.users.router import router as users_router
 
 API_PREFIX = "/api/v1"
@@ -39,7 +42,11 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         owned = runtime is None
         app.state.runtime = runtime or Runtime.create(settings)
         try:
-            yield
+            if settings.embedded_worker:
+                async with embedded_background(app.state.runtime):
+                    yield
+            else:
+                yield
         finally:
             if owned:
                 await app.state.runtime.close()
@@ -66,6 +73,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     api.include_router(admin_router)
     api.include_router(billing_router)
     api.include_router(billing_admin_router)
+    api.include_router(senders_router)
+    api.include_router(campaigns_router)
     api.include_router(contacts_router)
     api.include_router(media_router)
     api.include_router(live_router)

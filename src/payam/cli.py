@@ -11,11 +11,13 @@ import uvicorn
 from sqlalchemy.exc import DBAPIError
 
 from payam.admin.bootstrap import create_super_admin, ensure_super_admin
+from payam.background import run_worker
 from payam.config import get_settings
 from payam.db.engine import create_engine
 from payam.db.migrate import upgrade_to_head
 from payam.db.session import create_sessionmaker, transaction
 from payam.kit.errors import PayamError
+from payam.observability.logging import configure_logging
 
 app = typer.Typer(
     help="Payam: a multi-user WhatsApp campaign manager.",
@@ -45,6 +47,17 @@ def serve(
         proxy_headers=True,
         server_header=False,
     )
+
+
+@app.command()
+def worker() -> None:
+    """Send campaigns (and run background jobs when PAYAM_BROKER_URL is set) in this process.
+
+    Run as many as you like beside `payam serve` (with PAYAM_EMBEDDED_WORKER=false there); each
+    WhatsApp number is served by one worker at a time and moves on if that worker dies.
+    """
+    configure_logging(json_logs=True)
+    run_worker(get_settings())
 
 
 @app.command()

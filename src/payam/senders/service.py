@@ -22,9 +22,15 @@ from payam.models import (
 )
 from payam.providers.registry import build_provider
 from payam.runtime import Runtime
-from payam.senders.schemas import QuietHours, SenderCreate, SenderLimits, SenderUpdate
+from payam.senders.schemas import (
+    QuietHours,
+    SenderCreate,
+    SenderLimits,
+    SenderUpdate,
+    clock_from_minutes,
+    minutes_from_clock,
+)
 from payam.senders.schemas import Sender as SenderSchema
-from payam.senders.schemas import clock_from_minutes, minutes_from_clock
 
 ACTIVE_CAMPAIGN_STATUSES = (CampaignStatus.RUNNING, CampaignStatus.READY, CampaignStatus.PAUSED)
 
@@ -85,7 +91,9 @@ class SenderService:
         hint = None
         if data.phone is not None:
             try:
-                hint = normalize_phone(data.phone, default_region=self.runtime.settings.default_phone_region)
+                hint = normalize_phone(
+                    data.phone, default_region=self.runtime.settings.default_phone_region
+                )
             except InvalidPhoneNumber as exc:
                 raise InvalidInput(str(exc), field="phone") from exc
         phone, config = await provider.link(user_phone_hint=hint)  # type: ignore[attr-defined]

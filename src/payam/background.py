@@ -1,0 +1,83 @@
+"""What runs beside the API: the dispatcher and the job worker.
+
+Embedded (``PAYAM_EMBEDDED_WORKER=true``, the default) they run inside ``payam serve``; scaled,
+``payam worker`` processes run them and the API only queues jobs. Either way the database is the
+truth: any number of dispatchers can run, each owning the WhatsApp numbers it has leased.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import AsyncIterator
+
+import structlog
+
+from payam.config import Settings
+from payam.dispatch.engine import CampaignsChanged, Dispatcher
+from payam.jobs.broker import is_embedded_broker
+from payam.jobs.worker import (
+    WORKER_THREADS,
+    configure_jobs,
+    start_embedded_worker,
+    stop_embedded_worker,
+)
+from payam.runtime import Runtime
+
+logger = structlog.get_logger(__name__)
+
+
+@contextlib.asynccontextmanager
+async def running_dispatcher(
+    runtime: Runtime, *, on_campaigns_changed: CampaignsChanged | None = None
+) -> AsyncIterator[Dispatcher]:
+    stop = asyncio.Event()
+    dispatcher = Dispatcher(runtime, on_campaigns_changed=on_campaigns_changed)
+    task = asyncio.create_task(dispatcher.run(stop))
+    try:
+        yield dispatcher
+    finally:
+        stop.set()
+        await task
+
+
+@contextlib.asynccontextmanager
+async def embedded_background(
+    runtime: Runtime, *, on_campaigns_changed: CampaignsChanged | None = None
+) -> AsyncIterator[None]:
+    """The API process's own dispatcher and job worker, for the one-command mode."""
+    configure_jobs(runtime.settings)
+    start_embedded_worker()
+    try:
+        async with running_dispatcher(runtime, on_campaigns_changed=on_campaigns_changed):
+            yield
+    finally:
+        await asyncio.to_thread(stop_embedded_worker)
+
+
+def run_worker(settings: Settings) -> None:
+    """The body of ``payam worker``: dispatch, and run jobs when a broker is configured."""
+    asyncio.run(_worker_main(settings))
+
+
+async def _worker_main(settings: Settings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    runtime = Runtime.create(settings)
+    jobs = not is_embedded_broker(settings.broker_url)
+    if jobs:
+        broker = configure_jobs(settings)
+        broker.emit_after("process_boot")
+        start_embedded_worker(threads=WORKER_THREADS)
+    logger.info("worker_started", jobs=jobs)
+    try:
+        dispatcher = Dispatcher(runtime)
+        await dispatcher.run(stop)
+    finally:
+        if jobs:
+            await asyncio.to_thread(stop_embedded_worker)
+        await runtime.close()
+        logger.info("worker_stopped")

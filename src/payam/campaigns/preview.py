@@ -1,0 +1,112 @@
+"""Seeing the message before it goes: per-recipient previews and a test send to yourself."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from payam.billing.quota import QuotaService
+from payam.campaigns.schemas import Preview, TestSend, TestSent
+from payam.campaigns.templating import Template, parse_template, render_for
+from payam.dispatch.engine import new_message_id
+from payam.kit.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
+from payam.media.service import load_media_payload
+from payam.models import Campaign, CampaignSender, Recipient, Sender, SenderStatus, User
+from payam.providers.base import OutgoingMessage, ProviderFault, SenderIdentity
+from payam.providers.registry import build_provider
+from payam.runtime import Runtime
+
+PREVIEW_COUNT = 5
+
+
+def recipient_values(recipient: Recipient | None) -> dict[str, object]:
+    """What the template sees for a recipient (the engine builds the same)."""
+    if recipient is None:
+        return {}
+    return {"name": recipient.name or "", "phone": recipient.phone, **(recipient.variables or {})}
+
+
+def _preview(template: Template, recipient: Recipient | None) -> Preview:
+    values = recipient_values(recipient)
+    seed = recipient.id if recipient is not None else 0
+    return Preview(
+        recipient_id=recipient.id if recipient else None,
+        phone=recipient.phone if recipient else None,
+        text=render_for(template, values, seed=seed),
+        missing_variables=sorted(template.missing(values)),
+    )
+
+
+async def preview_for(
+    session: AsyncSession, campaign: Campaign, *, recipient_id: int | None
+) -> list[Preview]:
+    template = parse_template(campaign.message)
+    statement = select(Recipient).where(Recipient.campaign_id == campaign.id)
+    if recipient_id is not None:
+        statement = statement.where(Recipient.id == recipient_id)
+    recipients = (
+        await session.scalars(statement.order_by(Recipient.id).limit(PREVIEW_COUNT))
+    ).all()
+    if recipient_id is not None and not recipients:
+        raise NotFound("No such recipient in this campaign", field="recipient_id")
+    if not recipients:
+        return [_preview(template, None)]
+    return [_preview(template, recipient) for recipient in recipients]
+
+
+async def test_send(
+    session: AsyncSession, runtime: Runtime, *, user: User, campaign: Campaign, request: TestSend
+) -> TestSent:
+    sender = await _test_sender(session, campaign, request.sender_id)
+    recipient = None
+    if request.recipient_id is not None:
+        recipient = await session.scalar(
+            select(Recipient).where(
+                Recipient.id == request.recipient_id, Recipient.campaign_id == campaign.id
+            )
+        )
+        if recipient is None:
+            raise NotFound("No such recipient in this campaign", field="recipient_id")
+    template = parse_template(campaign.message)
+    text = render_for(template, recipient_values(recipient), seed=recipient.id if recipient else 0)
+    media = None
+    if campaign.media_id is not None:
+        media = await load_media_payload(session, campaign.media_id, settings=runtime.settings)
+    quota = QuotaService(session)
+    reservation = await quota.reserve(user.id, 1, reference=f"test:{campaign.id}")
+    provider = build_provider(sender.provider, runtime=runtime)
+    connection = await provider.open(
+        SenderIdentity(
+            sender_id=sender.id, phone=sender.phone, provider_config=dict(sender.provider_config)
+        )
+    )
+    message_id = new_message_id()
+    try:
+        await connection.send(
+            OutgoingMessage(to=user.phone, text=text, message_id=message_id, media=media)
+        )
+    except ProviderFault as fault:
+        await quota.release(reservation.id)
+        raise ServiceUnavailable(f"WhatsApp did not take the test: {fault.reason}") from fault
+    finally:
+        await connection.close()
+    await quota.commit(reservation.id)
+    return TestSent(to=user.phone, text=text, message_id=message_id)
+
+
+async def _test_sender(session: AsyncSession, campaign: Campaign, sender_id: int | None) -> Sender:
+    statement = (
+        select(Sender)
+        .join(CampaignSender, CampaignSender.sender_id == Sender.id)
+        .where(CampaignSender.campaign_id == campaign.id)
+        .order_by(Sender.id)
+    )
+    if sender_id is not None:
+        statement = statement.where(Sender.id == sender_id)
+    senders = (await session.scalars(statement)).all()
+    if sender_id is not None and not senders:
+        raise InvalidInput("That number is not one of this campaign's", field="sender_id")
+    connected = [sender for sender in senders if sender.status is SenderStatus.CONNECTED]
+    if not connected:
+        raise Conflict("The campaign has no connected WhatsApp number", field="sender_ids")
+    return connected[0]

@@ -1,0 +1,224 @@
+"""Thin HTTP layer for campaigns; the rules live in service.py, sending in payam.dispatch."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, status
+from fastapi.responses import FileResponse, StreamingResponse
+from sqlalchemy import select
+
+from payam.auth.dependencies import CurrentUser
+from payam.campaigns.export import csv_chunks, xlsx_file
+from payam.campaigns.preview import preview_for, test_send
+from payam.campaigns.schemas import (
+    Campaign,
+    CampaignCreate,
+    CampaignStart,
+    CampaignUpdate,
+    Preview,
+    RecipientView,
+    TestSend,
+    TestSent,
+)
+from payam.campaigns.service import CampaignService
+from payam.dependencies import RuntimeDep, SessionDep
+from payam.kit.pagination import Page, PageParamsDep, paginate
+from payam.models import Campaign as CampaignModel
+from payam.models import CampaignStatus, Recipient, RecipientStatus
+
+router = APIRouter(prefix="/campaigns", tags=["campaigns"])
+
+
+def get_campaign_service(session: SessionDep, runtime: RuntimeDep) -> CampaignService:
+    return CampaignService(session, settings=runtime.settings)
+
+
+CampaignServiceDep = Annotated[CampaignService, Depends(get_campaign_service)]
+
+
+async def _view(service: CampaignService, campaign: CampaignModel) -> Campaign:
+    [view] = await service.views([campaign])
+    return view
+
+
+@router.get("", response_model=Page[Campaign])
+async def list_campaigns(
+    user: CurrentUser,
+    service: CampaignServiceDep,
+    session: SessionDep,
+    params: PageParamsDep,
+    campaign_status: Annotated[CampaignStatus | None, Query(alias="status")] = None,
+) -> Page[Campaign]:
+    """Your campaigns, newest first, with their counts."""
+    statement = (
+        select(CampaignModel)
+        .where(CampaignModel.user_id == user.id)
+        .order_by(CampaignModel.id.desc())
+    )
+    if campaign_status is not None:
+        statement = statement.where(CampaignModel.status == campaign_status)
+    rows, total = await paginate(session, statement, params)
+    return Page(
+        items=await service.views(rows), total=total, page=params.page, page_size=params.page_size
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=Campaign)
+async def create_campaign(
+    data: CampaignCreate, user: CurrentUser, service: CampaignServiceDep
+) -> Campaign:
+    """A new draft: the message, its pace and the numbers to send from."""
+    return await _view(service, await service.create(user, data))
+
+
+@router.get("/{campaign_id}", response_model=Campaign)
+async def read_campaign(
+    campaign_id: int, user: CurrentUser, service: CampaignServiceDep
+) -> Campaign:
+    """The campaign's report: counts by status, timing and the estimated finish."""
+    return await _view(service, await service.get(user, campaign_id))
+
+
+@router.patch("/{campaign_id}", response_model=Campaign)
+async def update_campaign(
+    campaign_id: int, data: CampaignUpdate, user: CurrentUser, service: CampaignServiceDep
+) -> Campaign:
+    """Change a draft, a scheduled or a paused campaign."""
+    return await _view(service, await service.update(user, campaign_id, data))
+
+
+@router.delete("/{campaign_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_campaign(campaign_id: int, user: CurrentUser, service: CampaignServiceDep) -> None:
+    await service.remove(user, campaign_id)
+
+
+@router.post("/{campaign_id}/start", response_model=Campaign)
+async def start_campaign(
+    campaign_id: int,
+    user: CurrentUser,
+    service: CampaignServiceDep,
+    data: CampaignStart | None = None,
+) -> Campaign:
+    """Start now, or at ``scheduled_at``. Refused, saying why, without a connected number,
+    without recipients, or without quota."""
+    scheduled_at = data.scheduled_at if data else None
+    return await _view(service, await service.start(user, campaign_id, scheduled_at=scheduled_at))
+
+
+@router.post("/{campaign_id}/pause", response_model=Campaign)
+async def pause_campaign(
+    campaign_id: int, user: CurrentUser, service: CampaignServiceDep
+) -> Campaign:
+    """Stop after the message in flight, if any."""
+    return await _view(service, await service.pause(user, campaign_id))
+
+
+@router.post("/{campaign_id}/resume", response_model=Campaign)
+async def resume_campaign(
+    campaign_id: int, user: CurrentUser, service: CampaignServiceDep
+) -> Campaign:
+    return await _view(service, await service.resume(user, campaign_id))
+
+
+@router.post("/{campaign_id}/cancel", response_model=Campaign)
+async def cancel_campaign(
+    campaign_id: int, user: CurrentUser, service: CampaignServiceDep
+) -> Campaign:
+    """Stop for good; recipients not yet sent to stay pending in the report."""
+    return await _view(service, await service.cancel(user, campaign_id))
+
+
+@router.post(
+    "/{campaign_id}/duplicate", status_code=status.HTTP_201_CREATED, response_model=Campaign
+)
+async def duplicate_campaign(
+    campaign_id: int, user: CurrentUser, service: CampaignServiceDep
+) -> Campaign:
+    """A new draft with the same message, numbers and recipients."""
+    return await _view(service, await service.duplicate(user, campaign_id))
+
+
+@router.post("/{campaign_id}/retry", status_code=status.HTTP_201_CREATED, response_model=Campaign)
+async def retry_campaign(
+    campaign_id: int, user: CurrentUser, service: CampaignServiceDep
+) -> Campaign:
+    """A new draft holding the failed and unknown recipients, to send to them again."""
+    return await _view(service, await service.retry(user, campaign_id))
+
+
+@router.get("/{campaign_id}/recipients", response_model=Page[RecipientView])
+async def list_recipients(
+    campaign_id: int,
+    user: CurrentUser,
+    service: CampaignServiceDep,
+    session: SessionDep,
+    params: PageParamsDep,
+    recipient_status: Annotated[RecipientStatus | None, Query(alias="status")] = None,
+) -> Page[RecipientView]:
+    campaign = await service.get(user, campaign_id)
+    statement = select(Recipient).where(Recipient.campaign_id == campaign.id).order_by(Recipient.id)
+    if recipient_status is not None:
+        statement = statement.where(Recipient.status == recipient_status)
+    rows, total = await paginate(session, statement, params)
+    return Page(
+        items=[RecipientView.model_validate(row) for row in rows],
+        total=total,
+        page=params.page,
+        page_size=params.page_size,
+    )
+
+
+@router.get("/{campaign_id}/preview", response_model=list[Preview])
+async def preview_campaign(
+    campaign_id: int,
+    user: CurrentUser,
+    service: CampaignServiceDep,
+    session: SessionDep,
+    recipient_id: int | None = None,
+) -> list[Preview]:
+    """Exactly what recipients will receive (the first five, or the one asked for)."""
+    campaign = await service.get(user, campaign_id)
+    return await preview_for(session, campaign, recipient_id=recipient_id)
+
+
+@router.post("/{campaign_id}/test", response_model=TestSent)
+async def send_test(
+    campaign_id: int,
+    data: TestSend,
+    user: CurrentUser,
+    service: CampaignServiceDep,
+    session: SessionDep,
+    runtime: RuntimeDep,
+) -> TestSent:
+    """Send the message to your own number, through one of the campaign's numbers."""
+    campaign = await service.get(user, campaign_id)
+    return await test_send(session, runtime, user=user, campaign=campaign, request=data)
+
+
+@router.get("/{campaign_id}/export", response_model=None)
+async def export_campaign(
+    campaign_id: int,
+    user: CurrentUser,
+    service: CampaignServiceDep,
+    runtime: RuntimeDep,
+    background: BackgroundTasks,
+    file_format: Annotated[Literal["csv", "xlsx"], Query(alias="format")] = "csv",
+) -> StreamingResponse | FileResponse:
+    """Every recipient with its status and times, for a spreadsheet."""
+    campaign = await service.get(user, campaign_id)
+    filename = f"campaign-{campaign.id}.{file_format}"
+    disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    if file_format == "csv":
+        return StreamingResponse(
+            csv_chunks(runtime.sessionmaker, campaign.id),
+            media_type="text/csv; charset=utf-8",
+            headers=disposition,
+        )
+    path = await xlsx_file(runtime.sessionmaker, campaign.id)
+    background.add_task(path.unlink, missing_ok=True)
+    return FileResponse(
+        path,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        filename=filename,
+    )

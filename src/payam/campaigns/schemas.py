@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import Field, StringConstraints
+
+from payam.kit.schemas import InputSchema, Schema
+from payam.models import CampaignStatus, RecipientStatus
+
+Title = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+MessageText = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+
+
+class CampaignCreate(InputSchema):
+    title: Title
+    message: MessageText = Field(
+        description="Variables {{name|fallback}}, any mapped column, and spintax {Hi|Hello}"
+    )
+    interval_seconds: int = Field(default=10, description="One of PAYAM_ALLOWED_INTERVALS")
+    sender_ids: list[int] = Field(default_factory=list, max_length=50)
+    media_id: int | None = None
+
+
+class CampaignUpdate(InputSchema):
+    title: Title | None = None
+    message: MessageText | None = None
+    interval_seconds: int | None = None
+    sender_ids: list[int] | None = Field(default=None, max_length=50)
+    media_id: int | None = None
+    remove_media: bool = False
+
+
+class CampaignStart(InputSchema):
+    scheduled_at: datetime | None = Field(
+        default=None, description="Start later; omit to start now"
+    )
+
+
+class Counts(Schema):
+    """How many recipients are in each state now (each recipient is in exactly one)."""
+
+    total: int
+    pending: int
+    sending: int
+    sent: int
+    delivered: int
+    read: int
+    failed: int
+    skipped: int
+    unknown: int
+
+
+class Campaign(Schema):
+    id: int
+    title: str | None
+    message: str
+    interval_seconds: int
+    status: CampaignStatus
+    status_reason: str | None
+    sender_ids: list[int]
+    media_id: int | None
+    is_connected: bool = Field(description="At least one of its numbers is connected")
+    counts: Counts
+    scheduled_at: datetime | None
+    started_at: datetime | None
+    completed_at: datetime | None
+    estimated_finish_at: datetime | None
+    source_campaign_id: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class RecipientView(Schema):
+    id: int
+    phone: str
+    name: str | None
+    variables: dict[str, Any]
+    status: RecipientStatus
+    attempt: int
+    error: str | None
+    sent_at: datetime | None
+    delivered_at: datetime | None
+    read_at: datetime | None
+
+
+class Preview(Schema):
+    recipient_id: int | None
+    phone: str | None
+    text: str
+    missing_variables: list[str]
+
+
+class TestSend(InputSchema):
+    sender_id: int | None = Field(default=None, description="Default: the campaign's first")
+    recipient_id: int | None = Field(
+        default=None, description="Fill the variables from this recipient"
+    )
+
+
+class TestSent(Schema):
+    to: str
+    text: str
+    message_id: str

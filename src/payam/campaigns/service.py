@@ -1,0 +1,370 @@
+"""The rules of a campaign's life: compose, start (or schedule), pause, resume, cancel, copy."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, insert, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from payam.audit.service import record_audit
+from payam.billing.errors import QuotaRefusal, QuotaRefused
+from payam.billing.subscriptions import SubscriptionService, is_active, messages_left
+from payam.campaigns.schemas import Campaign as CampaignSchema
+from payam.campaigns.schemas import CampaignCreate, CampaignUpdate, Counts
+from payam.campaigns.templating import TemplateError, parse_template
+from payam.config import Settings
+from payam.kit.clock import utc_now
+from payam.kit.errors import Conflict, InvalidInput
+from payam.kit.ownership import get_owned
+from payam.models import (
+    Campaign,
+    CampaignSender,
+    CampaignStatus,
+    MediaFile,
+    Recipient,
+    RecipientStatus,
+    Sender,
+    SenderStatus,
+    User,
+)
+
+EDITABLE = frozenset({CampaignStatus.DRAFT, CampaignStatus.READY, CampaignStatus.PAUSED})
+FINISHED = frozenset({CampaignStatus.COMPLETED, CampaignStatus.FAILED, CampaignStatus.CANCELLED})
+STARTABLE = frozenset({CampaignStatus.DRAFT, CampaignStatus.READY})
+
+
+def counts_of(campaign: Campaign) -> Counts:
+    in_states = (
+        campaign.sending_count
+        + campaign.sent_count
+        + campaign.delivered_count
+        + campaign.read_count
+        + campaign.failed_count
+        + campaign.skipped_count
+        + campaign.unknown_count
+    )
+    return Counts(
+        total=campaign.total_recipients,
+        pending=campaign.total_recipients - in_states,
+        sending=campaign.sending_count,
+        sent=campaign.sent_count,
+        delivered=campaign.delivered_count,
+        read=campaign.read_count,
+        failed=campaign.failed_count,
+        skipped=campaign.skipped_count,
+        unknown=campaign.unknown_count,
+    )
+
+
+def validate_message(message: str) -> None:
+    try:
+        parse_template(message)
+    except TemplateError as error:
+        raise InvalidInput(f"{error} (at character {error.position})", field="message") from error
+
+
+class CampaignService:
+    def __init__(self, session: AsyncSession, *, settings: Settings) -> None:
+        self.session = session
+        self.settings = settings
+
+    # ---- reading -------------------------------------------------------------------------
+
+    async def get(self, user: User, campaign_id: int) -> Campaign:
+        return await get_owned(self.session, Campaign, campaign_id, owner_id=user.id)
+
+    async def sender_ids(self, campaign_ids: Sequence[int]) -> dict[int, list[int]]:
+        if not campaign_ids:
+            return {}
+        rows = await self.session.execute(
+            select(CampaignSender.campaign_id, CampaignSender.sender_id)
+            .where(CampaignSender.campaign_id.in_(campaign_ids))
+            .order_by(CampaignSender.sender_id)
+        )
+        found: dict[int, list[int]] = {campaign_id: [] for campaign_id in campaign_ids}
+        for campaign_id, sender_id in rows:
+            found[campaign_id].append(sender_id)
+        return found
+
+    async def connected_counts(self, campaign_ids: Sequence[int]) -> dict[int, int]:
+        if not campaign_ids:
+            return {}
+        rows = await self.session.execute(
+            select(CampaignSender.campaign_id, func.count())
+            .join(Sender, Sender.id == CampaignSender.sender_id)
+            .where(
+                CampaignSender.campaign_id.in_(campaign_ids),
+                Sender.status == SenderStatus.CONNECTED,
+            )
+            .group_by(CampaignSender.campaign_id)
+        )
+        return {row[0]: row[1] for row in rows}
+
+    async def views(self, campaigns: Sequence[Campaign]) -> list[CampaignSchema]:
+        ids = [campaign.id for campaign in campaigns]
+        senders = await self.sender_ids(ids)
+        connected = await self.connected_counts(ids)
+        now = utc_now()
+        return [
+            CampaignSchema(
+                id=campaign.id,
+                title=campaign.title,
+                message=campaign.message,
+                interval_seconds=campaign.interval_seconds,
+                status=campaign.status,
+                status_reason=campaign.status_reason,
+                sender_ids=senders.get(campaign.id, []),
+                media_id=campaign.media_id,
+                is_connected=connected.get(campaign.id, 0) > 0,
+                counts=counts_of(campaign),
+                scheduled_at=campaign.scheduled_at,
+                started_at=campaign.started_at,
+                completed_at=campaign.completed_at,
+                estimated_finish_at=self._estimate(campaign, connected.get(campaign.id, 0), now),
+                source_campaign_id=campaign.source_campaign_id,
+                created_at=campaign.created_at,
+                updated_at=campaign.updated_at,
+            )
+            for campaign in campaigns
+        ]
+
+    def _estimate(self, campaign: Campaign, connected: int, now: datetime) -> datetime | None:
+        if campaign.status is not CampaignStatus.RUNNING or connected == 0:
+            return None
+        left = counts_of(campaign).pending + campaign.sending_count
+        # On average the jitter adds half its range to every interval.
+        per_message = campaign.interval_seconds * (1 + self.settings.pacing_jitter_ratio / 2)
+        return now + timedelta(seconds=left * per_message / connected)
+
+    # ---- composing -----------------------------------------------------------------------
+
+    async def create(self, user: User, data: CampaignCreate) -> Campaign:
+        validate_message(data.message)
+        self._check_interval(data.interval_seconds)
+        if data.media_id is not None:
+            await get_owned(self.session, MediaFile, data.media_id, owner_id=user.id)
+        campaign = Campaign(
+            user_id=user.id,
+            title=data.title,
+            message=data.message,
+            interval_seconds=data.interval_seconds,
+            media_id=data.media_id,
+            status=CampaignStatus.DRAFT,
+        )
+        self.session.add(campaign)
+        await self.session.flush()
+        await self._set_senders(user, campaign, data.sender_ids)
+        return campaign
+
+    async def update(self, user: User, campaign_id: int, data: CampaignUpdate) -> Campaign:
+        campaign = await self.get(user, campaign_id)
+        if campaign.status not in EDITABLE:
+            raise Conflict(
+                f"A {campaign.status.value.lower()} campaign cannot be changed; pause it first",
+                field="status",
+            )
+        if data.message is not None:
+            validate_message(data.message)
+            campaign.message = data.message
+        if data.title is not None:
+            campaign.title = data.title
+        if data.interval_seconds is not None:
+            self._check_interval(data.interval_seconds)
+            campaign.interval_seconds = data.interval_seconds
+        if data.remove_media:
+            campaign.media_id = None
+        elif data.media_id is not None:
+            await get_owned(self.session, MediaFile, data.media_id, owner_id=user.id)
+            campaign.media_id = data.media_id
+        if data.sender_ids is not None:
+            await self._set_senders(user, campaign, data.sender_ids)
+        campaign.updated_at = utc_now()
+        return campaign
+
+    def _check_interval(self, seconds: int) -> None:
+        allowed = sorted(self.settings.allowed_intervals)
+        if seconds not in allowed:
+            raise InvalidInput(
+                f"Choose one of {', '.join(map(str, allowed))} seconds", field="interval_seconds"
+            )
+
+    async def _set_senders(self, user: User, campaign: Campaign, sender_ids: list[int]) -> None:
+        wanted = sorted(set(sender_ids))
+        if wanted:
+            owned = set(
+                (
+                    await self.session.scalars(
+                        select(Sender.id).where(Sender.id.in_(wanted), Sender.user_id == user.id)
+                    )
+                ).all()
+            )
+            unknown = [sender_id for sender_id in wanted if sender_id not in owned]
+            if unknown:
+                raise InvalidInput(
+                    f"No such WhatsApp number: {', '.join(map(str, unknown))}", field="sender_ids"
+                )
+        await self.session.execute(
+            delete(CampaignSender).where(CampaignSender.campaign_id == campaign.id)
+        )
+        for sender_id in wanted:
+            self.session.add(CampaignSender(campaign_id=campaign.id, sender_id=sender_id))
+        await self.session.flush()
+
+    async def remove(self, user: User, campaign_id: int) -> None:
+        campaign = await self.get(user, campaign_id)
+        if campaign.status in {CampaignStatus.RUNNING, CampaignStatus.READY}:
+            raise Conflict("Pause or cancel the campaign before deleting it", field="status")
+        await self.session.delete(campaign)
+
+    # ---- lifecycle -----------------------------------------------------------------------
+
+    async def start(
+        self, user: User, campaign_id: int, *, scheduled_at: datetime | None
+    ) -> Campaign:
+        campaign = await self.get(user, campaign_id)
+        if campaign.status not in STARTABLE:
+            raise Conflict(self._cannot(campaign, "start"), field="status")
+        now = utc_now()
+        if scheduled_at is not None and scheduled_at.tzinfo is None:
+            raise InvalidInput(
+                "Give the time with its zone, like 2026-12-01T09:00+03:30", field="scheduled_at"
+            )
+        await self._ensure_can_send(user, campaign)
+        if scheduled_at is not None and scheduled_at > now:
+            campaign.status = CampaignStatus.READY
+            campaign.scheduled_at = scheduled_at
+        else:
+            campaign.status = CampaignStatus.RUNNING
+            campaign.scheduled_at = None
+        campaign.status_reason = None
+        self._audit(user, campaign, "campaign.started")
+        return campaign
+
+    async def pause(self, user: User, campaign_id: int) -> Campaign:
+        campaign = await self.get(user, campaign_id)
+        if campaign.status not in {CampaignStatus.RUNNING, CampaignStatus.READY}:
+            raise Conflict(self._cannot(campaign, "pause"), field="status")
+        campaign.status = CampaignStatus.PAUSED
+        campaign.status_reason = "Paused by you"
+        return campaign
+
+    async def resume(self, user: User, campaign_id: int) -> Campaign:
+        campaign = await self.get(user, campaign_id)
+        if campaign.status is not CampaignStatus.PAUSED:
+            raise Conflict(self._cannot(campaign, "resume"), field="status")
+        await self._ensure_can_send(user, campaign)
+        campaign.status = CampaignStatus.RUNNING
+        campaign.status_reason = None
+        return campaign
+
+    async def cancel(self, user: User, campaign_id: int) -> Campaign:
+        campaign = await self.get(user, campaign_id)
+        if campaign.status in FINISHED:
+            raise Conflict(self._cannot(campaign, "cancel"), field="status")
+        campaign.status = CampaignStatus.CANCELLED
+        campaign.status_reason = "Cancelled by you"
+        campaign.completed_at = utc_now()
+        self._audit(user, campaign, "campaign.cancelled")
+        return campaign
+
+    @staticmethod
+    def _cannot(campaign: Campaign, action: str) -> str:
+        return f"A {campaign.status.value.lower()} campaign cannot {action}"
+
+    async def _ensure_can_send(self, user: User, campaign: Campaign) -> None:
+        """Refuse to start, naming the reason: no number, no one to send to, or no quota."""
+        connected = (await self.connected_counts([campaign.id])).get(campaign.id, 0)
+        if connected == 0:
+            raise Conflict(
+                "Link a WhatsApp number to this campaign and make sure it is connected",
+                field="sender_ids",
+            )
+        if counts_of(campaign).pending <= 0:
+            raise Conflict("The campaign has no recipients left to send to", field="recipients")
+        subscription = await SubscriptionService(self.session).current(user.id)
+        if subscription is None:
+            raise QuotaRefused(QuotaRefusal.NO_SUBSCRIPTION, requested=1, available=0)
+        if not is_active(subscription, now=utc_now()):
+            raise QuotaRefused(QuotaRefusal.SUBSCRIPTION_EXPIRED, requested=1, available=0)
+        if messages_left(subscription) <= 0:
+            raise QuotaRefused(QuotaRefusal.QUOTA_EXHAUSTED, requested=1, available=0)
+
+    # ---- copies --------------------------------------------------------------------------
+
+    async def duplicate(self, user: User, campaign_id: int) -> Campaign:
+        """A fresh draft with the same message, numbers and every recipient, all pending."""
+        source = await self.get(user, campaign_id)
+        return await self._copy(user, source, statuses=None, title=f"{source.title or ''} (copy)")
+
+    async def retry(self, user: User, campaign_id: int) -> Campaign:
+        """A new run for the recipients that failed or whose outcome is unknown."""
+        source = await self.get(user, campaign_id)
+        if source.status not in FINISHED and source.status is not CampaignStatus.PAUSED:
+            raise Conflict("Retry a campaign once it has finished or is paused", field="status")
+        if source.failed_count + source.unknown_count == 0:
+            raise Conflict("No failed or unknown recipients to retry", field="recipients")
+        return await self._copy(
+            user,
+            source,
+            statuses=(RecipientStatus.FAILED, RecipientStatus.UNKNOWN),
+            title=f"{source.title or ''} (retry)",
+        )
+
+    async def _copy(
+        self,
+        user: User,
+        source: Campaign,
+        *,
+        statuses: tuple[RecipientStatus, ...] | None,
+        title: str,
+    ) -> Campaign:
+        copy = Campaign(
+            user_id=user.id,
+            title=title.strip()[:255],
+            message=source.message,
+            interval_seconds=source.interval_seconds,
+            media_id=source.media_id,
+            status=CampaignStatus.DRAFT,
+            source_campaign_id=source.id,
+        )
+        self.session.add(copy)
+        await self.session.flush()
+        senders = (await self.sender_ids([source.id]))[source.id]
+        for sender_id in senders:
+            self.session.add(CampaignSender(campaign_id=copy.id, sender_id=sender_id))
+        chosen = select(
+            literal(copy.id),
+            Recipient.phone,
+            Recipient.name,
+            Recipient.variables,
+            literal(RecipientStatus.PENDING.value),
+            literal(0),
+        ).where(Recipient.campaign_id == source.id)
+        if statuses is not None:
+            chosen = chosen.where(Recipient.status.in_(statuses))
+        # One INSERT … SELECT: a million recipients copy without passing through Python.
+        await self.session.execute(
+            insert(Recipient).from_select(
+                ["campaign_id", "phone", "name", "variables", "status", "attempt"],
+                chosen.order_by(Recipient.id),
+            )
+        )
+        copy.total_recipients = int(
+            await self.session.scalar(
+                select(func.count()).select_from(Recipient).where(Recipient.campaign_id == copy.id)
+            )
+            or 0
+        )
+        self._audit(user, copy, "campaign.copied", source_id=source.id)
+        return copy
+
+    def _audit(self, user: User, campaign: Campaign, action: str, **details: object) -> None:
+        record_audit(
+            self.session,
+            action=action,
+            actor_id=user.id,
+            subject_user_id=user.id,
+            details={"campaign_id": campaign.id, **details},
+        )
