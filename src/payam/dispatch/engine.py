@@ -89,9 +89,6 @@ class Outcome:
     fault: ProviderFault | None = None
 
 
-NOT_ATTEMPTED = ProviderFault(FaultKind.RATE_LIMITED, "not attempted: the batch stopped early")
-
-
 class Dispatcher:
     def __init__(
         self,
@@ -142,24 +139,26 @@ class Dispatcher:
             await self._campaigns_changed(await reconcile(self.runtime, now=utc_now()))
         now = utc_now()
         async with transaction(self.runtime.sessionmaker) as session:
-            owned = await DispatchRepository(session).lease_senders(
+            repo = DispatchRepository(session)
+            owned = await repo.lease_senders(
                 worker_id=self.worker_id,
                 now=now,
                 until=now + timedelta(seconds=self.settings.sender_lease_seconds),
                 take_at_most=self.take_senders_per_tick,
             )
-        self._owned = {sender.id: sender for sender in owned}
-        await self._drop_sessions(set(self._sessions) - set(self._owned))
-        soonest = self.settings.dispatch_poll_seconds
-        for sender in owned:
-            if sender.id in self._in_flight:
-                continue
-            due_in = (self._earliest(sender, now=now) - now).total_seconds()
-            if due_in <= 0:
+            due = await repo.due_senders(worker_id=self.worker_id, now=now)
+            soonest = await repo.next_due_at(worker_id=self.worker_id, now=now)
+        await self._drop_sessions(set(self._sessions) - owned)
+        self._owned.update({sender.id: sender for sender in due})
+        for gone in set(self._owned) - owned:
+            del self._owned[gone]
+        for sender in due:
+            if sender.id not in self._in_flight:
                 self._start_turn(sender.id)
-            else:
-                soonest = min(soonest, due_in)
-        return max(0.0, soonest)
+        wait = self.settings.dispatch_poll_seconds
+        if soonest is not None:
+            wait = min(wait, (soonest - utc_now()).total_seconds())
+        return max(0.0, wait)
 
     def _start_turn(self, sender_id: int) -> None:
         task = asyncio.create_task(self._serve(sender_id))
@@ -199,11 +198,6 @@ class Dispatcher:
         zone = ZoneInfo(name or self.settings.user_time_zone)
         self._zones[user_id] = (zone, time.monotonic())
         return zone
-
-    def _earliest(self, sender: Sender, *, now: datetime) -> datetime:
-        return earliest_send(
-            now, limits=_limits(sender), state=_state(sender), zone=self._zone(sender.user_id)
-        )
 
     async def _serve(self, sender_id: int) -> None:
         try:
@@ -338,34 +332,39 @@ class Dispatcher:
         session = await self._session_for(claim.sender_id)
         template = self._template(claim)
         media = await self._media_for(claim)
-        outcomes: list[Outcome] = []
-        stopped = False
-        for recipient in claim.recipients:
-            if stopped:
-                outcomes.append(Outcome(recipient, fault=NOT_ATTEMPTED))
-                continue
-            values = {"name": recipient.name or "", "phone": recipient.phone, **recipient.variables}
-            message = OutgoingMessage(
-                to=recipient.phone,
-                text=render_for(template, values, seed=recipient.id),
-                message_id=recipient.message_id,
-                media=media,
-            )
-            try:
-                outcomes.append(Outcome(recipient, accepted=await session.send(message)))
-            except ProviderFault as fault:
-                outcomes.append(Outcome(recipient, fault=fault))
-                stopped = fault.kind in {FaultKind.RATE_LIMITED, FaultKind.ACCOUNT}
-            except Exception as error:
-                # We cannot tell whether WhatsApp took it: never resend blindly.
-                logger.exception("send_raised", recipient_id=recipient.id)
-                outcomes.append(
-                    Outcome(
-                        recipient,
-                        fault=ProviderFault(FaultKind.UNCERTAIN, f"{type(error).__name__}"),
-                    )
+        if len(claim.recipients) > 1:
+            # Only a zero interval makes batches; sending them at once keeps the window in which
+            # a crash leaves claims unknown as short as one round trip.
+            return list(
+                await asyncio.gather(
+                    *(self._send_one(session, template, media, r) for r in claim.recipients)
                 )
-        return outcomes
+            )
+        return [await self._send_one(session, template, media, claim.recipients[0])]
+
+    async def _send_one(
+        self,
+        session: ProviderSession,
+        template: Template,
+        media: MediaPayload | None,
+        recipient: ClaimedRecipient,
+    ) -> Outcome:
+        values = {"name": recipient.name or "", "phone": recipient.phone, **recipient.variables}
+        message = OutgoingMessage(
+            to=recipient.phone,
+            text=render_for(template, values, seed=recipient.id),
+            message_id=recipient.message_id,
+            media=media,
+        )
+        try:
+            return Outcome(recipient, accepted=await session.send(message))
+        except ProviderFault as fault:
+            return Outcome(recipient, fault=fault)
+        except Exception as error:
+            # We cannot tell whether WhatsApp took it: never resend blindly.
+            logger.exception("send_raised", recipient_id=recipient.id)
+            uncertain = ProviderFault(FaultKind.UNCERTAIN, type(error).__name__)
+            return Outcome(recipient, fault=uncertain)
 
     async def _record(self, claim: Claim, outcomes: list[Outcome]) -> None:
         now = utc_now()
@@ -461,7 +460,7 @@ class Dispatcher:
         next_send_at = state.next_send_at
         faults = [outcome.fault for outcome in outcomes if outcome.fault is not None]
         for fault in faults:
-            if fault.kind is FaultKind.RATE_LIMITED and fault is not NOT_ATTEMPTED:
+            if fault.kind is FaultKind.RATE_LIMITED:
                 wait = fault.retry_after_seconds or 60.0
                 next_send_at = max(next_send_at or now, now + timedelta(seconds=wait))
             if fault.kind is FaultKind.TRANSIENT:

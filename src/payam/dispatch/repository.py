@@ -12,9 +12,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, bindparam, case, func, or_, select, update
+from sqlalchemy import Select, Table, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payam.models import (
@@ -27,6 +27,8 @@ from payam.models import (
     SenderStatus,
     Suppression,
 )
+
+RECIPIENTS = cast(Table, Recipient.__table__)
 
 COUNTER_COLUMNS: dict[RecipientStatus, str] = {
     RecipientStatus.SENDING: "sending_count",
@@ -91,7 +93,7 @@ class DispatchRepository:
 
     async def lease_senders(
         self, *, worker_id: str, now: datetime, until: datetime, take_at_most: int
-    ) -> list[Sender]:
+    ) -> set[int]:
         """Renew this worker's senders, take free ones that have work, let idle ones go."""
         await self.session.execute(
             update(Sender)
@@ -134,12 +136,28 @@ class DispatchRepository:
             .values(lease_owner=None, lease_expires_at=None)
             .execution_options(synchronize_session=False)
         )
-        owned = await self.session.scalars(
+        owned = await self.session.scalars(select(Sender.id).where(Sender.lease_owner == worker_id))
+        return set(owned.all())
+
+    async def due_senders(self, *, worker_id: str, now: datetime) -> list[Sender]:
+        """This worker's senders whose next send is due (a number waiting costs nothing)."""
+        rows = await self.session.scalars(
             select(Sender)
-            .where(Sender.lease_owner == worker_id)
+            .where(
+                Sender.lease_owner == worker_id,
+                or_(Sender.next_send_at.is_(None), Sender.next_send_at <= now),
+            )
             .execution_options(populate_existing=True)
         )
-        return list(owned.all())
+        return list(rows.all())
+
+    async def next_due_at(self, *, worker_id: str, now: datetime) -> datetime | None:
+        soonest: datetime | None = await self.session.scalar(
+            select(func.min(Sender.next_send_at)).where(
+                Sender.lease_owner == worker_id, Sender.next_send_at > now
+            )
+        )
+        return soonest
 
     async def release_senders(self, *, worker_id: str) -> None:
         await self.session.execute(
@@ -220,12 +238,11 @@ class DispatchRepository:
         lease_until: datetime,
     ) -> None:
         """PENDING → SENDING with the attempt, its lease and our message id, before any send."""
+        # Core, not ORM, UPDATE: executemany with per-row values is one round of statements.
+        table = RECIPIENTS
         await self.session.execute(
-            update(Recipient)
-            .where(
-                Recipient.id == bindparam("row_id"),
-                Recipient.status == RecipientStatus.PENDING,
-            )
+            update(table)
+            .where(table.c.id == bindparam("row_id"), table.c.status == RecipientStatus.PENDING)
             .values(
                 status=RecipientStatus.SENDING,
                 attempt=bindparam("new_attempt"),
@@ -235,8 +252,7 @@ class DispatchRepository:
                 quota_reservation_id=reservation_id,
                 claimed_at=now,
                 lease_expires_at=lease_until,
-            )
-            .execution_options(synchronize_session=False),
+            ),
             [
                 {
                     "row_id": row.id,
@@ -303,11 +319,11 @@ class DispatchRepository:
                 }
             )
         for (status, keys), parameters in by_target.items():
+            table = RECIPIENTS
             await self.session.execute(
-                update(Recipient)
-                .where(Recipient.id == bindparam("row_id"))
-                .values(status=status, **{key: bindparam(f"new_{key}") for key in keys})
-                .execution_options(synchronize_session=False),
+                update(table)
+                .where(table.c.id == bindparam("row_id"))
+                .values(status=status, **{key: bindparam(f"new_{key}") for key in keys}),
                 parameters,
             )
         await self.bump_counters(deltas)
