@@ -28,11 +28,12 @@ run: install
 test: install lint typecheck unit
 
 lint:
-	$(VENV)/bin/ruff check src tests
-	$(VENV)/bin/ruff format --check src tests
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
 
 typecheck:
 	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy bench
 
 unit:
 	$(VENV)/bin/pytest
