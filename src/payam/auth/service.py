@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payam.audit.service import record_audit
@@ -97,8 +98,14 @@ class AuthService:
             status=UserStatus.ACTIVE,
             time_zone=self.settings.user_time_zone,
         )
-        self.users.add(user)
-        await self.session.flush()
+        try:
+            # A savepoint, so losing a race for the same e-mail still answers 409, not 500.
+            async with self.session.begin_nested():
+                self.users.add(user)
+                await self.session.flush()
+        except IntegrityError:
+            await self.ensure_available(email=email, username=data.username, phone=phone)
+            raise
         record_audit(
             self.session,
             action="user.registered",
