@@ -74,6 +74,9 @@ async def test_send(
         media = await load_media_payload(session, campaign.media_id, settings=runtime.settings)
     quota = QuotaService(session)
     reservation = await quota.reserve(user.id, 1, reference=f"test:{campaign.id}")
+    # No transaction stays open across the send (SQLite's would hold its one write lock, and
+    # the sandbox writes its ledger in a transaction of its own): commit the reservation first.
+    await session.commit()
     provider = build_provider(sender.provider, runtime=runtime)
     connection = await provider.open(
         SenderIdentity(
