@@ -30,4 +30,7 @@ class SandboxMessage(IdMixin, Base):
     __table_args__ = (
         Index("ix_sandbox_messages_message_id", "message_id"),
         Index("ix_sandbox_messages_recipient_phone", "recipient_phone"),
+        # Receipts are found per sender among those not yet delivered (or read).
+        Index("ix_sandbox_messages_sender_phone_delivered_at", "sender_phone", "delivered_at"),
+        Index("ix_sandbox_messages_sender_phone_read_at", "sender_phone", "read_at"),
     )

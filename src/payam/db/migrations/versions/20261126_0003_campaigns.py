@@ -42,6 +42,14 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_sandbox_messages_recipient_phone", ["recipient_phone"], unique=False
         )
+        batch_op.create_index(
+            "ix_sandbox_messages_sender_phone_delivered_at",
+            ["sender_phone", "delivered_at"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_sandbox_messages_sender_phone_read_at", ["sender_phone", "read_at"], unique=False
+        )
 
     op.create_table(
         "media_files",
