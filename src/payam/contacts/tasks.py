@@ -1,0 +1,54 @@
+"""The import jobs. Listed in ``payam.jobs.worker.JOB_MODULES``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from payam.contacts.importer import finish_import, run_import, stalled_imports
+from payam.jobs import current_attempt, enqueue, job, job_runtime
+from payam.jobs.broker import is_embedded_broker
+from payam.models import ImportStatus
+
+IMPORT_QUEUE = "imports"
+IMPORT_TIME_LIMIT_MS = 2 * 60 * 60 * 1000
+# A run commits a batch every second or so; one silent this long was lost with its worker.
+STALLED_AFTER = timedelta(minutes=5)
+
+
+@job(
+    name="contacts.import",
+    queue_name=IMPORT_QUEUE,
+    max_retries=5,
+    min_backoff_ms=5_000,
+    time_limit_ms=IMPORT_TIME_LIMIT_MS,
+)
+async def import_contacts(import_id: int) -> None:
+    runtime = job_runtime()
+    try:
+        await run_import(runtime, import_id)
+    except Exception:
+        # Retries resume where the last committed batch ended; after the last one the import
+        # must not stay RUNNING for ever.
+        if current_attempt().is_last:
+            await finish_import(
+                runtime,
+                import_id,
+                status=ImportStatus.FAILED,
+                error="the import stopped on an unexpected error; upload the file again to "
+                "import the rest (numbers already imported are skipped)",
+            )
+        raise
+
+
+@job(name="contacts.recover_imports", queue_name=IMPORT_QUEUE, max_retries=0, on_worker_start=True)
+async def recover_imports() -> None:
+    """Re-queue imports whose run was lost: at every worker start.
+
+    The embedded broker forgets its messages when the process stops, so there every unfinished
+    import is orphaned; with Redis or RabbitMQ only those silent for a while are. A duplicate
+    run is harmless (see ``importer``), merely wasted work.
+    """
+    runtime = job_runtime()
+    idle_for = timedelta(0) if is_embedded_broker(runtime.settings.broker_url) else STALLED_AFTER
+    for import_id in await stalled_imports(runtime, idle_for=idle_for):
+        await enqueue(import_contacts, import_id)

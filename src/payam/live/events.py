@@ -1,0 +1,143 @@
+"""The events a campaign's owner sees live, and how to publish them only once they are true."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import inspect
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from payam.db.session import run_after_commit
+from payam.kit.clock import utc_now
+from payam.live.hub import Event, LiveHub
+from payam.models import Campaign
+
+__all__ = [
+    "CAMPAIGN_PROGRESS",
+    "CAMPAIGN_STATUS",
+    "STATE_ATTRIBUTES",
+    "campaign_event",
+    "campaign_state",
+    "publish_after_commit",
+    "publish_campaign_after_commit",
+]
+
+CAMPAIGN_PROGRESS = "campaign.progress"
+CAMPAIGN_STATUS = "campaign.status"
+
+# Everything campaign_state reads: an attribute SQLAlchemy has not loaded would be fetched
+# lazily, which an async session refuses (MissingGreenlet) far from the mistake.
+STATE_ATTRIBUTES = frozenset(
+    {
+        "id",
+        "status",
+        "status_reason",
+        "total_recipients",
+        "sending_count",
+        "sent_count",
+        "delivered_count",
+        "read_count",
+        "failed_count",
+        "skipped_count",
+        "unknown_count",
+        "started_at",
+        "completed_at",
+        "updated_at",
+    }
+)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).isoformat()
+
+
+def _unloaded(campaign: Campaign) -> set[str]:
+    state = inspect(campaign)
+    return set(state.unloaded & STATE_ATTRIBUTES)
+
+
+def campaign_state(campaign: Campaign) -> dict[str, Any]:
+    """A campaign's status and counters as JSON, as the snapshot and every event carry them.
+
+    ``updated_at`` orders two states of one campaign: a listener keeps the newer one.
+    """
+    missing = _unloaded(campaign)
+    if missing:
+        raise ValueError(
+            f"campaign {campaign.id}: load {sorted(missing)} first (await session.refresh(...))"
+        )
+    settled = (
+        campaign.sending_count
+        + campaign.sent_count
+        + campaign.delivered_count
+        + campaign.read_count
+        + campaign.failed_count
+        + campaign.skipped_count
+        + campaign.unknown_count
+    )
+    return {
+        "campaign_id": campaign.id,
+        "status": campaign.status.value,
+        "status_reason": campaign.status_reason,
+        "counts": {
+            "total": campaign.total_recipients,
+            "pending": max(campaign.total_recipients - settled, 0),
+            "sending": campaign.sending_count,
+            "sent": campaign.sent_count,
+            "delivered": campaign.delivered_count,
+            "read": campaign.read_count,
+            "failed": campaign.failed_count,
+            "skipped": campaign.skipped_count,
+            "unknown": campaign.unknown_count,
+        },
+        "started_at": _iso(campaign.started_at),
+        "completed_at": _iso(campaign.completed_at),
+        "updated_at": _iso(campaign.updated_at),
+    }
+
+
+def campaign_event(campaign: Campaign, *, type: str) -> Event:
+    """``{"type": type, **campaign_state(campaign), "at": now}``; type is CAMPAIGN_PROGRESS for
+    counters and CAMPAIGN_STATUS for a change of status."""
+    return {"type": type, **campaign_state(campaign), "at": _iso(utc_now())}
+
+
+def publish_after_commit(session: AsyncSession, hub: LiveHub, user_id: int, event: Event) -> None:
+    """Publish ``event`` to ``user_id`` once ``session`` commits; never if it rolls back.
+
+    Only works inside ``payam.db.session.transaction`` (the request's session is one), which is
+    what runs the after-commit jobs.
+    """
+
+    async def publish() -> None:
+        await hub.publish(user_id, event)
+
+    run_after_commit(session, publish)
+
+
+def publish_campaign_after_commit(
+    session: AsyncSession,
+    hub: LiveHub,
+    campaign: Campaign,
+    *,
+    type: str,
+    refresh: bool = False,
+) -> None:
+    """Publish ``campaign``'s event once ``session`` commits, built from its committed state.
+
+    Built at commit time rather than now, so it carries every later change of the same
+    transaction and the ``updated_at`` of the final flush. ``refresh=True`` re-reads the row
+    after the commit: for counters changed by a bulk ``UPDATE`` that the loaded object does not
+    reflect.
+    """
+    user_id = campaign.user_id
+
+    async def publish() -> None:
+        if refresh:
+            await session.refresh(campaign)
+        elif missing := _unloaded(campaign):
+            await session.refresh(campaign, attribute_names=sorted(missing))
+        await hub.publish(user_id, campaign_event(campaign, type=type))
+
+    run_after_commit(session, publish)
