@@ -18,7 +18,9 @@ from payam.billing.router import router as billing_router
 from payam.campaigns.router import router as campaigns_router
 from payam.config import Settings, get_settings
 from payam.contacts.router import router as contacts_router
+from payam.jobs.worker import configure_jobs
 from payam.kit.problems import install_problem_handlers
+from payam.live.hub import build_hub
 from payam.live.router import router as live_router
 from payam.media.router import router as media_router
 from payam.observability.health import router as health_router
@@ -41,13 +43,19 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = runtime is None
         app.state.runtime = runtime or Runtime.create(settings)
+        # Every API process queues jobs; embedded, it also runs them and the dispatcher.
+        configure_jobs(settings)
+        hub = build_hub(app.state.runtime)
+        await hub.start()
+        app.state.live_hub = hub
         try:
             if settings.embedded_worker:
-                async with embedded_background(app.state.runtime):
+                async with embedded_background(app.state.runtime, hub=hub):
                     yield
             else:
                 yield
         finally:
+            await hub.close()
             if owned:
                 await app.state.runtime.close()
 

@@ -23,6 +23,8 @@ from payam.jobs.worker import (
     start_embedded_worker,
     stop_embedded_worker,
 )
+from payam.live.hub import LiveHub, build_hub
+from payam.live.publisher import ProgressPublisher
 from payam.runtime import Runtime
 
 logger = structlog.get_logger(__name__)
@@ -43,16 +45,15 @@ async def running_dispatcher(
 
 
 @contextlib.asynccontextmanager
-async def embedded_background(
-    runtime: Runtime, *, on_campaigns_changed: CampaignsChanged | None = None
-) -> AsyncIterator[None]:
+async def embedded_background(runtime: Runtime, *, hub: LiveHub) -> AsyncIterator[None]:
     """The API process's own dispatcher and job worker, for the one-command mode."""
-    configure_jobs(runtime.settings)
     start_embedded_worker()
+    publisher = ProgressPublisher(runtime, hub)
     try:
-        async with running_dispatcher(runtime, on_campaigns_changed=on_campaigns_changed):
+        async with running_dispatcher(runtime, on_campaigns_changed=publisher):
             yield
     finally:
+        await publisher.close()
         await asyncio.to_thread(stop_embedded_worker)
 
 
@@ -73,10 +74,13 @@ async def _worker_main(settings: Settings) -> None:
         broker.emit_after("process_boot")
         start_embedded_worker(threads=WORKER_THREADS)
     logger.info("worker_started", jobs=jobs)
+    # Without Redis a worker's progress reaches no screen; the database still has it all.
+    publisher = ProgressPublisher(runtime, build_hub(runtime))
     try:
-        dispatcher = Dispatcher(runtime)
+        dispatcher = Dispatcher(runtime, on_campaigns_changed=publisher)
         await dispatcher.run(stop)
     finally:
+        await publisher.close()
         if jobs:
             await asyncio.to_thread(stop_embedded_worker)
         await runtime.close()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Query, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, status
 from fastapi.responses import FileResponse, StreamingResponse
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from payam.auth.dependencies import CurrentUser
 from payam.campaigns.export import csv_chunks, xlsx_file
@@ -24,6 +25,8 @@ from payam.campaigns.schemas import (
 from payam.campaigns.service import CampaignService
 from payam.dependencies import RuntimeDep, SessionDep
 from payam.kit.pagination import Page, PageParamsDep, paginate
+from payam.live.events import CAMPAIGN_STATUS, publish_campaign_after_commit
+from payam.live.router import get_hub
 from payam.models import Campaign as CampaignModel
 from payam.models import CampaignStatus, Recipient, RecipientStatus
 
@@ -40,6 +43,15 @@ CampaignServiceDep = Annotated[CampaignService, Depends(get_campaign_service)]
 async def _view(service: CampaignService, campaign: CampaignModel) -> Campaign:
     [view] = await service.views([campaign])
     return view
+
+
+async def _changed(
+    request: Request, session: AsyncSession, service: CampaignService, campaign: CampaignModel
+) -> Campaign:
+    """Answer with the campaign, and tell its open screens once the change has committed."""
+    hub = await get_hub(request.app)
+    publish_campaign_after_commit(session, hub, campaign, type=CAMPAIGN_STATUS, refresh=True)
+    return await _view(service, campaign)
 
 
 @router.get("", response_model=Page[Campaign])
@@ -96,37 +108,55 @@ async def delete_campaign(campaign_id: int, user: CurrentUser, service: Campaign
 @router.post("/{campaign_id}/start", response_model=Campaign)
 async def start_campaign(
     campaign_id: int,
+    request: Request,
     user: CurrentUser,
     service: CampaignServiceDep,
+    session: SessionDep,
     data: CampaignStart | None = None,
 ) -> Campaign:
     """Start now, or at ``scheduled_at``. Refused, saying why, without a connected number,
     without recipients, or without quota."""
     scheduled_at = data.scheduled_at if data else None
-    return await _view(service, await service.start(user, campaign_id, scheduled_at=scheduled_at))
+    campaign = await service.start(user, campaign_id, scheduled_at=scheduled_at)
+    return await _changed(request, session, service, campaign)
 
 
 @router.post("/{campaign_id}/pause", response_model=Campaign)
 async def pause_campaign(
-    campaign_id: int, user: CurrentUser, service: CampaignServiceDep
+    campaign_id: int,
+    request: Request,
+    user: CurrentUser,
+    service: CampaignServiceDep,
+    session: SessionDep,
 ) -> Campaign:
     """Stop after the message in flight, if any."""
-    return await _view(service, await service.pause(user, campaign_id))
+    campaign = await service.pause(user, campaign_id)
+    return await _changed(request, session, service, campaign)
 
 
 @router.post("/{campaign_id}/resume", response_model=Campaign)
 async def resume_campaign(
-    campaign_id: int, user: CurrentUser, service: CampaignServiceDep
+    campaign_id: int,
+    request: Request,
+    user: CurrentUser,
+    service: CampaignServiceDep,
+    session: SessionDep,
 ) -> Campaign:
-    return await _view(service, await service.resume(user, campaign_id))
+    campaign = await service.resume(user, campaign_id)
+    return await _changed(request, session, service, campaign)
 
 
 @router.post("/{campaign_id}/cancel", response_model=Campaign)
 async def cancel_campaign(
-    campaign_id: int, user: CurrentUser, service: CampaignServiceDep
+    campaign_id: int,
+    request: Request,
+    user: CurrentUser,
+    service: CampaignServiceDep,
+    session: SessionDep,
 ) -> Campaign:
     """Stop for good; recipients not yet sent to stay pending in the report."""
-    return await _view(service, await service.cancel(user, campaign_id))
+    campaign = await service.cancel(user, campaign_id)
+    return await _changed(request, session, service, campaign)
 
 
 @router.post(

@@ -62,7 +62,7 @@ def validate_message(message: str) -> None:
     try:
         parse_template(message)
     except TemplateError as error:
-        raise InvalidInput(f"{error} (at character {error.position})", field="message") from error
+        raise InvalidInput(str(error), field="message") from error
 
 
 class CampaignService:

@@ -107,6 +107,7 @@ class Dispatcher:
         self._notify = on_campaigns_changed
         self._sessions: dict[int, ProviderSession] = {}
         self._event_tasks: dict[int, asyncio.Task[None]] = {}
+        self._opening: dict[int, asyncio.Task[ProviderSession]] = {}
         self._in_flight: dict[int, asyncio.Task[None]] = {}
         self._owned: dict[int, Sender] = {}
         self._templates: dict[tuple[int, datetime], Template] = {}
@@ -148,10 +149,12 @@ class Dispatcher:
             )
             due = await repo.due_senders(worker_id=self.worker_id, now=now)
             soonest = await repo.next_due_at(worker_id=self.worker_id, now=now)
-        await self._drop_sessions(set(self._sessions) - owned)
-        self._owned.update({sender.id: sender for sender in due})
-        for gone in set(self._owned) - owned:
-            del self._owned[gone]
+            newly_owned = await repo.senders_by_id(owned - set(self._owned))
+        await self._drop_sessions(set(self._owned) - owned)
+        self._owned.update({sender.id: sender for sender in [*newly_owned, *due]})
+        for sender in newly_owned:
+            # Connect every number held, busy or not: receipts and replies come in on it.
+            self._connect(sender.id)
         for sender in due:
             if sender.id not in self._in_flight:
                 self._start_turn(sender.id)
@@ -176,7 +179,7 @@ class Dispatcher:
 
     async def shutdown(self) -> None:
         await self.wait_idle()
-        await self._drop_sessions(set(self._sessions))
+        await self._drop_sessions(set(self._owned))
         with contextlib.suppress(Exception):
             async with transaction(self.runtime.sessionmaker) as session:
                 await DispatchRepository(session).release_senders(worker_id=self.worker_id)
@@ -482,10 +485,14 @@ class Dispatcher:
 
     # ---- connections, templates, media ---------------------------------------------------
 
-    async def _session_for(self, sender_id: int) -> ProviderSession:
-        existing = self._sessions.get(sender_id)
-        if existing is not None:
-            return existing
+    def _connect(self, sender_id: int) -> asyncio.Task[ProviderSession]:
+        opening = self._opening.get(sender_id)
+        if opening is None:
+            opening = asyncio.create_task(self._open(sender_id))
+            self._opening[sender_id] = opening
+        return opening
+
+    async def _open(self, sender_id: int) -> ProviderSession:
         sender = self._owned[sender_id]
         provider = build_provider(sender.provider, runtime=self.runtime)
         session = await provider.open(
@@ -501,10 +508,27 @@ class Dispatcher:
         )
         return session
 
+    async def _session_for(self, sender_id: int) -> ProviderSession:
+        existing = self._sessions.get(sender_id)
+        if existing is not None:
+            return existing
+        try:
+            return await self._connect(sender_id)
+        except BaseException:
+            # A failed connection is tried again at the next turn.
+            self._opening.pop(sender_id, None)
+            raise
+
     async def _drop_sessions(self, sender_ids: set[int]) -> None:
         for sender_id in sender_ids:
             if sender_id in self._in_flight:
                 continue
+            self._owned.pop(sender_id, None)
+            opening = self._opening.pop(sender_id, None)
+            if opening is not None and not opening.done():
+                opening.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await opening
             task = self._event_tasks.pop(sender_id, None)
             if task is not None:
                 task.cancel()

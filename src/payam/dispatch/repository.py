@@ -94,7 +94,11 @@ class DispatchRepository:
     async def lease_senders(
         self, *, worker_id: str, now: datetime, until: datetime, take_at_most: int
     ) -> set[int]:
-        """Renew this worker's senders, take free ones that have work, let idle ones go."""
+        """Renew this worker's numbers, take free ones, let go of those no longer connected.
+
+        A connected number is held even with nothing to send: its connection is where receipts
+        and replies (opt-outs) arrive, long after its campaigns end.
+        """
         await self.session.execute(
             update(Sender)
             .where(Sender.lease_owner == worker_id)
@@ -105,7 +109,6 @@ class DispatchRepository:
             await self.session.scalars(
                 select(Sender.id)
                 .where(
-                    Sender.id.in_(running_sender_ids()),
                     Sender.status == SenderStatus.CONNECTED,
                     or_(Sender.lease_owner.is_(None), Sender.lease_expires_at < now),
                 )
@@ -126,13 +129,7 @@ class DispatchRepository:
             )
         await self.session.execute(
             update(Sender)
-            .where(
-                Sender.lease_owner == worker_id,
-                or_(
-                    Sender.id.not_in(running_sender_ids()),
-                    Sender.status != SenderStatus.CONNECTED,
-                ),
-            )
+            .where(Sender.lease_owner == worker_id, Sender.status != SenderStatus.CONNECTED)
             .values(lease_owner=None, lease_expires_at=None)
             .execution_options(synchronize_session=False)
         )
@@ -145,16 +142,25 @@ class DispatchRepository:
             select(Sender)
             .where(
                 Sender.lease_owner == worker_id,
+                Sender.id.in_(running_sender_ids()),
                 or_(Sender.next_send_at.is_(None), Sender.next_send_at <= now),
             )
             .execution_options(populate_existing=True)
         )
         return list(rows.all())
 
+    async def senders_by_id(self, sender_ids: set[int]) -> list[Sender]:
+        if not sender_ids:
+            return []
+        rows = await self.session.scalars(select(Sender).where(Sender.id.in_(sorted(sender_ids))))
+        return list(rows.all())
+
     async def next_due_at(self, *, worker_id: str, now: datetime) -> datetime | None:
         soonest: datetime | None = await self.session.scalar(
             select(func.min(Sender.next_send_at)).where(
-                Sender.lease_owner == worker_id, Sender.next_send_at > now
+                Sender.lease_owner == worker_id,
+                Sender.id.in_(running_sender_ids()),
+                Sender.next_send_at > now,
             )
         )
         return soonest
