@@ -236,3 +236,130 @@ def _wait_until_healthy(http: httpx.Client, server: subprocess.Popen[bytes], log
             pass
         time.sleep(0.2)
     pytest.fail(f"payam serve did not become healthy within 90 s:\n{log.read_text()}")
+
+
+CONSOLE_CODE = re.compile(r"SMS to \+989121234567: your Payam code is (\d{6})")
+
+
+def test_make_run_story_from_sign_up_to_a_finished_campaign(migrated: Place) -> None:
+    """What `make run` promises: one process, nothing else to start, a campaign sent end to end."""
+    password = _created_password(migrated.run("create-admin", "--if-missing"))
+    port = _free_port()
+    log_path = migrated.root / "serve.log"
+    env = migrated.env(
+        PAYAM_ALLOWED_INTERVALS="0,5,10,20",
+        PAYAM_SANDBOX_LATENCY_MS="1",
+        PAYAM_SANDBOX_DELIVERY_SECONDS="0.2",
+        PAYAM_PUBLIC_URL=f"http://127.0.0.1:{port}",
+    )
+    with log_path.open("w") as log:
+        server = subprocess.Popen(  # noqa: S603 - our own console script, fixed arguments
+            [str(PAYAM), "serve", "--port", str(port)],
+            env=env,
+            cwd=migrated.root,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+                _wait_until_healthy(http, server, log_path)
+                _the_story(http, admin_password=password, log_path=log_path)
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=5)
+
+
+def _bearer(http: httpx.Client, login: str, password: str) -> dict[str, str]:
+    response = http.post("/api/v1/auth/login", json={"login": login, "password": password})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def _the_story(http: httpx.Client, *, admin_password: str, log_path: Path) -> None:
+    registered = http.post(
+        "/api/v1/auth/register",
+        json={
+            "name": "Sara",
+            "username": "sara",
+            "email": "sara@example.com",
+            "phone": "09121234567",
+            "password": "correct horse battery",
+        },
+    )
+    assert registered.status_code == 201, registered.text
+    found = CONSOLE_CODE.search(log_path.read_text())
+    assert found, "the verification code was not printed on the console"
+    verified = http.post(
+        "/api/v1/auth/otp/verify",
+        json={"purpose": "VERIFY_PHONE", "login": "sara", "code": found.group(1)},
+    )
+    assert verified.status_code == 200, verified.text
+    user = _bearer(http, "sara", "correct horse battery")
+    admin = _bearer(http, "admin", admin_password)
+
+    package = http.post(
+        "/api/v1/admin/packages",
+        json={"title": "Starter", "price": "1000000", "duration_days": 30, "message_limit": 100},
+        headers=admin,
+    ).json()
+    checkout = http.post(
+        "/api/v1/payments/checkout", json={"package_id": package["id"]}, headers=user
+    ).json()
+    paid = http.post(f"{checkout['redirect_url']}/approve", follow_redirects=True)
+    assert "Payment successful" in paid.text
+
+    sender = http.post("/api/v1/senders", json={"display_name": "Shop"}, headers=user).json()
+    campaign = http.post(
+        "/api/v1/campaigns",
+        json={
+            "title": "Yalda",
+            "message": "{{name|دوست}} عزیز، شب یلدا مبارک!",
+            "interval_seconds": 0,
+            "sender_ids": [sender["id"]],
+        },
+        headers=user,
+    ).json()
+    lines = "\n".join(f"0912555{i:04d},مشتری {i}" for i in range(20))
+    upload = http.post(
+        f"/api/v1/campaigns/{campaign['id']}/imports", json={"text": lines}, headers=user
+    )
+    assert upload.status_code == 201, upload.text
+    mapping = http.put(
+        f"/api/v1/imports/{upload.json()['id']}/mapping",
+        json={"phone": "col1", "name": "col2", "variables": {}, "has_header": False},
+        headers=user,
+    )
+    assert mapping.status_code == 202, mapping.text
+    deadline = time.monotonic() + 60
+    while (
+        http.get(f"/api/v1/imports/{upload.json()['id']}", headers=user).json()["status"]
+        != "COMPLETED"
+    ):
+        assert time.monotonic() < deadline, "the import did not finish"
+        time.sleep(0.2)
+
+    started = http.post(f"/api/v1/campaigns/{campaign['id']}/start", headers=user)
+    assert started.status_code == 200, started.text
+    while (view := http.get(f"/api/v1/campaigns/{campaign['id']}", headers=user).json())[
+        "status"
+    ] != "COMPLETED":
+        assert time.monotonic() < deadline + 60, view
+        time.sleep(0.2)
+
+    assert view["counts"]["total"] == 20
+    assert view["counts"]["pending"] == 0
+    report = http.get(f"/api/v1/campaigns/{campaign['id']}/export", headers=user)
+    assert report.status_code == 200
+    rows = report.text.lstrip("\ufeff").splitlines()
+    assert rows[0].startswith("phone,name,status")
+    assert len(rows) == 21
+    # Numbers the simulated WhatsApp does not know are skipped, and cost nothing.
+    counts = view["counts"]
+    reached = counts["sent"] + counts["delivered"] + counts["read"]
+    assert reached + counts["skipped"] == 20
+    subscription = http.get("/api/v1/subscriptions/me", headers=user).json()
+    assert subscription["messages_used"] == reached
