@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from payam.audit.service import record_audit
 from payam.billing.errors import QuotaRefusal, QuotaRefused
 from payam.billing.subscriptions import SubscriptionService, is_active, messages_left
+from payam.campaigns.counts import counts_of
 from payam.campaigns.schemas import Campaign as CampaignSchema
-from payam.campaigns.schemas import CampaignCreate, CampaignUpdate, Counts
+from payam.campaigns.schemas import CampaignCreate, CampaignUpdate
 from payam.campaigns.templating import TemplateError, parse_template
 from payam.config import Settings
 from payam.kit.clock import utc_now
@@ -33,29 +34,6 @@ from payam.models import (
 EDITABLE = frozenset({CampaignStatus.DRAFT, CampaignStatus.READY, CampaignStatus.PAUSED})
 FINISHED = frozenset({CampaignStatus.COMPLETED, CampaignStatus.FAILED, CampaignStatus.CANCELLED})
 STARTABLE = frozenset({CampaignStatus.DRAFT, CampaignStatus.READY})
-
-
-def counts_of(campaign: Campaign) -> Counts:
-    in_states = (
-        campaign.sending_count
-        + campaign.sent_count
-        + campaign.delivered_count
-        + campaign.read_count
-        + campaign.failed_count
-        + campaign.skipped_count
-        + campaign.unknown_count
-    )
-    return Counts(
-        total=campaign.total_recipients,
-        pending=campaign.total_recipients - in_states,
-        sending=campaign.sending_count,
-        sent=campaign.sent_count,
-        delivered=campaign.delivered_count,
-        read=campaign.read_count,
-        failed=campaign.failed_count,
-        skipped=campaign.skipped_count,
-        unknown=campaign.unknown_count,
-    )
 
 
 def validate_message(message: str) -> None:

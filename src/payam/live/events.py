@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from payam.campaigns.counts import counts_of
 from payam.db.session import run_after_commit
 from payam.kit.clock import utc_now
 from payam.live.hub import Event, LiveHub
@@ -67,30 +68,11 @@ def campaign_state(campaign: Campaign) -> dict[str, Any]:
         raise ValueError(
             f"campaign {campaign.id}: load {sorted(missing)} first (await session.refresh(...))"
         )
-    settled = (
-        campaign.sending_count
-        + campaign.sent_count
-        + campaign.delivered_count
-        + campaign.read_count
-        + campaign.failed_count
-        + campaign.skipped_count
-        + campaign.unknown_count
-    )
     return {
         "campaign_id": campaign.id,
         "status": campaign.status.value,
         "status_reason": campaign.status_reason,
-        "counts": {
-            "total": campaign.total_recipients,
-            "pending": max(campaign.total_recipients - settled, 0),
-            "sending": campaign.sending_count,
-            "sent": campaign.sent_count,
-            "delivered": campaign.delivered_count,
-            "read": campaign.read_count,
-            "failed": campaign.failed_count,
-            "skipped": campaign.skipped_count,
-            "unknown": campaign.unknown_count,
-        },
+        "counts": counts_of(campaign).model_dump(),
         "started_at": _iso(campaign.started_at),
         "completed_at": _iso(campaign.completed_at),
         "updated_at": _iso(campaign.updated_at),
