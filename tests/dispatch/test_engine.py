@@ -16,9 +16,18 @@ from payam.billing.subscriptions import SubscriptionService
 from payam.config import Settings
 from payam.db.session import transaction
 from payam.dispatch.engine import Dispatcher
+from payam.dispatch.events import EventHandler
 from payam.dispatch.reconciler import reconcile
 from payam.kit.clock import utc_now
-from payam.models import Recipient, SandboxMessage, Sender, Suppression
+from payam.models import (
+    Recipient,
+    SandboxMessage,
+    Sender,
+    SenderStatus,
+    Suppression,
+)
+from payam.providers.base import ProviderEvent, Receipt, ReceiptStatus
+from payam.providers.registry import sandbox_provider
 from payam.runtime import Runtime
 from tests.dispatch.conftest import (
     accepted_per_phone,
@@ -400,13 +409,14 @@ async def test_a_claim_whose_worker_died_becomes_unknown_and_a_receipt_settles_i
     await grant_messages(runtime, await user_id(client, user), 100)
     sender = await link_sender(client, user)
     campaign = await create_campaign(client, runtime, user, sender_ids=[sender["id"]], recipients=2)
+    # A pass before the start leases and connects the number without starting a turn of its own.
+    await dispatcher.run_once()
     await start(client, user, campaign["id"])
-    await dispatcher.run_once()  # leases the number
     dying = dispatcher
     # The worker claims and sends, then "dies" before recording anything.
     claim = await dying._claim(sender["id"])
     assert claim is not None
-    outcomes = await dying._send(claim)
+    outcomes = await dying._send(claim, await dying._session_for(sender["id"]))
     assert all(outcome.accepted for outcome in outcomes)
     async with transaction(runtime.sessionmaker) as session:
         await session.execute(
@@ -502,3 +512,74 @@ async def test_a_subscription_is_needed_even_for_a_test_send(
         used = await SubscriptionService(session).current(await user_id(client, user))
         assert used is not None
         assert used.messages_used == 1
+
+
+async def test_a_banned_number_pauses_its_campaigns_saying_why(
+    client: httpx.AsyncClient, runtime: Runtime, user: dict[str, str], dispatcher: Dispatcher
+) -> None:
+    await grant_messages(runtime, await user_id(client, user), 100)
+    sender = await link_sender(client, user)
+    campaign = await create_campaign(client, runtime, user, sender_ids=[sender["id"]], recipients=5)
+    sandbox_provider(runtime).set_account_status(
+        sender["phone"], SenderStatus.BANNED, reason="this account was banned"
+    )
+    await start(client, user, campaign["id"])
+
+    async def paused() -> bool:
+        return bool((await campaign_view(client, user, campaign["id"]))["status"] == "PAUSED")
+
+    try:
+        await run_until(dispatcher, paused)
+    finally:
+        sandbox_provider(runtime).set_account_status(sender["phone"], SenderStatus.CONNECTED)
+
+    view = await campaign_view(client, user, campaign["id"])
+    assert "banned" in view["status_reason"]
+    assert sender["phone"] in view["status_reason"]
+    number = (await client.get(f"/api/v1/senders/{sender['id']}", headers=user)).json()
+    assert number["status"] == "BANNED"
+    # Nobody was lost: the recipient in hand went back in line, and no quota was spent.
+    assert await status_counts(runtime, campaign["id"]) == {"PENDING": 5}
+    subscription = (await client.get("/api/v1/subscriptions/me", headers=user)).json()
+    assert subscription["messages_used"] == 0
+    assert subscription["messages_reserved"] == 0
+
+
+async def test_several_receipts_for_one_message_in_a_batch_keep_counters_true(
+    client: httpx.AsyncClient, runtime: Runtime, user: dict[str, str], dispatcher: Dispatcher
+) -> None:
+    await grant_messages(runtime, await user_id(client, user), 100)
+    sender = await link_sender(client, user)
+    campaign = await create_campaign(client, runtime, user, sender_ids=[sender["id"]], recipients=2)
+    await start(client, user, campaign["id"])
+
+    async def sent() -> bool:
+        return await status_counts(runtime, campaign["id"]) == {"SENT": 2}
+
+    runtime.settings = runtime.settings.model_copy(update={"sandbox_delivery_seconds": 3600})
+    await run_until(dispatcher, sent)
+    async with transaction(runtime.sessionmaker) as session:
+        first, second = (
+            await session.scalars(select(Recipient.message_id).order_by(Recipient.id))
+        ).all()
+    assert first is not None
+    assert second is not None
+    now = utc_now()
+    receipts: list[ProviderEvent] = [
+        Receipt(first, ReceiptStatus.READ, now),
+        Receipt(second, ReceiptStatus.DELIVERED, now),
+        Receipt(second, ReceiptStatus.READ, now + timedelta(seconds=1)),
+        Receipt(first, ReceiptStatus.DELIVERED, now),  # late and out of order: ignored
+    ]
+
+    await EventHandler(runtime, notify=_ignore).handle(
+        receipts, sender_id=sender["id"], user_id=await user_id(client, user)
+    )
+
+    counts = await status_counts(runtime, campaign["id"])
+    assert counts == {"READ": 2}
+    assert counters_match(await campaign_view(client, user, campaign["id"]), counts)
+
+
+async def _ignore(_: set[int]) -> None:
+    return None

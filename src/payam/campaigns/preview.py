@@ -90,7 +90,10 @@ async def test_send(
         )
     except ProviderFault as fault:
         await quota.release(reservation.id)
-        raise ServiceUnavailable(f"WhatsApp did not take the test: {fault.reason}") from fault
+        # The release must outlive the refusal that follows it.
+        raise ServiceUnavailable(
+            f"WhatsApp did not take the test: {fault.reason}", keeps_changes=True
+        ) from fault
     finally:
         await connection.close()
     await quota.commit(reservation.id)

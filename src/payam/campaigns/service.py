@@ -274,6 +274,8 @@ class CampaignService:
     async def duplicate(self, user: User, campaign_id: int) -> Campaign:
         """A fresh draft with the same message, numbers and every recipient, all pending."""
         source = await self.get(user, campaign_id)
+        if source.status not in FINISHED:
+            raise Conflict("Duplicate a campaign once it has finished", field="status")
         return await self._copy(user, source, statuses=None, title=f"{source.title or ''} (copy)")
 
     async def retry(self, user: User, campaign_id: int) -> Campaign:

@@ -57,6 +57,9 @@ IN_FLIGHT = frozenset({RecipientStatus.SENDING, RecipientStatus.UNKNOWN})
 # A batch only when the pace allows no gap at all (interval 0, the sandbox); else one at a time.
 MAX_BATCH = 100
 ZONE_CACHE_SECONDS = 60.0
+RECORD_ATTEMPTS = 3
+CONNECT_RETRY_SECONDS = 30
+LEASE_MARGIN_SECONDS = 3
 
 
 def new_worker_id() -> str:
@@ -189,9 +192,7 @@ class Dispatcher:
 
     def _zone(self, user_id: int) -> ZoneInfo:
         cached = self._zones.get(user_id)
-        if cached is not None and time.monotonic() - cached[1] < ZONE_CACHE_SECONDS:
-            return cached[0]
-        return ZoneInfo(self.settings.user_time_zone)
+        return cached[0] if cached is not None else ZoneInfo(self.settings.user_time_zone)
 
     async def _load_zone(self, session: Any, user_id: int) -> ZoneInfo:
         cached = self._zones.get(user_id)
@@ -204,13 +205,62 @@ class Dispatcher:
 
     async def _serve(self, sender_id: int) -> None:
         try:
-            claim = await self._claim(sender_id)
-            if claim is None:
-                return
-            outcomes = await self._send(claim)
-            await self._record(claim, outcomes)
+            # Connect before claiming: a number that cannot connect must not strand claims.
+            connection = await self._session_for(sender_id)
+        except ProviderFault as fault:
+            await self._connection_failed(sender_id, fault)
+            return
         except Exception:
-            logger.exception("sender_turn_failed", sender_id=sender_id, worker_id=self.worker_id)
+            logger.exception("sender_connect_failed", sender_id=sender_id)
+            await self._connection_failed(
+                sender_id, ProviderFault(FaultKind.TRANSIENT, "could not connect")
+            )
+            return
+        try:
+            claim = await self._claim(sender_id)
+        except Exception:
+            logger.exception("claim_failed", sender_id=sender_id, worker_id=self.worker_id)
+            return
+        if claim is None:
+            return
+        try:
+            outcomes = await self._send(claim, connection)
+        except Exception as error:
+            # Nothing reached WhatsApp (rendering or the attachment failed): put them back.
+            logger.exception("send_prepare_failed", sender_id=sender_id)
+            not_sent = ProviderFault(FaultKind.TRANSIENT, type(error).__name__)
+            outcomes = [Outcome(recipient, fault=not_sent) for recipient in claim.recipients]
+        await self._record_with_retries(claim, outcomes)
+
+    async def _record_with_retries(self, claim: Claim, outcomes: list[Outcome]) -> None:
+        """Recording is idempotent (attempt ids, one settle), so a deadlock victim tries again;
+        a claim still unrecorded after that runs out its lease and becomes UNKNOWN."""
+        for attempt in range(1, RECORD_ATTEMPTS + 1):
+            try:
+                await self._record(claim, outcomes)
+                return
+            except Exception:
+                logger.exception("record_failed", sender_id=claim.sender_id, attempt=attempt)
+                await asyncio.sleep(0.05 * attempt)
+
+    async def _connection_failed(self, sender_id: int, fault: ProviderFault) -> None:
+        now = utc_now()
+        changed: set[int] = set()
+        async with transaction(self.runtime.sessionmaker) as session:
+            repo = DispatchRepository(session)
+            sender = await repo.sender_for_update(sender_id)
+            if sender is None:
+                return
+            if fault.kind is FaultKind.ACCOUNT:
+                sender.status = fault.sender_status or SenderStatus.LOGGED_OUT
+                sender.status_reason = fault.reason[:255]
+                sender.lease_owner = None
+                sender.lease_expires_at = None
+                changed = set(await repo.pause_for_sender(sender, reason=fault.reason))
+            else:
+                sender.next_send_at = now + timedelta(seconds=CONNECT_RETRY_SECONDS)
+        await self._drop_sessions({sender_id})
+        await self._campaigns_changed(changed)
 
     async def _claim(self, sender_id: int) -> Claim | None:
         changed: set[int] = set()
@@ -218,13 +268,16 @@ class Dispatcher:
         async with transaction(self.runtime.sessionmaker) as session:
             repo = DispatchRepository(session)
             sender = await repo.sender_for_update(sender_id)
+            now = utc_now()
             if (
                 sender is None
                 or sender.lease_owner != self.worker_id
                 or sender.status is not SenderStatus.CONNECTED
+                # A lease about to run out may pass to another worker mid-send: renew first.
+                or sender.lease_expires_at is None
+                or sender.lease_expires_at < now + timedelta(seconds=LEASE_MARGIN_SECONDS)
             ):
                 return None
-            now = utc_now()
             zone = await self._load_zone(session, sender.user_id)
             earliest = earliest_send(now, limits=_limits(sender), state=_state(sender), zone=zone)
             if earliest > now:
@@ -284,6 +337,8 @@ class Dispatcher:
             rows = [row for row in rows if row.phone not in suppressed]
             if not rows:
                 return None
+        # The campaign row before the subscription row, as every other transaction takes them.
+        await repo.lock_campaign(campaign.id)
         quota = QuotaService(session)
         try:
             reservation = await quota.reserve(
@@ -331,8 +386,7 @@ class Dispatcher:
             recipients=claimed,
         )
 
-    async def _send(self, claim: Claim) -> list[Outcome]:
-        session = await self._session_for(claim.sender_id)
+    async def _send(self, claim: Claim, session: ProviderSession) -> list[Outcome]:
         template = self._template(claim)
         media = await self._media_for(claim)
         if len(claim.recipients) > 1:
@@ -379,6 +433,8 @@ class Dispatcher:
         changed: set[int] = {claim.campaign_id}
         async with transaction(self.runtime.sessionmaker) as session:
             repo = DispatchRepository(session)
+            # One lock order everywhere: sender, recipients, campaigns, subscription.
+            sender = await repo.sender_for_update(claim.sender_id)
             applied = await repo.apply_transitions(transitions)
             changed |= applied.campaigns
             if accepted:
@@ -393,7 +449,8 @@ class Dispatcher:
                     .execution_options(synchronize_session=False)
                 )
             await QuotaService(session).settle(claim.reservation_id, used=charged)
-            changed |= await self._pace(repo, claim, outcomes, now=now)
+            if sender is not None:
+                changed |= await self._pace(repo, sender, claim, outcomes, now=now)
             changed |= set(await repo.finish_campaigns(changed, now=now))
         await self._campaigns_changed(changed)
 
@@ -439,11 +496,14 @@ class Dispatcher:
         )
 
     async def _pace(
-        self, repo: DispatchRepository, claim: Claim, outcomes: list[Outcome], *, now: datetime
+        self,
+        repo: DispatchRepository,
+        sender: Sender,
+        claim: Claim,
+        outcomes: list[Outcome],
+        *,
+        now: datetime,
     ) -> set[int]:
-        sender = await repo.sender_for_update(claim.sender_id)
-        if sender is None:
-            return set()
         reached = [
             outcome
             for outcome in outcomes

@@ -2,6 +2,7 @@
 
 - A claim whose lease ran out becomes UNKNOWN (its worker may have sent it; only a receipt can
   tell), and its quota is counted as used: a message that may have gone out is paid for.
+- A quota reservation whose claim ended without being recorded is settled by its rows.
 - A scheduled campaign whose time has come starts (or pauses, saying why, if it cannot).
 - A running campaign with nothing left to send is completed.
 
@@ -10,7 +11,7 @@ Every step is a conditional change under lock, so any number of workers may swee
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -46,6 +47,11 @@ async def reconcile(runtime: Runtime, *, now: datetime) -> set[int]:
         quota = QuotaService(session)
         for reservation_id in sorted({row.quota_reservation_id for row in expired} - {None}):
             await quota.commit(reservation_id)
+        # A claim's worker may die after a receipt moved its rows on, leaving nothing SENDING
+        # to expire: settle such reservations by what their rows show.
+        stale_before = now - timedelta(seconds=2 * runtime.settings.claim_lease_seconds)
+        for reservation_id, charged in await repo.stale_reservations(before=stale_before):
+            await quota.settle(reservation_id, used=charged)
         for campaign in await repo.due_scheduled(now=now):
             connected = await session.scalar(
                 select(func.count())

@@ -21,8 +21,10 @@ from payam.models import (
     Campaign,
     CampaignSender,
     CampaignStatus,
+    QuotaReservation,
     Recipient,
     RecipientStatus,
+    ReservationStatus,
     Sender,
     SenderStatus,
     Suppression,
@@ -40,6 +42,15 @@ COUNTER_COLUMNS: dict[RecipientStatus, str] = {
     RecipientStatus.UNKNOWN: "unknown_count",
 }
 # PENDING has no column: it is what the others leave of total_recipients.
+
+# What a reservation is charged for: messages that went out, or may have.
+CHARGED_STATUSES = (
+    RecipientStatus.SENT,
+    RecipientStatus.DELIVERED,
+    RecipientStatus.READ,
+    RecipientStatus.UNKNOWN,
+)
+SWEEP_RESERVATIONS = 500
 
 
 def pending_expression() -> Any:
@@ -183,6 +194,11 @@ class DispatchRepository:
 
     # ---- claims --------------------------------------------------------------------------
 
+    async def lock_campaign(self, campaign_id: int) -> None:
+        await self.session.execute(
+            select(Campaign.id).where(Campaign.id == campaign_id).with_for_update()
+        )
+
     async def running_campaigns_in_turn(self, sender_id: int) -> list[Campaign]:
         """The sender's running campaigns, the one that waited longest first (they take turns)."""
         never_used_first = case((CampaignSender.last_used_at.is_(None), 0), else_=1)
@@ -300,11 +316,9 @@ class DispatchRepository:
         status_of = {row.id: row.status for row in rows}
         attempt_of = {row.id: row.attempt_id for row in rows}
         campaign_of = {row.id: row.campaign_id for row in rows}
-        deltas: dict[int, Counter[RecipientStatus]] = defaultdict(Counter)
         moved: list[Transition] = []
-        by_target: dict[tuple[RecipientStatus, tuple[str, ...]], list[dict[str, Any]]] = (
-            defaultdict(list)
-        )
+        before: dict[int, RecipientStatus] = {}
+        after: dict[int, tuple[RecipientStatus, dict[str, Any]]] = {}
         for transition in transitions:
             row_id = transition.recipient_id
             status = status_of.get(row_id)
@@ -313,17 +327,21 @@ class DispatchRepository:
             if transition.attempt_id is not None and attempt_of[row_id] != transition.attempt_id:
                 continue
             moved.append(transition)
-            deltas[campaign_of[row_id]][status] -= 1
-            deltas[campaign_of[row_id]][transition.to] += 1
-            # Later transitions in this batch must see the row's new status.
+            before.setdefault(row_id, status)
+            # Several changes to one row in a batch (DELIVERED then READ) end as one, its last.
+            earlier = after[row_id][1] if row_id in after else {}
+            after[row_id] = (transition.to, {**earlier, **transition.values})
             status_of[row_id] = transition.to
-            keys = tuple(sorted(transition.values))
-            by_target[(transition.to, keys)].append(
-                {
-                    "row_id": row_id,
-                    **{f"new_{key}": value for key, value in transition.values.items()},
-                }
-            )
+        deltas: dict[int, Counter[RecipientStatus]] = defaultdict(Counter)
+        by_target: dict[tuple[RecipientStatus, tuple[str, ...]], list[dict[str, Any]]] = (
+            defaultdict(list)
+        )
+        for row_id, (status, values) in after.items():
+            deltas[campaign_of[row_id]][before[row_id]] -= 1
+            deltas[campaign_of[row_id]][status] += 1
+            keys = tuple(sorted(values))
+            new_values = {f"new_{key}": value for key, value in values.items()}
+            by_target[(status, keys)].append({"row_id": row_id, **new_values})
         for (status, keys), parameters in by_target.items():
             table = RECIPIENTS
             await self.session.execute(
@@ -383,7 +401,7 @@ class DispatchRepository:
         return await self.pause_campaigns(campaign_ids.all(), reason=shown)
 
     async def finish_campaigns(self, campaign_ids: Iterable[int], *, now: datetime) -> list[int]:
-        """RUNNING campaigns with nothing pending or in flight are COMPLETED."""
+        """Running (or paused) campaigns with nothing pending or in flight are COMPLETED."""
         ids = sorted(set(campaign_ids))
         return await self._finish(Campaign.id.in_(ids), now=now) if ids else []
 
@@ -391,8 +409,9 @@ class DispatchRepository:
         return await self._finish(None, now=now)
 
     async def _finish(self, condition: Any, *, now: datetime) -> list[int]:
+        # A campaign paused while its last messages were in flight has nothing left either.
         statement = select(Campaign.id).where(
-            Campaign.status == CampaignStatus.RUNNING,
+            Campaign.status.in_((CampaignStatus.RUNNING, CampaignStatus.PAUSED)),
             pending_expression() == 0,
             Campaign.sending_count == 0,
         )
@@ -402,7 +421,10 @@ class DispatchRepository:
         if done:
             await self.session.execute(
                 update(Campaign)
-                .where(Campaign.id.in_(done), Campaign.status == CampaignStatus.RUNNING)
+                .where(
+                    Campaign.id.in_(done),
+                    Campaign.status.in_((CampaignStatus.RUNNING, CampaignStatus.PAUSED)),
+                )
                 .values(status=CampaignStatus.COMPLETED, completed_at=now, status_reason=None)
                 .execution_options(synchronize_session=False)
             )
@@ -432,6 +454,43 @@ class DispatchRepository:
             .with_for_update(skip_locked=True)
         )
         return rows.all()
+
+    async def stale_reservations(self, *, before: datetime) -> list[tuple[int, int]]:
+        """HELD reservations older than ``before`` with nothing in flight, and what they used."""
+        in_flight = (
+            select(Recipient.id)
+            .where(
+                Recipient.quota_reservation_id == QuotaReservation.id,
+                Recipient.status == RecipientStatus.SENDING,
+            )
+            .exists()
+        )
+        stale = (
+            await self.session.scalars(
+                select(QuotaReservation.id)
+                .where(
+                    QuotaReservation.status == ReservationStatus.HELD,
+                    QuotaReservation.created_at < before,
+                    ~in_flight,
+                )
+                .limit(SWEEP_RESERVATIONS)
+            )
+        ).all()
+        if not stale:
+            return []
+        charged = dict(
+            (
+                await self.session.execute(
+                    select(Recipient.quota_reservation_id, func.count())
+                    .where(
+                        Recipient.quota_reservation_id.in_(stale),
+                        Recipient.status.in_(CHARGED_STATUSES),
+                    )
+                    .group_by(Recipient.quota_reservation_id)
+                )
+            ).all()
+        )
+        return [(reservation_id, int(charged.get(reservation_id, 0))) for reservation_id in stale]
 
     async def recipients_by_message_id(self, message_ids: Sequence[str]) -> Sequence[Any]:
         rows = await self.session.execute(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
 
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -128,10 +127,8 @@ class SenderService:
         if data.clear_pause_every:
             sender.pause_every = None
         _apply_limits(sender, data)
-        # A wait computed under the old limits (tomorrow's quiet-hours end, say) is recomputed
-        # at the next turn; until then no sooner than the longest interval after the last send.
-        longest = timedelta(seconds=max(self.runtime.settings.allowed_intervals))
-        sender.next_send_at = sender.last_sent_at + longest if sender.last_sent_at else None
+        # The number's next send time stays as it is: it may hold a rate-limit back-off or a
+        # pause that keeps the account safe. New limits apply from the next turn after it.
         return sender
 
     async def remove(self, user: User, sender_id: int) -> None:
