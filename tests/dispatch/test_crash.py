@@ -158,3 +158,46 @@ async def test_sigkilled_workers_send_nothing_twice_and_skip_no_one(
     assert quota["messages_used"] == len(outcome)
     counts = await status_counts(runtime, campaign["id"])
     assert counters_match(await campaign_view(client, user, campaign["id"]), counts)
+
+
+async def test_two_worker_processes_on_one_campaign_send_nothing_twice(
+    client: httpx.AsyncClient, runtime: Runtime, user: dict[str, str], tmp_path: Path
+) -> None:
+    await grant_messages(runtime, await user_id(client, user), 1000)
+    numbers = [
+        await link_sender(client, user, phone=f"0990000001{i}", daily_cap=100_000) for i in range(4)
+    ]
+    campaign = await create_campaign(
+        client, runtime, user, sender_ids=[number["id"] for number in numbers], recipients=400
+    )
+    assert (await start(client, user, campaign["id"])).status_code == 200
+    environment = worker_environment(runtime, tmp_path)
+    workers = [spawn(environment, tmp_path / f"worker-{i}.log") for i in range(2)]
+    try:
+        deadline = time.monotonic() + 120
+        while (await campaign_view(client, user, campaign["id"]))["status"] != "COMPLETED":
+            assert all(worker.poll() is None for worker in workers)
+            assert time.monotonic() < deadline, await status_counts(runtime, campaign["id"])
+            await asyncio.sleep(0.2)
+    finally:
+        for worker in workers:
+            worker.terminate()
+            worker.wait(timeout=30)
+
+    async with transaction(runtime.sessionmaker) as session:
+        per_phone = dict(
+            (
+                await session.execute(
+                    select(SandboxMessage.recipient_phone, func.count()).group_by(
+                        SandboxMessage.recipient_phone
+                    )
+                )
+            ).all()
+        )
+        owners = set((await session.scalars(select(Recipient.sender_id).distinct())).all())
+    assert len(per_phone) == 400
+    assert set(per_phone.values()) == {1}
+    # The numbers were shared out (each worker takes a few at a time), not one doing it all.
+    assert len(owners) >= 2
+    counts = await status_counts(runtime, campaign["id"])
+    assert counters_match(await campaign_view(client, user, campaign["id"]), counts)

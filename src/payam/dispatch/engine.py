@@ -148,7 +148,9 @@ class Dispatcher:
                 worker_id=self.worker_id,
                 now=now,
                 until=now + timedelta(seconds=self.settings.sender_lease_seconds),
-                take_at_most=self.take_senders_per_tick,
+                # Take at most as many new numbers as already held (1, 2, 4, …): workers that
+                # start together share the numbers out instead of the first taking them all.
+                take_at_most=min(self.take_senders_per_tick, max(1, len(self._owned))),
             )
             due = await repo.due_senders(worker_id=self.worker_id, now=now)
             soonest = await repo.next_due_at(worker_id=self.worker_id, now=now)
