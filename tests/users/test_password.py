@@ -85,3 +85,27 @@ async def test_a_new_password_replaces_the_old_one_and_signs_out_other_devices(
     async with runtime.sessionmaker() as session:
         actions = (await session.scalars(select(AuditLogEntry.action))).all()
     assert "user.password_changed" in actions
+
+
+async def test_guessing_the_current_password_is_rate_limited(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    _, tokens = await signed_up(client)
+    allowed = int(runtime.settings.rate_limit_login.split("/")[0])
+
+    for _ in range(allowed):
+        wrong = await client.post(
+            "/api/v1/users/me/password",
+            json={"current_password": "not it at all", "new_password": "another long one"},
+            headers=bearer(tokens),
+        )
+        assert wrong.status_code == 401
+    refused = await client.post(
+        "/api/v1/users/me/password",
+        json={"current_password": PASSWORD, "new_password": "another long one"},
+        headers=bearer(tokens),
+    )
+
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) >= 1
+    problem_fields(refused)

@@ -284,6 +284,10 @@ class AuthService:
         self, principal: Principal, *, current_password: str, new_password: str, client: ClientInfo
     ) -> None:
         user = principal.user
+        # A stolen access token must not become a way to guess the password at leisure.
+        await self.limiter.hit(
+            self.settings.rate_limit_login, scope="password-change", key=str(user.id)
+        )
         matches, _ = verify_password(current_password, user.password_hash)
         if not matches:
             raise InvalidCredentials("The current password is wrong", field="current_password")
