@@ -150,6 +150,31 @@ async def campaign_view(
     return body
 
 
+async def started_campaign(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    headers: dict[str, str],
+    *,
+    messages: int,
+    recipients: int,
+    interval: int = 0,
+    **sender_limits: Any,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Quota for ``messages``, one sandbox number, and a started campaign through it."""
+    await grant_messages(runtime, await user_id(client, headers), messages)
+    sender = await link_sender(client, headers, **sender_limits)
+    campaign = await create_campaign(
+        client,
+        runtime,
+        headers,
+        sender_ids=[sender["id"]],
+        recipients=recipients,
+        interval=interval,
+    )
+    assert (await start(client, headers, campaign["id"])).status_code == 200
+    return sender, campaign
+
+
 @pytest.fixture
 async def dispatcher(runtime: Runtime) -> AsyncIterator[Dispatcher]:
     engine = Dispatcher(runtime, worker_id="test-worker")

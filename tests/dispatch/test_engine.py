@@ -39,6 +39,7 @@ from tests.dispatch.conftest import (
     phone_number,
     run_until,
     start,
+    started_campaign,
     status_counts,
     user_id,
 )
@@ -74,10 +75,7 @@ async def test_a_campaign_reaches_everyone_exactly_once(
 async def test_receipts_move_recipients_to_delivered_and_read(
     client: httpx.AsyncClient, runtime: Runtime, user: dict[str, str], dispatcher: Dispatcher
 ) -> None:
-    await grant_messages(runtime, await user_id(client, user), 100)
-    sender = await link_sender(client, user)
-    campaign = await create_campaign(client, runtime, user, sender_ids=[sender["id"]], recipients=5)
-    await start(client, user, campaign["id"])
+    _sender, campaign = await started_campaign(client, runtime, user, messages=100, recipients=5)
 
     async def all_read() -> bool:
         return await status_counts(runtime, campaign["id"]) == {"READ": 5}
@@ -159,12 +157,9 @@ async def test_two_campaigns_on_one_number_share_its_pace(
 async def test_the_daily_cap_holds(
     client: httpx.AsyncClient, runtime: Runtime, user: dict[str, str], dispatcher: Dispatcher
 ) -> None:
-    await grant_messages(runtime, await user_id(client, user), 100)
-    sender = await link_sender(client, user, daily_cap=4)
-    campaign = await create_campaign(
-        client, runtime, user, sender_ids=[sender["id"]], recipients=10
+    sender, campaign = await started_campaign(
+        client, runtime, user, messages=100, recipients=10, daily_cap=4
     )
-    await start(client, user, campaign["id"])
 
     async def capped() -> bool:
         return len(await accepted_per_phone(runtime)) >= 4
@@ -205,12 +200,9 @@ async def test_quiet_hours_hold(
 async def test_pause_lands_within_one_send_and_resume_continues(
     client: httpx.AsyncClient, runtime: Runtime, user: dict[str, str], dispatcher: Dispatcher
 ) -> None:
-    await grant_messages(runtime, await user_id(client, user), 100)
-    sender = await link_sender(client, user)
-    campaign = await create_campaign(
-        client, runtime, user, sender_ids=[sender["id"]], recipients=6, interval=1
+    _sender, campaign = await started_campaign(
+        client, runtime, user, messages=100, recipients=6, interval=1
     )
-    await start(client, user, campaign["id"])
 
     async def one_sent() -> bool:
         return len(await accepted_per_phone(runtime)) >= 1
@@ -237,12 +229,9 @@ async def test_pause_lands_within_one_send_and_resume_continues(
 async def test_cancel_stops_the_campaign_and_leaves_the_rest_pending(
     client: httpx.AsyncClient, runtime: Runtime, user: dict[str, str], dispatcher: Dispatcher
 ) -> None:
-    await grant_messages(runtime, await user_id(client, user), 100)
-    sender = await link_sender(client, user)
-    campaign = await create_campaign(
-        client, runtime, user, sender_ids=[sender["id"]], recipients=5, interval=1
+    _sender, campaign = await started_campaign(
+        client, runtime, user, messages=100, recipients=5, interval=1
     )
-    await start(client, user, campaign["id"])
 
     async def one_sent() -> bool:
         return len(await accepted_per_phone(runtime)) >= 1
@@ -267,12 +256,7 @@ async def test_cancel_stops_the_campaign_and_leaves_the_rest_pending(
 async def test_quota_running_out_pauses_the_campaign_without_overspending(
     client: httpx.AsyncClient, runtime: Runtime, user: dict[str, str], dispatcher: Dispatcher
 ) -> None:
-    await grant_messages(runtime, await user_id(client, user), 7)
-    sender = await link_sender(client, user)
-    campaign = await create_campaign(
-        client, runtime, user, sender_ids=[sender["id"]], recipients=20
-    )
-    await start(client, user, campaign["id"])
+    _sender, campaign = await started_campaign(client, runtime, user, messages=7, recipients=20)
 
     async def paused() -> bool:
         return bool((await campaign_view(client, user, campaign["id"]))["status"] == "PAUSED")
@@ -314,10 +298,7 @@ async def test_numbers_not_on_whatsapp_are_skipped_not_failed(
 ) -> None:
     runtime.settings = settings.model_copy(update={"sandbox_not_on_whatsapp_rate": 1.0})
     engine = Dispatcher(runtime, worker_id="skipper")
-    await grant_messages(runtime, await user_id(client, user), 100)
-    sender = await link_sender(client, user)
-    campaign = await create_campaign(client, runtime, user, sender_ids=[sender["id"]], recipients=4)
-    await start(client, user, campaign["id"])
+    _sender, campaign = await started_campaign(client, runtime, user, messages=100, recipients=4)
 
     async def done() -> bool:
         return await status_counts(runtime, campaign["id"]) == {"SKIPPED": 4}
@@ -338,10 +319,7 @@ async def test_passing_failures_are_retried_then_failed(
         update={"sandbox_failure_rate": 1.0, "max_send_attempts": 2}
     )
     engine = Dispatcher(runtime, worker_id="retrier")
-    await grant_messages(runtime, await user_id(client, user), 100)
-    sender = await link_sender(client, user)
-    campaign = await create_campaign(client, runtime, user, sender_ids=[sender["id"]], recipients=1)
-    await start(client, user, campaign["id"])
+    _sender, campaign = await started_campaign(client, runtime, user, messages=100, recipients=1)
     async with transaction(runtime.sessionmaker) as session:
         await session.execute(update(Sender).values(next_send_at=None))
 
@@ -548,10 +526,7 @@ async def test_a_banned_number_pauses_its_campaigns_saying_why(
 async def test_several_receipts_for_one_message_in_a_batch_keep_counters_true(
     client: httpx.AsyncClient, runtime: Runtime, user: dict[str, str], dispatcher: Dispatcher
 ) -> None:
-    await grant_messages(runtime, await user_id(client, user), 100)
-    sender = await link_sender(client, user)
-    campaign = await create_campaign(client, runtime, user, sender_ids=[sender["id"]], recipients=2)
-    await start(client, user, campaign["id"])
+    sender, campaign = await started_campaign(client, runtime, user, messages=100, recipients=2)
 
     async def sent() -> bool:
         return await status_counts(runtime, campaign["id"]) == {"SENT": 2}
