@@ -117,6 +117,8 @@ class Recipient(IdMixin, Base):
 
     __table_args__ = (
         Index("ix_recipients_campaign_id_status_id", "campaign_id", "status", "id"),
+        # Reports read a campaign's recipients a page at a time, in order, from the last id seen.
+        Index("ix_recipients_campaign_id_id", "campaign_id", "id"),
         Index("ix_recipients_campaign_id_phone", "campaign_id", "phone", unique=True),
         Index("ix_recipients_message_id", "message_id"),
         Index("ix_recipients_status_lease_expires_at", "status", "lease_expires_at"),
