@@ -4,13 +4,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints, computed_field
+from pydantic import AfterValidator, Field, computed_field
 
 from payam.config import PaymentGatewayName
-from payam.kit.schemas import InputSchema, Schema
+from payam.kit.schemas import InputSchema, Schema, SingleLineText
 from payam.models import PackageStatus, PaymentStatus
 
-Title = Annotated[str, StringConstraints(min_length=1, max_length=255)]
 # Rials and Tomans have no fractions; gateways take whole amounts only.
 Price = Annotated[Decimal, Field(ge=0, le=Decimal("9999999999999999"), decimal_places=0)]
 
@@ -45,21 +44,21 @@ class Package(Schema):
 
 
 class PackageCreate(InputSchema):
-    title: Title
+    title: SingleLineText
     description: str | None = Field(default=None, max_length=5000)
     price: Price
     duration_days: int = Field(ge=1, le=3650)
-    category: str | None = Field(default=None, max_length=255)
+    category: SingleLineText | None = None
     message_limit: int = Field(ge=0, le=100_000_000)
     status: PackageStatus = PackageStatus.ACTIVE
 
 
 class PackageUpdate(InputSchema):
-    title: Title | None = None
+    title: SingleLineText | None = None
     description: str | None = Field(default=None, max_length=5000)
     price: Price | None = None
     duration_days: int | None = Field(default=None, ge=1, le=3650)
-    category: str | None = Field(default=None, max_length=255)
+    category: SingleLineText | None = None
     message_limit: int | None = Field(default=None, ge=0, le=100_000_000)
     status: PackageStatus | None = None
 

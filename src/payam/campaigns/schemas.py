@@ -5,15 +5,14 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
-from payam.kit.schemas import InputSchema, Schema
+from payam.kit.schemas import InputSchema, Schema, SingleLineText
 from payam.models import CampaignStatus, RecipientStatus
 
-Title = Annotated[str, StringConstraints(min_length=1, max_length=255)]
 MessageText = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
 
 
 class CampaignCreate(InputSchema):
-    title: Title
+    title: SingleLineText
     message: MessageText = Field(
         description="Variables {{name|fallback}}, any mapped column, and spintax {Hi|Hello}"
     )
@@ -23,7 +22,7 @@ class CampaignCreate(InputSchema):
 
 
 class CampaignUpdate(InputSchema):
-    title: Title | None = None
+    title: SingleLineText | None = None
     message: MessageText | None = None
     interval_seconds: int | None = None
     sender_ids: list[int] | None = Field(default=None, max_length=50)

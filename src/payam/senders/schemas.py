@@ -2,15 +2,13 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated
 
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from payam.kit.schemas import InputSchema, Schema
+from payam.kit.schemas import InputSchema, Schema, SingleLineText
 from payam.models import ProviderName, SenderStatus
 
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-DisplayName = Annotated[str, StringConstraints(min_length=1, max_length=255)]
 
 
 def minutes_from_clock(value: str) -> int:
@@ -54,14 +52,14 @@ class SenderLimits(InputSchema):
 
 class SenderCreate(SenderLimits):
     provider: ProviderName = ProviderName.SANDBOX
-    display_name: DisplayName
+    display_name: SingleLineText
     phone: str | None = Field(
         default=None, max_length=32, description="Sandbox only: the simulated account's number"
     )
 
 
 class SenderUpdate(SenderLimits):
-    display_name: DisplayName | None = None
+    display_name: SingleLineText | None = None
     clear_quiet_hours: bool = False
     clear_pause_every: bool = False
 

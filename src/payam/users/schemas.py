@@ -6,10 +6,10 @@ from zoneinfo import available_timezones
 
 from pydantic import EmailStr, Field, StringConstraints, field_validator
 
-from payam.kit.schemas import InputSchema, Password, Schema
+from payam.kit.schemas import InputSchema, Password, Schema, SingleLineText
 from payam.models import UserRole, UserStatus
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+Name = SingleLineText
 # A letter first, so a username can never be mistaken for a phone number or an e-mail. The pattern
 # sees the input before to_lower, so it must admit capitals: "Sara" is stored and found as "sara".
 Username = Annotated[
