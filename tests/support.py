@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+import uvicorn
+from fastapi import FastAPI
 
 from payam.admin.bootstrap import create_super_admin
 from payam.db.session import transaction
@@ -98,3 +104,31 @@ def problem_fields(response: httpx.Response) -> list[str | None]:
     body = response.json()
     assert body["status"] == response.status_code
     return [error["field"] for error in body["errors"]]
+
+
+def _listening_socket() -> socket.socket:
+    # Bound and listening before uvicorn starts: a client that connects first waits in the
+    # backlog instead of failing, so there is no "has it started yet?" to poll for.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(4096)
+    return sock
+
+
+@asynccontextmanager
+async def served(app: FastAPI) -> AsyncIterator[str]:
+    """The app on a real uvicorn server on loopback, in this event loop; yields host:port.
+
+    For what the in-process transport cannot show: WebSockets, and responses that arrive a
+    piece at a time (httpx's ASGI transport hands over a body only once it is complete).
+    """
+    sock = _listening_socket()
+    host, port = sock.getsockname()
+    config = uvicorn.Config(app, lifespan="off", log_config=None, access_log=False)
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        yield f"{host}:{port}"
+    finally:
+        server.should_exit = True
+        await task

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from python_calamine import CalamineWorkbook
 
 PAYAM = Path(sys.executable).with_name("payam")
 GENERATED = re.compile(r"with the password (\S+) \(shown once")
@@ -144,6 +146,7 @@ def test_create_admin_takes_the_password_from_the_environment(migrated: Place) -
         ("PAYAM_ADMIN_PHONE", "123", "phone"),
         ("PAYAM_ADMIN_EMAIL", "not-an-email", "email"),
         ("PAYAM_ADMIN_PASSWORD", "short", "password"),
+        ("PAYAM_ADMIN_PASSWORD", "password1", "password"),
     ],
 )
 def test_bad_admin_details_exit_1_with_a_one_line_reason(
@@ -179,6 +182,16 @@ def test_create_admin_asks_for_the_password_twice(migrated: Place) -> None:
     assert again.returncode == 1
     assert "already in use: email" in again.stderr
     assert "Traceback" not in again.stderr
+
+
+def test_create_admin_refuses_a_common_typed_password(migrated: Place) -> None:
+    details = ("--email", "ops@example.com", "--username", "ops", "--phone", "0912 000 0000")
+
+    refused = migrated.run("create-admin", *details, input="qwertyuiop\n" * 2)
+
+    assert refused.returncode == 1
+    assert "password: is one of the most common passwords" in refused.stderr
+    assert "Traceback" not in refused.stderr
 
 
 def test_serve_answers_over_http_and_the_admin_can_sign_in(migrated: Place) -> None:
@@ -357,6 +370,12 @@ def _the_story(http: httpx.Client, *, admin_password: str, log_path: Path) -> No
     rows = report.text.lstrip("\ufeff").splitlines()
     assert rows[0].startswith("phone,name,status")
     assert len(rows) == 21
+    workbook = http.get(f"/api/v1/campaigns/{campaign['id']}/export?format=xlsx", headers=user)
+    assert workbook.status_code == 200, workbook.text
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(workbook.content)).get_sheet_by_name(
+        "recipients"
+    )
+    assert len(sheet.to_python()) == 21
     # Numbers the simulated WhatsApp does not know are skipped, and cost nothing.
     counts = view["counts"]
     reached = counts["sent"] + counts["delivered"] + counts["read"]

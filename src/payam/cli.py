@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from payam.admin.bootstrap import create_super_admin, ensure_super_admin
 from payam.background import run_worker
 from payam.config import get_settings
-from payam.db.engine import create_engine
+from payam.db.engine import engine_for
 from payam.db.migrate import upgrade_to_head
 from payam.db.session import create_sessionmaker, transaction
 from payam.kit.errors import PayamError
@@ -136,7 +136,7 @@ def _run_or_explain(work: Coroutine[Any, Any, ResultT]) -> ResultT:
 
 async def _create_admin(*, email: str, username: str, phone: str, name: str, password: str) -> str:
     settings = get_settings()
-    engine = create_engine(settings.database_url, echo=settings.database_echo)
+    engine = engine_for(settings)
     try:
         async with transaction(create_sessionmaker(engine)) as session:
             user = await create_super_admin(
@@ -155,7 +155,7 @@ async def _create_admin(*, email: str, username: str, phone: str, name: str, pas
 
 async def _ensure_admin() -> tuple[str, str | None] | None:
     settings = get_settings()
-    engine = create_engine(settings.database_url, echo=settings.database_echo)
+    engine = engine_for(settings)
     try:
         async with transaction(create_sessionmaker(engine)) as session:
             created = await ensure_super_admin(session, settings)

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     data_dir: Path = DEFAULT_DATA_DIR
     database_url: str = f"sqlite+aiosqlite:///./{DEFAULT_DATA_DIR}/payam.db"
     database_echo: bool = False
+    # None: one connection on SQLite (its single writer), a pool of 10 (+20) elsewhere.
+    database_pool_size: int | None = Field(default=None, ge=1, le=1000)
+    database_pool_timeout_seconds: float = Field(default=60.0, gt=0, le=600)
     redis_url: str | None = None
 
     secret_key: SecretStr | None = None
@@ -101,6 +104,7 @@ class Settings(BaseSettings):
 
     # Campaigns and dispatch.
     allowed_intervals: Annotated[list[int], NoDecode] = [5, 10, 20]
+    schedule_horizon_days: int = Field(default=365, ge=1, le=3650)
     pacing_jitter_ratio: float = Field(default=0.3, ge=0, le=2)
     claim_lease_seconds: int = Field(default=120, ge=5, le=3600)
     sender_lease_seconds: int = Field(default=30, ge=5, le=600)

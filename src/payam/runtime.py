@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from payam.config import Settings
-from payam.db.engine import create_engine
+from payam.db.engine import engine_for
 from payam.db.session import create_sessionmaker
 from payam.kit.rate_limit import RateLimiter
 from payam.notify.email import EmailSender
@@ -33,7 +33,7 @@ class Runtime:
 
     @classmethod
     def create(cls, settings: Settings) -> Runtime:
-        engine = create_engine(settings.database_url, echo=settings.database_echo)
+        engine = engine_for(settings)
         redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
         http_client = httpx.AsyncClient(timeout=settings.sms_timeout_seconds)
         return cls(

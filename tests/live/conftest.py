@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -14,7 +13,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from redis.asyncio import Redis
 from websockets.asyncio.client import ClientConnection, connect
@@ -26,7 +24,7 @@ from payam.live.hub import Event, InProcessHub, LiveHub, RedisHub
 from payam.live.router import LiveOptions
 from payam.models import Campaign, CampaignStatus
 from payam.runtime import Runtime
-from tests.support import signed_up
+from tests.support import served, signed_up
 
 TEST_REDIS_URL = os.environ.get("PAYAM_TEST_REDIS_URL")
 # The Origin of the app's own pages: the test settings' public_url.
@@ -112,29 +110,6 @@ class LiveServer:
         return websocket
 
 
-def _listening_socket() -> socket.socket:
-    # Bound and listening before uvicorn starts: a client that connects first waits in the
-    # backlog instead of failing, so there is no "has it started yet?" to poll for.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(4096)
-    return sock
-
-
-async def serve(app: FastAPI) -> tuple[uvicorn.Server, asyncio.Task[None], str]:
-    sock = _listening_socket()
-    host, port = sock.getsockname()
-    config = uvicorn.Config(app, lifespan="off", log_config=None, access_log=False)
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    return server, task, f"{host}:{port}"
-
-
-async def stop(server: uvicorn.Server, task: asyncio.Task[None]) -> None:
-    server.should_exit = True
-    await task
-
-
 @pytest.fixture
 async def live_server(runtime: Runtime) -> AsyncIterator[LiveServer]:
     hub = make_hub(runtime)
@@ -142,11 +117,10 @@ async def live_server(runtime: Runtime) -> AsyncIterator[LiveServer]:
     app = create_app(runtime=runtime)
     app.state.live_hub = hub
     app.state.live_options = TEST_OPTIONS
-    server, task, address = await serve(app)
     try:
-        yield LiveServer(app, hub, runtime, f"http://{address}", f"ws://{address}/api/v1/ws")
+        async with served(app) as address:
+            yield LiveServer(app, hub, runtime, f"http://{address}", f"ws://{address}/api/v1/ws")
     finally:
-        await stop(server, task)
         await hub.close()
 
 

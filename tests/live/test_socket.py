@@ -40,11 +40,9 @@ from tests.live.conftest import (
     add_campaign,
     close_of,
     receive,
-    serve,
-    stop,
     user_with_token,
 )
-from tests.support import PASSWORD, bearer, register, signed_up
+from tests.support import PASSWORD, bearer, register, served, signed_up
 
 
 async def snapshot_of(websocket: ClientConnection) -> list[dict[str, Any]]:
@@ -460,23 +458,24 @@ async def test_closing_the_hub_tells_clients_to_reconnect(live_server: LiveServe
 async def test_the_app_builds_its_hub_on_first_use(runtime: Runtime) -> None:
     app = create_app(runtime=runtime)
     app.state.live_options = TEST_OPTIONS
-    server, task, address = await serve(app)
     try:
-        async with httpx.AsyncClient(base_url=f"http://{address}", trust_env=False) as client:
+        async with (
+            served(app) as address,
+            httpx.AsyncClient(base_url=f"http://{address}", trust_env=False) as client,
+        ):
             _, tokens = await signed_up(client)
-        token = tokens["access_token"]
-        websocket = await connect(f"ws://{address}/api/v1/ws", proxy=None, open_timeout=WAIT)
-        await websocket.send(json.dumps({"type": "auth", "token": token}))
-        await snapshot_of(websocket)
+            token = tokens["access_token"]
+            websocket = await connect(f"ws://{address}/api/v1/ws", proxy=None, open_timeout=WAIT)
+            await websocket.send(json.dumps({"type": "auth", "token": token}))
+            await snapshot_of(websocket)
 
-        hub = app.state.live_hub
-        assert isinstance(hub, RedisHub if runtime.redis is not None else InProcessHub)
-        user_id = decode_access_token(token, signing_key=runtime.settings.signing_key).user_id
-        await hub.publish(user_id, {"type": "marker"})
-        assert await receive(websocket) == {"type": "marker"}
-        await websocket.close()
+            hub = app.state.live_hub
+            assert isinstance(hub, RedisHub if runtime.redis is not None else InProcessHub)
+            user_id = decode_access_token(token, signing_key=runtime.settings.signing_key).user_id
+            await hub.publish(user_id, {"type": "marker"})
+            assert await receive(websocket) == {"type": "marker"}
+            await websocket.close()
     finally:
-        await stop(server, task)
         await app.state.live_hub.close()
 
 

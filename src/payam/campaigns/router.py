@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, status
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payam.auth.dependencies import CurrentUser
-from payam.campaigns.export import csv_chunks, xlsx_file
+from payam.campaigns.export import csv_chunks, xlsx_chunks
 from payam.campaigns.preview import preview_for, test_send
 from payam.campaigns.schemas import (
     Campaign,
@@ -24,7 +24,11 @@ from payam.campaigns.schemas import (
 )
 from payam.campaigns.service import CampaignService
 from payam.dependencies import RuntimeDep, SessionDep
+from payam.kit.ids import Id, PathId
+from payam.kit.openapi import file_responses
 from payam.kit.pagination import Page, PageParamsDep, paginate
+from payam.kit.problems import problem_responses
+from payam.kit.xlsx import MEDIA_TYPE as XLSX
 from payam.live.events import CAMPAIGN_STATUS, publish_campaign_after_commit
 from payam.live.router import get_hub
 from payam.models import Campaign as CampaignModel
@@ -84,30 +88,38 @@ async def create_campaign(
     return await _view(service, await service.create(user, data))
 
 
-@router.get("/{campaign_id}", response_model=Campaign)
+@router.get("/{campaign_id}", response_model=Campaign, responses=problem_responses(404))
 async def read_campaign(
-    campaign_id: int, user: CurrentUser, service: CampaignServiceDep
+    campaign_id: PathId, user: CurrentUser, service: CampaignServiceDep
 ) -> Campaign:
     """The campaign's report: counts by status, timing and the estimated finish."""
     return await _view(service, await service.get(user, campaign_id))
 
 
-@router.patch("/{campaign_id}", response_model=Campaign)
+@router.patch("/{campaign_id}", response_model=Campaign, responses=problem_responses(404, 409))
 async def update_campaign(
-    campaign_id: int, data: CampaignUpdate, user: CurrentUser, service: CampaignServiceDep
+    campaign_id: PathId, data: CampaignUpdate, user: CurrentUser, service: CampaignServiceDep
 ) -> Campaign:
     """Change a draft, a scheduled or a paused campaign."""
     return await _view(service, await service.update(user, campaign_id, data))
 
 
-@router.delete("/{campaign_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_campaign(campaign_id: int, user: CurrentUser, service: CampaignServiceDep) -> None:
+@router.delete(
+    "/{campaign_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404, 409),
+)
+async def delete_campaign(
+    campaign_id: PathId, user: CurrentUser, service: CampaignServiceDep
+) -> None:
     await service.remove(user, campaign_id)
 
 
-@router.post("/{campaign_id}/start", response_model=Campaign)
+@router.post(
+    "/{campaign_id}/start", response_model=Campaign, responses=problem_responses(402, 404, 409)
+)
 async def start_campaign(
-    campaign_id: int,
+    campaign_id: PathId,
     request: Request,
     user: CurrentUser,
     service: CampaignServiceDep,
@@ -121,9 +133,9 @@ async def start_campaign(
     return await _changed(request, session, service, campaign)
 
 
-@router.post("/{campaign_id}/pause", response_model=Campaign)
+@router.post("/{campaign_id}/pause", response_model=Campaign, responses=problem_responses(404, 409))
 async def pause_campaign(
-    campaign_id: int,
+    campaign_id: PathId,
     request: Request,
     user: CurrentUser,
     service: CampaignServiceDep,
@@ -134,9 +146,11 @@ async def pause_campaign(
     return await _changed(request, session, service, campaign)
 
 
-@router.post("/{campaign_id}/resume", response_model=Campaign)
+@router.post(
+    "/{campaign_id}/resume", response_model=Campaign, responses=problem_responses(402, 404, 409)
+)
 async def resume_campaign(
-    campaign_id: int,
+    campaign_id: PathId,
     request: Request,
     user: CurrentUser,
     service: CampaignServiceDep,
@@ -146,9 +160,11 @@ async def resume_campaign(
     return await _changed(request, session, service, campaign)
 
 
-@router.post("/{campaign_id}/cancel", response_model=Campaign)
+@router.post(
+    "/{campaign_id}/cancel", response_model=Campaign, responses=problem_responses(404, 409)
+)
 async def cancel_campaign(
-    campaign_id: int,
+    campaign_id: PathId,
     request: Request,
     user: CurrentUser,
     service: CampaignServiceDep,
@@ -160,26 +176,38 @@ async def cancel_campaign(
 
 
 @router.post(
-    "/{campaign_id}/duplicate", status_code=status.HTTP_201_CREATED, response_model=Campaign
+    "/{campaign_id}/duplicate",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Campaign,
+    responses=problem_responses(404, 409),
 )
 async def duplicate_campaign(
-    campaign_id: int, user: CurrentUser, service: CampaignServiceDep
+    campaign_id: PathId, user: CurrentUser, service: CampaignServiceDep
 ) -> Campaign:
     """A new draft with the same message, numbers and recipients."""
     return await _view(service, await service.duplicate(user, campaign_id))
 
 
-@router.post("/{campaign_id}/retry", status_code=status.HTTP_201_CREATED, response_model=Campaign)
+@router.post(
+    "/{campaign_id}/retry",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Campaign,
+    responses=problem_responses(404, 409),
+)
 async def retry_campaign(
-    campaign_id: int, user: CurrentUser, service: CampaignServiceDep
+    campaign_id: PathId, user: CurrentUser, service: CampaignServiceDep
 ) -> Campaign:
     """A new draft holding the failed and unknown recipients, to send to them again."""
     return await _view(service, await service.retry(user, campaign_id))
 
 
-@router.get("/{campaign_id}/recipients", response_model=Page[RecipientView])
+@router.get(
+    "/{campaign_id}/recipients",
+    response_model=Page[RecipientView],
+    responses=problem_responses(404),
+)
 async def list_recipients(
-    campaign_id: int,
+    campaign_id: PathId,
     user: CurrentUser,
     service: CampaignServiceDep,
     session: SessionDep,
@@ -199,22 +227,28 @@ async def list_recipients(
     )
 
 
-@router.get("/{campaign_id}/preview", response_model=list[Preview])
+@router.get(
+    "/{campaign_id}/preview", response_model=list[Preview], responses=problem_responses(404)
+)
 async def preview_campaign(
-    campaign_id: int,
+    campaign_id: PathId,
     user: CurrentUser,
     service: CampaignServiceDep,
     session: SessionDep,
-    recipient_id: int | None = None,
+    recipient_id: Id | None = None,
 ) -> list[Preview]:
     """Exactly what recipients will receive (the first five, or the one asked for)."""
     campaign = await service.get(user, campaign_id)
     return await preview_for(session, campaign, recipient_id=recipient_id)
 
 
-@router.post("/{campaign_id}/test", response_model=TestSent)
+@router.post(
+    "/{campaign_id}/test",
+    response_model=TestSent,
+    responses=problem_responses(402, 404, 409, 503),
+)
 async def send_test(
-    campaign_id: int,
+    campaign_id: PathId,
     data: TestSend,
     user: CurrentUser,
     service: CampaignServiceDep,
@@ -226,16 +260,22 @@ async def send_test(
     return await test_send(session, runtime, user=user, campaign=campaign, request=data)
 
 
-@router.get("/{campaign_id}/export", response_model=None)
+@router.get(
+    "/{campaign_id}/export",
+    response_class=StreamingResponse,
+    responses={
+        **file_responses("The recipients, as CSV or XLSX", "text/csv", XLSX),
+        **problem_responses(404),
+    },
+)
 async def export_campaign(
-    campaign_id: int,
+    campaign_id: PathId,
     user: CurrentUser,
     service: CampaignServiceDep,
     runtime: RuntimeDep,
-    background: BackgroundTasks,
     file_format: Annotated[Literal["csv", "xlsx"], Query(alias="format")] = "csv",
-) -> StreamingResponse | FileResponse:
-    """Every recipient with its status and times, for a spreadsheet."""
+) -> StreamingResponse:
+    """Every recipient with its status and times, for a spreadsheet, streamed as it is read."""
     campaign = await service.get(user, campaign_id)
     filename = f"campaign-{campaign.id}.{file_format}"
     disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
@@ -245,10 +285,6 @@ async def export_campaign(
             media_type="text/csv; charset=utf-8",
             headers=disposition,
         )
-    path = await xlsx_file(runtime.sessionmaker, campaign.id)
-    background.add_task(path.unlink, missing_ok=True)
-    return FileResponse(
-        path,
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        filename=filename,
+    return StreamingResponse(
+        xlsx_chunks(runtime.sessionmaker, campaign.id), media_type=XLSX, headers=disposition
     )

@@ -9,6 +9,8 @@ from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from payam.config import Settings
+
 
 def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # pysqlite opens a transaction only at the first write, so reads before it see no snapshot
@@ -23,16 +25,25 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
+def create_engine(
+    database_url: str,
+    *,
+    echo: bool = False,
+    pool_size: int | None = None,
+    pool_timeout_seconds: float = 60.0,
+) -> AsyncEngine:
+    """``pool_size`` None: the backend's own default (one connection on SQLite, see below)."""
     url = make_url(database_url)
-    options: dict[str, Any] = {"echo": echo}
+    options: dict[str, Any] = {"echo": echo, "pool_timeout": pool_timeout_seconds}
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         # SQLite has one writer. One connection per process makes transactions wait their turn
         # in an in-process queue, handed over at once, instead of in SQLite's busy handler,
         # which polls with sleeps of up to 100 ms (ten times slower under a busy dispatcher).
-        options.update(pool_size=1, max_overflow=0, pool_timeout=60)
+        options.update(pool_size=pool_size or 1, max_overflow=0)
+    elif pool_size is not None:
+        options.update(pool_pre_ping=True, pool_size=pool_size, max_overflow=0, pool_recycle=1800)
     else:
         options.update(pool_pre_ping=True, pool_size=10, max_overflow=20, pool_recycle=1800)
     if url.get_backend_name() in {"mysql", "mariadb"}:
@@ -42,6 +53,15 @@ def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _enable_sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _begin_immediate)
     return engine
+
+
+def engine_for(settings: Settings) -> AsyncEngine:
+    return create_engine(
+        settings.database_url,
+        echo=settings.database_echo,
+        pool_size=settings.database_pool_size,
+        pool_timeout_seconds=settings.database_pool_timeout_seconds,
+    )
 
 
 def _begin_immediate(connection: Connection) -> None:
