@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -17,7 +19,7 @@ from payam.config import PaymentGatewayName, Settings
 from payam.db.session import transaction
 from payam.models import Payment
 from payam.runtime import Runtime
-from tests.billing.conftest import subscription
+from tests.billing.conftest import create_package, subscription
 from tests.fakes.zarinpal import (
     MERCHANT_ID,
     REQUEST_PATH,
@@ -181,3 +183,43 @@ async def test_a_refused_checkout_is_kept_as_a_failed_attempt(
     [payment] = (await client.get("/api/v1/payments", headers=sara)).json()["items"]
     assert payment["status"] == "FAILED"
     assert payment["failure_reason"]
+
+
+SLOW_SECONDS = 3.0
+
+
+@pytest.mark.parametrize("step", ["checkout", "callback"])
+async def test_a_slow_zarinpal_holds_up_no_one_elses_writes(
+    client: httpx.AsyncClient,
+    admin: dict[str, str],
+    sara: dict[str, str],
+    starter: dict[str, Any],
+    zarinpal: FakeZarinpal,
+    step: str,
+) -> None:
+    back = zarinpal.pay(await start(client, sara, starter["id"])) if step == "callback" else ""
+    zarinpal.hang_next(SLOW_SECONDS)
+    asked = len(zarinpal.received)
+    slow = asyncio.create_task(
+        client.get(back)
+        if back
+        else client.post(
+            "/api/v1/payments/checkout",
+            json={"package_id": starter["id"], "gateway": "zarinpal"},
+            headers=sara,
+        )
+    )
+    deadline = time.monotonic() + SLOW_SECONDS
+    while len(zarinpal.received) == asked:
+        assert time.monotonic() < deadline, "Zarinpal was not asked"
+        await asyncio.sleep(0.01)
+
+    # While Zarinpal takes its time, another request writes (on SQLite: takes the one lock).
+    began = time.monotonic()
+    await create_package(client, admin, title="Meanwhile")
+    waited = time.monotonic() - began
+
+    assert not slow.done()
+    assert waited < SLOW_SECONDS / 2
+    # The slow answer was nonsense: nothing is decided, and the payer can try again.
+    assert (await slow).status_code == 503

@@ -3,6 +3,10 @@
 A payment is credited at most once: the callback locks the row and moves it out of PENDING with a
 conditional UPDATE, and a grant's payment_id is unique, so a replayed, forged or doubled callback
 finds nothing left to do.
+
+No transaction waits on the gateway, which may take up to its timeout to answer (decision 4): the
+attempt is committed before the gateway is asked, and its answer is recorded in a transaction of
+its own, which locks the row only then.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from payam.billing.gateways.base import (
 from payam.billing.gateways.registry import build_gateway
 from payam.billing.packages import PackageService
 from payam.billing.subscriptions import SubscriptionService
+from payam.db.session import commit_now
 from payam.kit.clock import utc_now
 from payam.kit.errors import InvalidInput, NotFound
 from payam.kit.ownership import get_owned
@@ -107,6 +112,8 @@ class PaymentService:
             mobile=user.phone,
             email=user.email,
         )
+        # On record before the gateway is asked, and no transaction waits for its answer.
+        await commit_now(self.session)
         try:
             started = await gateway.start(request)
         except GatewayRefused as refused:
@@ -132,16 +139,11 @@ class PaymentService:
             callback = gateway.parse_callback(query)
         except ValueError as exc:
             raise InvalidInput(str(exc), field="Authority") from exc
-        payment = await self.session.scalar(
-            select(Payment)
-            .where(Payment.gateway == gateway.name, Payment.authority == callback.authority)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        if payment is None:
-            raise NotFound("No payment has this authority", field="Authority")
+        payment = await self._by_authority(gateway.name, callback.authority)
         if not _still_open(payment):
             return payment  # a replay: an earlier callback already decided
+        # No transaction waits for the gateway's answer; the decision takes one of its own.
+        await commit_now(self.session)
         try:
             # The amount comes from our row, never from the callback.
             verification = await gateway.verify(
@@ -152,6 +154,10 @@ class PaymentService:
         except GatewayUnavailable as exc:
             # Nothing is decided: the payment stays PENDING and the payer can come back.
             raise GatewayNotAvailable() from exc
+        # Another callback may have decided while the gateway answered: decide under the lock.
+        payment = await self._by_authority(gateway.name, callback.authority, lock=True)
+        if not _still_open(payment):
+            return payment
         if verification.outcome is VerificationOutcome.FAILED:
             if await self._decide(payment, status=PaymentStatus.FAILED):
                 self._fail(payment, reason=verification.message, code=verification.code)
@@ -168,6 +174,17 @@ class PaymentService:
             {"code": verification.code, "ref_id": verification.ref_id},
         )
         await self._credit(payment)
+        return payment
+
+    async def _by_authority(self, gateway: str, authority: str, *, lock: bool = False) -> Payment:
+        statement = select(Payment).where(
+            Payment.gateway == gateway, Payment.authority == authority
+        )
+        if lock:
+            statement = statement.with_for_update()
+        payment = await self.session.scalar(statement.execution_options(populate_existing=True))
+        if payment is None:
+            raise NotFound("No payment has this authority", field="Authority")
         return payment
 
     async def _decide(self, payment: Payment, *, status: PaymentStatus) -> bool:

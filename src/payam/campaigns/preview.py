@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from payam.billing.quota import QuotaService
 from payam.campaigns.schemas import Preview, TestSend, TestSent
 from payam.campaigns.templating import Template, parse_template, render_for
+from payam.db.session import commit_now
 from payam.dispatch.engine import new_message_id
 from payam.kit.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
 from payam.media.service import load_media_payload
@@ -76,7 +77,7 @@ async def test_send(
     reservation = await quota.reserve(user.id, 1, reference=f"test:{campaign.id}")
     # No transaction stays open across the send (SQLite's would hold its one write lock, and
     # the sandbox writes its ledger in a transaction of its own): commit the reservation first.
-    await session.commit()
+    await commit_now(session)
     provider = build_provider(sender.provider, runtime=runtime)
     connection = await provider.open(
         SenderIdentity(

@@ -42,7 +42,7 @@ from payam.contacts.schemas import (
 from payam.contacts.storage import ImportStorage
 from payam.contacts.tasks import import_contacts
 from payam.contacts.uploads import UploadSource
-from payam.db.session import run_after_commit
+from payam.db.session import commit_now, run_after_commit
 from payam.jobs import enqueue
 from payam.kit.errors import Conflict, FieldProblem, InvalidInput
 from payam.kit.ownership import get_owned
@@ -113,7 +113,7 @@ class ImportService:
         # An upload can take minutes; the request's transaction (opened by the sign-in check)
         # would hold a pooled connection, idle in transaction, for all of it. Ending it here
         # frees the connection; the import row is written in a second, short transaction.
-        await self.session.commit()
+        await commit_now(self.session)
         try:
             received = await self.storage.receive(source.chunks(), max_bytes=source.max_bytes)
         except UnreadableFile as error:

@@ -29,6 +29,18 @@ def run_after_commit(session: AsyncSession, job: AfterCommit) -> None:
     session.info.setdefault(_AFTER_COMMIT_KEY, []).append(job)
 
 
+async def commit_now(session: AsyncSession) -> None:
+    """End the request's transaction before its edge, and run the jobs queued so far.
+
+    For work that must not happen inside a transaction: a slow outside call (a gateway, a send)
+    or a long upload, which would otherwise hold a pooled connection and, on SQLite, the one
+    write lock (decision 8). What was queued is durable now, so it runs now: a later rollback
+    of the rest of the request cannot take it back. The session begins a new transaction at its
+    next statement, which ``transaction()`` ends as usual.
+    """
+    await _commit(session)
+
+
 async def _run_post_commit_jobs(session: AsyncSession) -> None:
     jobs: list[AfterCommit] = session.info.pop(_AFTER_COMMIT_KEY, [])
     for job in jobs:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.responses import FileResponse
 
 from payam.auth.dependencies import CurrentUser
+from payam.db.session import commit_now
 from payam.dependencies import SessionDep, SettingsDep
 from payam.kit.errors import NotFound
 from payam.kit.pagination import Page, PageParamsDep, paginate
@@ -74,14 +75,14 @@ async def upload_media(
     """
     # Signing in ran in this request's transaction: end it, so that no pooled connection is
     # held while a large file crawls in over a slow link.
-    await session.commit()
+    await commit_now(session)
     received = await receive_upload(request, storage=service.storage, settings=service.settings)
     try:
         media = await service.add(received, owner_id=user.id)
         # Committed here, not at the request's edge, so that a failed commit can still take
         # the kept file with it; shielded, so a cancelled request cannot leave that undecided.
         with anyio.CancelScope(shield=True):
-            await session.commit()
+            await commit_now(session)
     except BaseException:
         received.staged.discard()
         service.forget(received)
