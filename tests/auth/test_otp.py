@@ -127,6 +127,26 @@ async def test_password_reset_by_email_code_ends_every_session(
     assert new_password.status_code == 200
 
 
+async def test_a_reset_to_a_common_password_is_refused_and_the_code_still_works(
+    client: httpx.AsyncClient, mailbox: FakeMailbox
+) -> None:
+    await register(client)
+    await request_code(client, purpose="PASSWORD_RESET", login="sara@example.com")
+    code = mailbox.last_code_to("sara@example.com")
+
+    common = await verify(
+        client, purpose="PASSWORD_RESET", login="sara", code=code, new_password="12345678"
+    )
+    reset = await verify(
+        client, purpose="PASSWORD_RESET", login="sara", code=code, new_password="a brand new secret"
+    )
+
+    assert common.status_code == 422
+    assert problem_fields(common) == ["new_password"]
+    assert "most common passwords" in common.json()["errors"][0]["reason"]
+    assert reset.status_code == 200
+
+
 async def test_an_unknown_account_gets_the_same_answer_and_no_message(
     client: httpx.AsyncClient, kavenegar: FakeKavenegar, mailbox: FakeMailbox
 ) -> None:

@@ -104,3 +104,35 @@ async def test_unknown_fields_and_broken_json_are_clear_errors(client: httpx.Asy
     assert problem_fields(extra) == ["role"]
     assert broken.status_code == 422
     problem_fields(broken)
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("password", "most common passwords"),
+        ("12345678", "most common passwords"),
+        ("aaaaaaaa", "most common passwords"),
+        ("Password", "most common passwords"),
+        ("۱۲۳۴۵۶۷۸", "most common passwords"),
+        ("abcabcabcabc", "repeats or counts"),
+        ("lmnopqrstu", "repeats or counts"),
+        ("zzzzzzzzzzzzz", "repeats or counts"),
+    ],
+)
+async def test_a_common_or_trivial_password_is_refused_with_the_reason(
+    client: httpx.AsyncClient, password: str, reason: str
+) -> None:
+    response = await client.post(
+        "/api/v1/auth/register",
+        json={
+            "name": "Sara",
+            "username": "sara",
+            "email": "sara@example.com",
+            "phone": "09121234567",
+            "password": password,
+        },
+    )
+
+    assert response.status_code == 422
+    assert problem_fields(response) == ["password"]
+    assert reason in response.json()["errors"][0]["reason"]

@@ -38,6 +38,23 @@ async def test_a_too_short_new_password_is_refused_by_name(client: httpx.AsyncCl
     assert problem_fields(response) == ["new_password"]
 
 
+async def test_a_common_new_password_is_refused_and_the_old_one_kept(
+    client: httpx.AsyncClient,
+) -> None:
+    _, tokens = await signed_up(client)
+
+    response = await client.post(
+        CHANGE,
+        headers=bearer(tokens),
+        json={"current_password": PASSWORD, "new_password": "iloveyou"},
+    )
+
+    assert response.status_code == 422
+    assert problem_fields(response) == ["new_password"]
+    assert "most common passwords" in response.json()["errors"][0]["reason"]
+    await login(client, "sara", PASSWORD)
+
+
 async def test_changing_the_password_needs_a_sign_in(client: httpx.AsyncClient) -> None:
     response = await client.post(
         CHANGE, json={"current_password": PASSWORD, "new_password": NEW_PASSWORD}

@@ -5,7 +5,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, EmailStr, Field, StringConstraints
 
-from payam.kit.schemas import InputSchema, Password, Schema, latin_digits
+from payam.auth.password_policy import NewPassword
+from payam.kit.schemas import InputSchema, Schema, latin_digits
 from payam.models import OtpChannel, OtpPurpose
 from payam.users.schemas import Name, PhoneInput, Username
 
@@ -27,7 +28,7 @@ class Registration(InputSchema):
     username: Username
     email: EmailStr
     phone: PhoneInput = Field(examples=["09121234567"])
-    password: Password
+    password: NewPassword
 
 
 class LoginRequest(InputSchema):
@@ -77,7 +78,7 @@ class OtpVerification(InputSchema):
     purpose: OtpPurpose
     login: Login
     code: Code
-    new_password: Password | None = Field(default=None, description="For PASSWORD_RESET")
+    new_password: NewPassword | None = Field(default=None, description="For PASSWORD_RESET")
     use_cookies: bool = False
 
 

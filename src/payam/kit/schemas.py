@@ -66,4 +66,3 @@ def _single_line(value: str) -> str:
 SingleLineText = Annotated[
     str, StringConstraints(min_length=1, max_length=255), AfterValidator(_single_line)
 ]
-Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]

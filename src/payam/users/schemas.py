@@ -6,7 +6,8 @@ from zoneinfo import available_timezones
 
 from pydantic import EmailStr, Field, StringConstraints, field_validator
 
-from payam.kit.schemas import InputSchema, Password, Schema, SingleLineText
+from payam.auth.password_policy import NewPassword
+from payam.kit.schemas import InputSchema, Schema, SingleLineText
 from payam.models import UserRole, UserStatus
 
 Name = SingleLineText
@@ -56,7 +57,7 @@ class UserUpdate(InputSchema):
 
 class PasswordChange(InputSchema):
     current_password: str = Field(max_length=128)
-    new_password: Password
+    new_password: NewPassword
 
 
 class Session(Schema):
