@@ -19,7 +19,8 @@ from payam.campaigns.router import router as campaigns_router
 from payam.config import Settings, get_settings
 from payam.contacts.router import router as contacts_router
 from payam.jobs.worker import configure_jobs
-from payam.kit.problems import install_problem_handlers
+from payam.kit.body_limit import BodyLimitMiddleware
+from payam.kit.problems import document_problems, install_problem_handlers
 from payam.live.hub import build_hub
 from payam.live.router import router as live_router
 from payam.media.router import router as media_router
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     if runtime is not None:
         app.state.runtime = runtime
     install_problem_handlers(app)
+    document_problems(app)
 
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(auth_router)
@@ -97,6 +99,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             allow_methods=["*"],
             allow_headers=["*"],
         )
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     # Added last so it is outermost: it sees every request, and the route once matched.
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -139,6 +139,8 @@ class Settings(BaseSettings):
     admin_phone: str = "+989000000000"
 
     cors_origins: Annotated[list[str], NoDecode] = []
+    # Every request body but a streamed upload (those have the limits above).
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
 
     @model_validator(mode="before")
     @classmethod

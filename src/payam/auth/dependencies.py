@@ -40,9 +40,12 @@ async def get_principal(
         return await service.authenticate(credentials.credentials)
     cookie_token = request.cookies.get(ACCESS_COOKIE)
     if cookie_token:
+        principal = await service.authenticate(cookie_token)
         # Cookies ride along on cross-site requests; only the CSRF header proves intent.
-        check_csrf(request)
-        return await service.authenticate(cookie_token)
+        check_csrf(
+            request, session_id=principal.session.id, signing_key=service.settings.signing_key
+        )
+        return principal
     raise NotAuthenticated("Sign in: send a Bearer token or the session cookie")
 
 

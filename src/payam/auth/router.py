@@ -57,6 +57,7 @@ def token_response(
     csrf_token = set_session_cookies(
         response,
         settings=settings,
+        session_id=issued.session_id,
         access_token=issued.access.token,
         access_expires_at=issued.access.expires_at,
         refresh_token=issued.refresh_token,
@@ -111,15 +112,19 @@ async def refresh(
     """Trade a refresh token for a new pair; the old one stops working."""
     token = data.refresh_token
     use_cookies = data.use_cookies
+    check_session_csrf = None
     if token is None:
         token = request.cookies.get(REFRESH_COOKIE)
         if token is None:
             raise NotAuthenticated(
                 "Send refresh_token or the refresh cookie", field="refresh_token"
             )
-        check_csrf(request)
         use_cookies = True
-    issued = await service.refresh(token, client=client)
+
+        def check_session_csrf(session_id: str) -> None:
+            check_csrf(request, session_id=session_id, signing_key=settings.signing_key)
+
+    issued = await service.refresh(token, client=client, check_csrf=check_session_csrf)
     return token_response(issued, response=response, settings=settings, use_cookies=use_cookies)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -215,7 +216,14 @@ class AuthService:
         )
         return IssuedSession(auth_session.id, access, refresh_token, refresh_expires_at)
 
-    async def refresh(self, refresh_token: str, *, client: ClientInfo) -> IssuedSession:
+    async def refresh(
+        self,
+        refresh_token: str,
+        *,
+        client: ClientInfo,
+        check_csrf: Callable[[str], None] | None = None,
+    ) -> IssuedSession:
+        """Rotate the refresh token; ``check_csrf`` vets a cookie refresh against its session."""
         now = utc_now()
         stored = await self.auth.get_refresh_token(hash_opaque_token(refresh_token))
         if stored is None:
@@ -223,6 +231,9 @@ class AuthService:
         auth_session = await self.auth.get_session(stored.session_id)
         if auth_session is None or auth_session.revoked_at is not None:
             raise NotAuthenticated("This session has ended; sign in again", field="refresh_token")
+        if check_csrf is not None:
+            # Before anything changes: a forged request leaves the session as it was.
+            check_csrf(auth_session.id)
         # Claim the token with a conditional update: of two concurrent uses, only one wins.
         claimed = await self.session.execute(
             update(RefreshToken)

@@ -12,8 +12,13 @@ from payam.contacts.schemas import ColumnMapping, ImportPreview, ImportView
 from payam.contacts.service import ImportService, import_view
 from payam.contacts.uploads import upload_source
 from payam.dependencies import SessionDep, SettingsDep
+from payam.kit.body_limit import OwnBodyLimit
+from payam.kit.ids import PathId
+from payam.kit.openapi import file_responses
+from payam.kit.problems import problem_responses
 
-router = APIRouter(tags=["recipients"])
+# Every route here names a campaign or an import, which may not exist.
+router = APIRouter(tags=["recipients"], responses=problem_responses(404))
 
 
 def get_import_service(session: SessionDep, settings: SettingsDep) -> ImportService:
@@ -63,9 +68,11 @@ _UPLOAD_BODY: dict[str, Any] = {
     status_code=status.HTTP_201_CREATED,
     response_model=ImportPreview,
     openapi_extra=_UPLOAD_BODY,
+    dependencies=[OwnBodyLimit],
+    responses=problem_responses(409, 413, 415),
 )
 async def upload_recipients(
-    campaign_id: int,
+    campaign_id: PathId,
     request: Request,
     user: CurrentUser,
     service: ImportServiceDep,
@@ -81,7 +88,7 @@ async def upload_recipients(
 
 @router.get("/campaigns/{campaign_id}/imports", response_model=list[ImportView])
 async def list_imports(
-    campaign_id: int, user: CurrentUser, service: ImportServiceDep
+    campaign_id: PathId, user: CurrentUser, service: ImportServiceDep
 ) -> list[ImportView]:
     imports = await service.list(user=user, campaign_id=campaign_id)
     return [import_view(contact_import) for contact_import in imports]
@@ -91,9 +98,10 @@ async def list_imports(
     "/imports/{import_id}/mapping",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=ImportView,
+    responses=problem_responses(409, 413),
 )
 async def map_columns(
-    import_id: int, mapping: ColumnMapping, user: CurrentUser, service: ImportServiceDep
+    import_id: PathId, mapping: ColumnMapping, user: CurrentUser, service: ImportServiceDep
 ) -> ImportView:
     """Say which column is the phone, the name and each variable; the import starts."""
     contact_import = await service.set_mapping(user=user, import_id=import_id, mapping=mapping)
@@ -101,7 +109,7 @@ async def map_columns(
 
 
 @router.get("/imports/{import_id}", response_model=ImportView)
-async def get_import(import_id: int, user: CurrentUser, service: ImportServiceDep) -> ImportView:
+async def get_import(import_id: PathId, user: CurrentUser, service: ImportServiceDep) -> ImportView:
     """The import's status and counters; poll it while it runs."""
     return import_view(await service.get(user=user, import_id=import_id))
 
@@ -109,9 +117,9 @@ async def get_import(import_id: int, user: CurrentUser, service: ImportServiceDe
 @router.get(
     "/imports/{import_id}/rejected.csv",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}}, "description": "the rejected rows"}},
+    responses={**file_responses("The rejected rows", "text/csv"), **problem_responses(409)},
 )
-async def download_rejected(import_id: int, user: CurrentUser, service: ImportServiceDep) -> Any:
+async def download_rejected(import_id: PathId, user: CurrentUser, service: ImportServiceDep) -> Any:
     """The rejected rows with their row numbers and reasons, safe to open in a spreadsheet."""
     path, empty = await service.rejected_file(user=user, import_id=import_id)
     filename = f"import-{import_id}-rejected.csv"

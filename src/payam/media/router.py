@@ -13,10 +13,14 @@ from payam.auth.dependencies import CurrentUser
 from payam.db.session import commit_now
 from payam.dependencies import SessionDep, SettingsDep
 from payam.kit.errors import NotFound
+from payam.kit.body_limit import OwnBodyLimit
+from payam.kit.ids import PathId
+from payam.kit.openapi import file_responses
 from payam.kit.pagination import Page, PageParamsDep, paginate
+from payam.kit.problems import problem_responses
 from payam.media.schemas import Media
 from payam.media.service import MediaService
-from payam.media.upload import FILE_FIELD, receive_upload
+from payam.media.upload import EXTENSIONS, FILE_FIELD, receive_upload
 
 logger = structlog.get_logger(__name__)
 
@@ -37,7 +41,6 @@ _UPLOAD_BODY: dict[str, Any] = {
         },
     }
 }
-_PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 # Served from our own origin: never let a browser render or run it, whatever it contains.
 _CONTENT_HEADERS = {
@@ -59,10 +62,15 @@ MediaServiceDep = Annotated[MediaService, Depends(get_media_service)]
     status_code=status.HTTP_201_CREATED,
     response_model=Media,
     openapi_extra=_UPLOAD_BODY,
-    responses={
-        413: {"description": "Larger than the limit for its kind", **_PROBLEM},
-        422: {"description": "Not a format WhatsApp can send", **_PROBLEM},
-    },
+    dependencies=[OwnBodyLimit],
+    responses=problem_responses(
+        413,
+        422,
+        descriptions={
+            413: "Larger than the limit for its kind",
+            422: "Not a format WhatsApp can send",
+        },
+    ),
 )
 async def upload_media(
     request: Request, user: CurrentUser, session: SessionDep, service: MediaServiceDep
@@ -104,8 +112,8 @@ async def list_media(
     )
 
 
-@router.get("/media/{media_id}", response_model=Media)
-async def get_media(media_id: int, user: CurrentUser, service: MediaServiceDep) -> Media:
+@router.get("/media/{media_id}", response_model=Media, responses=problem_responses(404))
+async def get_media(media_id: PathId, user: CurrentUser, service: MediaServiceDep) -> Media:
     """One of your attachments."""
     return Media.model_validate(await service.get_own(media_id, owner_id=user.id))
 
@@ -113,10 +121,13 @@ async def get_media(media_id: int, user: CurrentUser, service: MediaServiceDep) 
 @router.get(
     "/media/{media_id}/content",
     response_class=FileResponse,
-    responses={200: {"content": {"application/octet-stream": {}}, "description": "The bytes"}},
+    responses={
+        **file_responses("The bytes, of the type they were recognised as", *EXTENSIONS),
+        **problem_responses(404),
+    },
 )
 async def get_media_content(
-    media_id: int, user: CurrentUser, service: MediaServiceDep
+    media_id: PathId, user: CurrentUser, service: MediaServiceDep
 ) -> FileResponse:
     """Download an attachment, always as a file to save, never to open in the browser."""
     media = await service.get_own(media_id, owner_id=user.id)
@@ -136,8 +147,12 @@ async def get_media_content(
     )
 
 
-@router.delete("/media/{media_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_media(media_id: int, user: CurrentUser, service: MediaServiceDep) -> Response:
+@router.delete(
+    "/media/{media_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404, 409),
+)
+async def delete_media(media_id: PathId, user: CurrentUser, service: MediaServiceDep) -> Response:
     """Delete an attachment and its file; refused while a campaign uses it."""
     await service.delete_own(media_id, owner_id=user.id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
