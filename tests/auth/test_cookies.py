@@ -107,3 +107,58 @@ async def test_a_bearer_token_needs_no_csrf_header(client: httpx.AsyncClient) ->
 
     assert changed.status_code == 200
     assert not client.cookies
+
+
+def plant_csrf_cookie(client: httpx.AsyncClient, value: str) -> None:
+    """Overwrite the page's CSRF cookie, as a script on a sibling subdomain could."""
+    for cookie in client.cookies.jar:
+        if cookie.name == "payam_csrf":
+            cookie.value = value
+
+
+async def test_a_planted_csrf_cookie_and_header_not_issued_for_the_session_are_refused(
+    client: httpx.AsyncClient,
+) -> None:
+    await register(client)
+    await register(client, username="mallory", email="mallory@example.com", phone="09351234567")
+    # Mallory's own genuine token, issued for her own session.
+    mallory = await client.post(
+        "/api/v1/auth/login",
+        json={"login": "mallory", "password": PASSWORD, "use_cookies": True},
+    )
+    genuine_elsewhere = mallory.json()["csrf_token"]
+    await browser_login(client)
+
+    for planted in ("made-up-by-mallory", genuine_elsewhere):
+        plant_csrf_cookie(client, planted)
+        changed = await client.patch(
+            "/api/v1/users/me", json={"name": "Mallory"}, headers={"X-CSRF-Token": planted}
+        )
+        refreshed = await client.post(
+            "/api/v1/auth/refresh", json={}, headers={"X-CSRF-Token": planted}
+        )
+
+        assert changed.status_code == 403, planted
+        assert problem_fields(changed) == ["X-CSRF-Token"]
+        assert changed.json()["type"].endswith("/csrf-failed")
+        assert refreshed.status_code == 403, planted
+        assert problem_fields(refreshed) == ["X-CSRF-Token"]
+    assert (await client.get("/api/v1/users/me")).json()["name"] == "Sara Ahmadi"
+
+
+async def test_the_csrf_token_stays_with_the_session_across_refreshes(
+    client: httpx.AsyncClient,
+) -> None:
+    await register(client)
+    csrf_token = await browser_login(client)
+
+    renewed = await client.post(
+        "/api/v1/auth/refresh", json={}, headers={"X-CSRF-Token": csrf_token}
+    )
+    changed = await client.patch(
+        "/api/v1/users/me", json={"locale": "en"}, headers={"X-CSRF-Token": csrf_token}
+    )
+
+    assert renewed.status_code == 200
+    assert renewed.json()["csrf_token"] == csrf_token
+    assert changed.status_code == 200
