@@ -8,6 +8,7 @@ every table in it and migrate it from nothing.
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -92,6 +93,8 @@ def settings(
         smtp_port=mailbox.port,
         smtp_starttls=False,
         public_url="https://testserver",
+        # Pub/sub ignores Redis's database number: test runs sharing one Redis keep apart.
+        live_channel_prefix=f"payam:test-live:{uuid.uuid4().hex}:",
     )
 
 
@@ -106,6 +109,7 @@ async def runtime(
     settings: Settings, kavenegar: FakeKavenegar, mailbox: FakeMailbox
 ) -> AsyncIterator[Runtime]:
     runtime = Runtime.create(settings)
+    await runtime.start()
     await runtime.rate_limiter.reset()
     kavenegar.clear()
     mailbox.clear()

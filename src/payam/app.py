@@ -21,7 +21,6 @@ from payam.contacts.router import router as contacts_router
 from payam.jobs.worker import configure_jobs
 from payam.kit.body_limit import BodyLimitMiddleware
 from payam.kit.problems import document_problems, install_problem_handlers
-from payam.live.hub import build_hub
 from payam.live.router import router as live_router
 from payam.media.router import router as media_router
 from payam.observability.health import router as health_router
@@ -46,17 +45,14 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         app.state.runtime = runtime or Runtime.create(settings)
         # Every API process queues jobs; embedded, it also runs them and the dispatcher.
         configure_jobs(settings)
-        hub = build_hub(app.state.runtime)
-        await hub.start()
-        app.state.live_hub = hub
+        await app.state.runtime.start()
         try:
             if settings.embedded_worker:
-                async with embedded_background(app.state.runtime, hub=hub):
+                async with embedded_background(app.state.runtime):
                     yield
             else:
                 yield
         finally:
-            await hub.close()
             if owned:
                 await app.state.runtime.close()
 

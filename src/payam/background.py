@@ -17,13 +17,7 @@ import structlog
 from payam.config import Settings
 from payam.dispatch.engine import CampaignsChanged, Dispatcher
 from payam.jobs.broker import is_embedded_broker
-from payam.jobs.worker import (
-    WORKER_THREADS,
-    configure_jobs,
-    start_embedded_worker,
-    stop_embedded_worker,
-)
-from payam.live.hub import LiveHub, build_hub
+from payam.jobs.worker import WORKER_THREADS, configure_jobs, start_job_worker, stop_job_worker
 from payam.live.publisher import ProgressPublisher
 from payam.runtime import Runtime
 
@@ -45,16 +39,16 @@ async def running_dispatcher(
 
 
 @contextlib.asynccontextmanager
-async def embedded_background(runtime: Runtime, *, hub: LiveHub) -> AsyncIterator[None]:
+async def embedded_background(runtime: Runtime) -> AsyncIterator[None]:
     """The API process's own dispatcher and job worker, for the one-command mode."""
-    start_embedded_worker()
-    publisher = ProgressPublisher(runtime, hub)
+    start_job_worker()
+    publisher = ProgressPublisher(runtime, runtime.hub)
     try:
         async with running_dispatcher(runtime, on_campaigns_changed=publisher):
             yield
     finally:
         await publisher.close()
-        await asyncio.to_thread(stop_embedded_worker)
+        await asyncio.to_thread(stop_job_worker)
 
 
 def run_worker(settings: Settings) -> None:
@@ -68,20 +62,20 @@ async def _worker_main(settings: Settings) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     runtime = Runtime.create(settings)
+    # The in-process broker only holds what this process queued, and a worker queues no imports.
     jobs = not is_embedded_broker(settings.broker_url)
     if jobs:
-        broker = configure_jobs(settings)
-        broker.emit_after("process_boot")
-        start_embedded_worker(threads=WORKER_THREADS)
+        configure_jobs(settings)
+        start_job_worker(threads=WORKER_THREADS)
     logger.info("worker_started", jobs=jobs)
     # Without Redis a worker's progress reaches no screen; the database still has it all.
-    publisher = ProgressPublisher(runtime, build_hub(runtime))
+    publisher = ProgressPublisher(runtime, runtime.hub)
     try:
         dispatcher = Dispatcher(runtime, on_campaigns_changed=publisher)
         await dispatcher.run(stop)
     finally:
         await publisher.close()
         if jobs:
-            await asyncio.to_thread(stop_embedded_worker)
+            await asyncio.to_thread(stop_job_worker)
         await runtime.close()
         logger.info("worker_stopped")

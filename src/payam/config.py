@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     database_pool_size: int | None = Field(default=None, ge=1, le=1000)
     database_pool_timeout_seconds: float = Field(default=60.0, gt=0, le=600)
     redis_url: str | None = None
+    # Deployments (or test runs) sharing one Redis keep their live events apart by prefix.
+    live_channel_prefix: str = "payam:live:"
 
     secret_key: SecretStr | None = None
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)

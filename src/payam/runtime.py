@@ -18,6 +18,7 @@ from payam.kit.rate_limit import RateLimiter
 from payam.notify.email import EmailSender
 from payam.notify.factory import build_email_sender, build_sms_sender
 from payam.notify.sms import SmsSender
+from payam.pubsub.hub import LiveHub, build_hub
 
 
 @dataclass
@@ -30,6 +31,8 @@ class Runtime:
     rate_limiter: RateLimiter
     sms_sender: SmsSender
     email_sender: EmailSender
+    # Who hears each user's live events; started by ``start`` (the app's lifespan, a worker).
+    hub: LiveHub
 
     @classmethod
     def create(cls, settings: Settings) -> Runtime:
@@ -45,9 +48,14 @@ class Runtime:
             rate_limiter=RateLimiter.create(settings.redis_url),
             sms_sender=build_sms_sender(settings, http_client=http_client),
             email_sender=build_email_sender(settings),
+            hub=build_hub(redis, channel_prefix=settings.live_channel_prefix),
         )
 
+    async def start(self) -> None:
+        await self.hub.start()
+
     async def close(self) -> None:
+        await self.hub.close()
         await self.http_client.aclose()
         if self.redis is not None:
             await self.redis.aclose()

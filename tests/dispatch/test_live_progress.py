@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from payam.dispatch.engine import Dispatcher
-from payam.live.hub import InProcessHub
+from payam.pubsub.hub import InProcessHub
 from payam.live.publisher import ProgressPublisher
 from payam.runtime import Runtime
 from tests.dispatch.conftest import (

@@ -20,9 +20,9 @@ from websockets.exceptions import ConnectionClosed
 
 from payam.app import create_app
 from payam.db.session import transaction
-from payam.live.hub import Event, InProcessHub, LiveHub, RedisHub
 from payam.live.router import LiveOptions
 from payam.models import Campaign, CampaignStatus
+from payam.pubsub.hub import Event, LiveHub
 from payam.runtime import Runtime
 from tests.support import served, signed_up
 
@@ -40,12 +40,6 @@ def unique_prefix() -> str:
     """A channel prefix of this test's own: pub/sub ignores the database number, so test runs
     sharing one Redis would otherwise hear each other."""
     return f"payam:test-live:{uuid.uuid4().hex}:"
-
-
-def make_hub(runtime: Runtime) -> LiveHub:
-    if runtime.redis is not None:
-        return RedisHub(runtime.redis, channel_prefix=unique_prefix())
-    return InProcessHub()
 
 
 class HookedHub:
@@ -85,10 +79,18 @@ class HookedHub:
 @dataclass
 class LiveServer:
     app: FastAPI
-    hub: LiveHub
     runtime: Runtime
     base_url: str
     ws_url: str
+
+    @property
+    def hub(self) -> LiveHub:
+        """The hub the server's sockets listen on: the runtime's, or one a test put there."""
+        return self.runtime.hub
+
+    @hub.setter
+    def hub(self, hub: LiveHub) -> None:
+        self.runtime.hub = hub
 
     def set_options(self, **changes: Any) -> None:
         """Read by each new connection: set them before connecting."""
@@ -112,16 +114,10 @@ class LiveServer:
 
 @pytest.fixture
 async def live_server(runtime: Runtime) -> AsyncIterator[LiveServer]:
-    hub = make_hub(runtime)
-    await hub.start()
     app = create_app(runtime=runtime)
-    app.state.live_hub = hub
     app.state.live_options = TEST_OPTIONS
-    try:
-        async with served(app) as address:
-            yield LiveServer(app, hub, runtime, f"http://{address}", f"ws://{address}/api/v1/ws")
-    finally:
-        await hub.close()
+    async with served(app) as address:
+        yield LiveServer(app, runtime, f"http://{address}", f"ws://{address}/api/v1/ws")
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from redis.asyncio import Redis
 
-from payam.live.hub import RESYNC, Event, InProcessHub, LiveHub, RedisHub
+from payam.pubsub.hub import RESYNC, Event, InProcessHub, LiveHub, RedisHub
 from tests.live.conftest import TEST_REDIS_URL, WAIT, requires_redis, unique_prefix
 
 

@@ -9,13 +9,11 @@ import socket
 from datetime import timedelta
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import select, update
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus
 
-from payam.app import create_app
 from payam.auth.tokens import decode_access_token, issue_access_token
 from payam.config import Settings
 from payam.db.session import transaction
@@ -23,18 +21,14 @@ from payam.live.events import (
     CAMPAIGN_PROGRESS,
     CAMPAIGN_STATUS,
     campaign_event,
-    publish_after_commit,
     publish_campaign_after_commit,
 )
-from payam.live.hub import InProcessHub, RedisHub
 from payam.live.router import CLOSE_GOING_AWAY, CLOSE_NOT_AUTHENTICATED, origin_allowed
 from payam.models import Campaign, CampaignStatus, User, UserStatus
-from payam.runtime import Runtime
+from payam.pubsub.hub import publish_after_commit
 from tests.live.conftest import (
     APP_ORIGIN,
     SECOND_USER,
-    TEST_OPTIONS,
-    WAIT,
     HookedHub,
     LiveServer,
     add_campaign,
@@ -42,7 +36,7 @@ from tests.live.conftest import (
     receive,
     user_with_token,
 )
-from tests.support import PASSWORD, bearer, register, served, signed_up
+from tests.support import PASSWORD, bearer, register
 
 
 async def snapshot_of(websocket: ClientConnection) -> list[dict[str, Any]]:
@@ -423,7 +417,7 @@ async def test_a_change_racing_the_connection_is_in_its_snapshot(
             row.sent_count += 1
             publish_campaign_after_commit(session, hub, row, type=CAMPAIGN_PROGRESS)
 
-    live_server.app.state.live_hub = HookedHub(hub, before_subscribe=send_one)
+    live_server.hub = HookedHub(hub, before_subscribe=send_one)
     websocket = await live_server.connect(token=token)
 
     # Read before subscribing, the snapshot would miss the change, and its event would be gone.
@@ -455,37 +449,13 @@ async def test_closing_the_hub_tells_clients_to_reconnect(live_server: LiveServe
     assert code == CLOSE_GOING_AWAY
 
 
-async def test_the_app_builds_its_hub_on_first_use(runtime: Runtime) -> None:
-    app = create_app(runtime=runtime)
-    app.state.live_options = TEST_OPTIONS
-    try:
-        async with (
-            served(app) as address,
-            httpx.AsyncClient(base_url=f"http://{address}", trust_env=False) as client,
-        ):
-            _, tokens = await signed_up(client)
-            token = tokens["access_token"]
-            websocket = await connect(f"ws://{address}/api/v1/ws", proxy=None, open_timeout=WAIT)
-            await websocket.send(json.dumps({"type": "auth", "token": token}))
-            await snapshot_of(websocket)
-
-            hub = app.state.live_hub
-            assert isinstance(hub, RedisHub if runtime.redis is not None else InProcessHub)
-            user_id = decode_access_token(token, signing_key=runtime.settings.signing_key).user_id
-            await hub.publish(user_id, {"type": "marker"})
-            assert await receive(websocket) == {"type": "marker"}
-            await websocket.close()
-    finally:
-        await app.state.live_hub.close()
-
-
 # --- Load -----------------------------------------------------------------------------------
 
 
 async def test_a_client_that_stops_reading_holds_up_no_one(live_server: LiveServer) -> None:
     live_server.set_options(send_timeout_seconds=1.0)
     hub = HookedHub(live_server.hub)
-    live_server.app.state.live_hub = hub
+    live_server.hub = hub
     user_id, token = await user_with_token(live_server)
     # A tiny receive window, so that the server's sends to it soon stall rather than vanish
     # into kernel buffers.

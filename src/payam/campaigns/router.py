@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,9 +30,9 @@ from payam.kit.pagination import Page, PageParamsDep, paginate
 from payam.kit.problems import problem_responses
 from payam.kit.xlsx import MEDIA_TYPE as XLSX
 from payam.live.events import CAMPAIGN_STATUS, publish_campaign_after_commit
-from payam.live.router import get_hub
 from payam.models import Campaign as CampaignModel
 from payam.models import CampaignStatus, Recipient, RecipientStatus
+from payam.runtime import Runtime
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 
@@ -50,11 +50,12 @@ async def _view(service: CampaignService, campaign: CampaignModel) -> Campaign:
 
 
 async def _changed(
-    request: Request, session: AsyncSession, service: CampaignService, campaign: CampaignModel
+    runtime: Runtime, session: AsyncSession, service: CampaignService, campaign: CampaignModel
 ) -> Campaign:
     """Answer with the campaign, and tell its open screens once the change has committed."""
-    hub = await get_hub(request.app)
-    publish_campaign_after_commit(session, hub, campaign, type=CAMPAIGN_STATUS, refresh=True)
+    publish_campaign_after_commit(
+        session, runtime.hub, campaign, type=CAMPAIGN_STATUS, refresh=True
+    )
     return await _view(service, campaign)
 
 
@@ -120,7 +121,7 @@ async def delete_campaign(
 )
 async def start_campaign(
     campaign_id: PathId,
-    request: Request,
+    runtime: RuntimeDep,
     user: CurrentUser,
     service: CampaignServiceDep,
     session: SessionDep,
@@ -130,20 +131,20 @@ async def start_campaign(
     without recipients, or without quota."""
     scheduled_at = data.scheduled_at if data else None
     campaign = await service.start(user, campaign_id, scheduled_at=scheduled_at)
-    return await _changed(request, session, service, campaign)
+    return await _changed(runtime, session, service, campaign)
 
 
 @router.post("/{campaign_id}/pause", response_model=Campaign, responses=problem_responses(404, 409))
 async def pause_campaign(
     campaign_id: PathId,
-    request: Request,
+    runtime: RuntimeDep,
     user: CurrentUser,
     service: CampaignServiceDep,
     session: SessionDep,
 ) -> Campaign:
     """Stop after the message in flight, if any."""
     campaign = await service.pause(user, campaign_id)
-    return await _changed(request, session, service, campaign)
+    return await _changed(runtime, session, service, campaign)
 
 
 @router.post(
@@ -151,13 +152,13 @@ async def pause_campaign(
 )
 async def resume_campaign(
     campaign_id: PathId,
-    request: Request,
+    runtime: RuntimeDep,
     user: CurrentUser,
     service: CampaignServiceDep,
     session: SessionDep,
 ) -> Campaign:
     campaign = await service.resume(user, campaign_id)
-    return await _changed(request, session, service, campaign)
+    return await _changed(runtime, session, service, campaign)
 
 
 @router.post(
@@ -165,14 +166,14 @@ async def resume_campaign(
 )
 async def cancel_campaign(
     campaign_id: PathId,
-    request: Request,
+    runtime: RuntimeDep,
     user: CurrentUser,
     service: CampaignServiceDep,
     session: SessionDep,
 ) -> Campaign:
     """Stop for good; recipients not yet sent to stay pending in the report."""
     campaign = await service.cancel(user, campaign_id)
-    return await _changed(request, session, service, campaign)
+    return await _changed(runtime, session, service, campaign)
 
 
 @router.post(

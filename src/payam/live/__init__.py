@@ -1,5 +1,5 @@
-"""Live progress over WebSocket, fed by an in-process hub or Redis pub/sub.
+"""Live progress over WebSocket, fed by the process's hub (``payam.pubsub``).
 
-Publishers use :mod:`payam.live.events` (``publish_campaign_after_commit``) with the hub from
-:func:`payam.live.hub.build_hub`; the socket is :mod:`payam.live.router`.
+Publishers use :mod:`payam.live.events` (``publish_campaign_after_commit``) with
+``Runtime.hub``; the socket is :mod:`payam.live.router`.
 """

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from payam.campaigns.counts import counts_of
 from payam.db.session import run_after_commit
 from payam.kit.clock import utc_now
-from payam.live.hub import Event, LiveHub
 from payam.models import Campaign
+from payam.pubsub.hub import Event, LiveHub
 
 __all__ = [
     "CAMPAIGN_PROGRESS",
@@ -20,7 +20,6 @@ __all__ = [
     "STATE_ATTRIBUTES",
     "campaign_event",
     "campaign_state",
-    "publish_after_commit",
     "publish_campaign_after_commit",
 ]
 
@@ -83,19 +82,6 @@ def campaign_event(campaign: Campaign, *, type: str) -> Event:
     """``{"type": type, **campaign_state(campaign), "at": now}``; type is CAMPAIGN_PROGRESS for
     counters and CAMPAIGN_STATUS for a change of status."""
     return {"type": type, **campaign_state(campaign), "at": _iso(utc_now())}
-
-
-def publish_after_commit(session: AsyncSession, hub: LiveHub, user_id: int, event: Event) -> None:
-    """Publish ``event`` to ``user_id`` once ``session`` commits; never if it rolls back.
-
-    Only works inside ``payam.db.session.transaction`` (the request's session is one), which is
-    what runs the after-commit jobs.
-    """
-
-    async def publish() -> None:
-        await hub.publish(user_id, event)
-
-    run_after_commit(session, publish)
 
 
 def publish_campaign_after_commit(

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from payam.db.session import transaction
 from payam.live.events import CAMPAIGN_PROGRESS, campaign_event
-from payam.live.hub import LiveHub
 from payam.models import Campaign
+from payam.pubsub.hub import LiveHub
 from payam.runtime import Runtime
 
 logger = structlog.get_logger(__name__)

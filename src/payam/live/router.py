@@ -43,15 +43,14 @@ from payam.db.session import transaction
 from payam.kit.clock import utc_now
 from payam.kit.errors import AccountUnavailable, NotAuthenticated
 from payam.live.events import STATE_ATTRIBUTES, campaign_state
-from payam.live.hub import RESYNC, Event, LiveHub, build_hub
 from payam.models import Campaign
+from payam.pubsub.hub import RESYNC, Event, LiveHub
 from payam.runtime import Runtime
 
 __all__ = [
     "CLOSE_GOING_AWAY",
     "CLOSE_NOT_AUTHENTICATED",
     "LiveOptions",
-    "get_hub",
     "get_options",
     "origin_allowed",
     "router",
@@ -86,23 +85,6 @@ class LiveOptions:
 def get_options(app: Starlette) -> LiveOptions:
     options = getattr(app.state, "live_options", None)
     return options if isinstance(options, LiveOptions) else LiveOptions()
-
-
-async def get_hub(app: Starlette) -> LiveHub:
-    """The app's hub: ``app.state.live_hub``, built from the runtime and started on first use.
-
-    A lifespan that owns the hub sets ``app.state.live_hub`` (started) itself; then this only
-    returns it.
-    """
-    state = app.state
-    hub: LiveHub | None = getattr(state, "live_hub", None)
-    if hub is None:
-        runtime: Runtime = state.runtime
-        hub = build_hub(runtime)
-        # Stored before the await, so that a second connection meanwhile finds the same hub.
-        state.live_hub = hub
-        await hub.start()
-    return hub
 
 
 def _origin(url: str) -> str | None:
@@ -235,9 +217,8 @@ async def live(websocket: WebSocket) -> None:
         logger.exception("live_authentication_failed")
         await _close(websocket, 1011, "Internal error; reconnect")
         return
-    hub = await get_hub(websocket.app)
     connection = _Connection(websocket, runtime, options, identity)
-    await connection.serve(hub)
+    await connection.serve(runtime.hub)
 
 
 async def _deny(websocket: WebSocket, detail: str) -> None:

@@ -14,14 +14,14 @@ import random
 import threading
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
-from typing import TYPE_CHECKING, Any, Protocol, Self
+from typing import Any, Protocol, Self
 
 import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+from sqlalchemy.ext.asyncio import AsyncSession
 
-if TYPE_CHECKING:
-    from payam.runtime import Runtime
+from payam.db.session import run_after_commit
 
 __all__ = [
     "DEFAULT_CHANNEL_PREFIX",
@@ -33,6 +33,7 @@ __all__ = [
     "RedisHub",
     "Subscription",
     "build_hub",
+    "publish_after_commit",
 ]
 
 logger = structlog.get_logger(__name__)
@@ -341,8 +342,21 @@ class RedisHub:
         self._local.deliver(user_id, event)
 
 
-def build_hub(runtime: Runtime, *, channel_prefix: str = DEFAULT_CHANNEL_PREFIX) -> LiveHub:
+def build_hub(redis: Redis | None, *, channel_prefix: str = DEFAULT_CHANNEL_PREFIX) -> LiveHub:
     """Redis pub/sub when this deployment has Redis (several processes), else in-process."""
-    if runtime.redis is not None:
-        return RedisHub(runtime.redis, channel_prefix=channel_prefix)
+    if redis is not None:
+        return RedisHub(redis, channel_prefix=channel_prefix)
     return InProcessHub()
+
+
+def publish_after_commit(session: AsyncSession, hub: LiveHub, user_id: int, event: Event) -> None:
+    """Publish ``event`` to ``user_id`` once ``session`` commits; never if it rolls back.
+
+    Only works inside ``payam.db.session.transaction`` (the request's session is one), which is
+    what runs the after-commit jobs.
+    """
+
+    async def publish() -> None:
+        await hub.publish(user_id, event)
+
+    run_after_commit(session, publish)
