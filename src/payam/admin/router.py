@@ -8,7 +8,9 @@ from payam.admin.schemas import UserRoleChange, UserStatusChange
 from payam.admin.service import AdminUserService
 from payam.auth.dependencies import AdminUser, ClientInfoDep, SuperAdminUser
 from payam.dependencies import SessionDep
+from payam.kit.ids import PathId
 from payam.kit.pagination import Page, PageParamsDep
+from payam.kit.problems import problem_responses
 from payam.models import UserRole, UserStatus
 from payam.users.schemas import User
 from payam.users.service import to_user_schema
@@ -43,14 +45,14 @@ async def search_users(
     )
 
 
-@router.get("/users/{user_id}", response_model=User)
-async def read_user(user_id: int, _admin: AdminUser, service: AdminUserServiceDep) -> User:
+@router.get("/users/{user_id}", response_model=User, responses=problem_responses(404))
+async def read_user(user_id: PathId, _admin: AdminUser, service: AdminUserServiceDep) -> User:
     return to_user_schema(await service.get(user_id))
 
 
-@router.put("/users/{user_id}/status", response_model=User)
+@router.put("/users/{user_id}/status", response_model=User, responses=problem_responses(404))
 async def change_user_status(
-    user_id: int,
+    user_id: PathId,
     data: UserStatusChange,
     admin: AdminUser,
     service: AdminUserServiceDep,
@@ -63,9 +65,9 @@ async def change_user_status(
     return to_user_schema(user)
 
 
-@router.put("/users/{user_id}/role", response_model=User)
+@router.put("/users/{user_id}/role", response_model=User, responses=problem_responses(404))
 async def change_user_role(
-    user_id: int,
+    user_id: PathId,
     data: UserRoleChange,
     admin: SuperAdminUser,
     service: AdminUserServiceDep,

@@ -12,6 +12,7 @@ from payam.auth.cookies import ACCESS_COOKIE, check_csrf
 from payam.auth.service import AuthService, ClientInfo, Principal
 from payam.dependencies import RuntimeDep, SessionDep, client_ip
 from payam.kit.errors import Forbidden, NotAuthenticated
+from payam.kit.problems import may_answer
 from payam.models import User, UserRole
 
 _bearer = HTTPBearer(auto_error=False, description="The access token from /auth/login")
@@ -31,6 +32,7 @@ def get_client_info(request: Request) -> ClientInfo:
 ClientInfoDep = Annotated[ClientInfo, Depends(get_client_info)]
 
 
+@may_answer(401, 403)  # no or a bad token; an account no longer usable, a failed CSRF check
 async def get_principal(
     request: Request,
     service: AuthServiceDep,
@@ -60,6 +62,7 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
 def require_role(minimum: UserRole) -> Callable[[User], Coroutine[Any, Any, User]]:
+    @may_answer(403)
     async def check_role(user: CurrentUser) -> User:
         if user.role.rank < minimum.rank:
             raise Forbidden(f"This needs the {minimum.value} role")

@@ -28,6 +28,7 @@ from payam.auth.service import IssuedSession
 from payam.config import Settings
 from payam.dependencies import RuntimeDep, SessionDep, SettingsDep
 from payam.kit.errors import NotAuthenticated
+from payam.kit.problems import problem_responses
 from payam.users.schemas import User as UserSchema
 from payam.users.service import to_user_schema
 
@@ -72,7 +73,12 @@ def token_response(
     )
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED, response_model=UserSchema)
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserSchema,
+    responses=problem_responses(409, 429),
+)
 async def register(
     data: Registration,
     service: AuthServiceDep,
@@ -85,7 +91,7 @@ async def register(
     return to_user_schema(user)
 
 
-@router.post("/login", response_model=TokenPair)
+@router.post("/login", response_model=TokenPair, responses=problem_responses(401, 403, 429))
 async def login(
     data: LoginRequest,
     response: Response,
@@ -100,7 +106,7 @@ async def login(
     )
 
 
-@router.post("/refresh", response_model=TokenPair)
+@router.post("/refresh", response_model=TokenPair, responses=problem_responses(401, 403))
 async def refresh(
     data: RefreshRequest,
     request: Request,
@@ -137,7 +143,12 @@ async def logout(
     clear_session_cookies(response, settings=settings)
 
 
-@router.post("/otp/request", status_code=status.HTTP_202_ACCEPTED, response_model=OtpRequested)
+@router.post(
+    "/otp/request",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=OtpRequested,
+    responses=problem_responses(429),
+)
 async def request_code(
     data: OtpRequest, otp: OtpServiceDep, settings: SettingsDep, client: ClientInfoDep
 ) -> OtpRequested:
@@ -149,7 +160,7 @@ async def request_code(
     )
 
 
-@router.post("/otp/verify", response_model=OtpVerified)
+@router.post("/otp/verify", response_model=OtpVerified, responses=problem_responses(400, 403, 429))
 async def verify_code(
     data: OtpVerification,
     otp: OtpServiceDep,

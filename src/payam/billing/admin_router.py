@@ -23,7 +23,9 @@ from payam.billing.subscriptions import SubscriptionService
 from payam.config import PaymentGatewayName
 from payam.dependencies import SessionDep, SettingsDep
 from payam.kit.errors import NotFound
+from payam.kit.ids import Id, PathId
 from payam.kit.pagination import Page, PageParamsDep, paginate
+from payam.kit.problems import problem_responses
 from payam.models import GrantSource, PaymentStatus, User
 
 router = APIRouter(prefix="/admin", tags=["admin: billing"])
@@ -47,9 +49,9 @@ async def create_package(
     return to_package_schema(package, currency=settings.currency)
 
 
-@router.patch("/packages/{package_id}", response_model=Package)
+@router.patch("/packages/{package_id}", response_model=Package, responses=problem_responses(404))
 async def update_package(
-    package_id: int,
+    package_id: PathId,
     data: PackageUpdate,
     admin: AdminUser,
     session: SessionDep,
@@ -60,8 +62,12 @@ async def update_package(
     return to_package_schema(package, currency=settings.currency)
 
 
-@router.delete("/packages/{package_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_package(package_id: int, admin: AdminUser, session: SessionDep) -> None:
+@router.delete(
+    "/packages/{package_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404, 409),
+)
+async def delete_package(package_id: PathId, admin: AdminUser, session: SessionDep) -> None:
     """Delete a package that was never sold (409 otherwise: deactivate it)."""
     await PackageService(session).delete(package_id, admin=admin)
 
@@ -72,7 +78,7 @@ async def search_payments(
     payments: PaymentServiceDep,
     session: SessionDep,
     params: PageParamsDep,
-    user_id: Annotated[int | None, Query(ge=1)] = None,
+    user_id: Id | None = None,
     payment_status: Annotated[PaymentStatus | None, Query(alias="status")] = None,
     gateway: PaymentGatewayName | None = None,
 ) -> Page[PaymentView]:
@@ -90,9 +96,13 @@ async def search_payments(
     )
 
 
-@router.get("/users/{user_id}/subscription", response_model=SubscriptionView)
+@router.get(
+    "/users/{user_id}/subscription",
+    response_model=SubscriptionView,
+    responses=problem_responses(404),
+)
 async def user_subscription(
-    user_id: int, _admin: AdminUser, session: SessionDep, settings: SettingsDep
+    user_id: PathId, _admin: AdminUser, session: SessionDep, settings: SettingsDep
 ) -> SubscriptionView:
     if await session.get(User, user_id) is None:
         raise NotFound("No such user")
@@ -103,9 +113,10 @@ async def user_subscription(
     "/users/{user_id}/subscription-grants",
     status_code=status.HTTP_201_CREATED,
     response_model=SubscriptionView,
+    responses=problem_responses(404),
 )
 async def grant_package(
-    user_id: int,
+    user_id: PathId,
     data: GrantRequest,
     admin: AdminUser,
     session: SessionDep,

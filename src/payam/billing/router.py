@@ -26,7 +26,9 @@ from payam.config import PaymentGatewayName, Settings
 from payam.dependencies import RuntimeDep, SessionDep, SettingsDep
 from payam.kit.clock import utc_now
 from payam.kit.errors import NotFound
+from payam.kit.ids import PathId
 from payam.kit.pagination import Page, PageParamsDep, paginate
+from payam.kit.problems import problem_responses
 from payam.models import Package as PackageModel
 from payam.models import Payment
 
@@ -89,7 +91,10 @@ async def subscription_view(
 
 
 @router.post(
-    "/payments/checkout", status_code=status.HTTP_201_CREATED, response_model=CheckoutStarted
+    "/payments/checkout",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CheckoutStarted,
+    responses=problem_responses(402, 404, 503),
 )
 async def checkout(
     data: Checkout, user: CurrentUser, payments: PaymentServiceDep
@@ -99,7 +104,11 @@ async def checkout(
     return CheckoutStarted(payment_id=started.payment.id, redirect_url=started.redirect_url)
 
 
-@router.get("/payments/callback/{gateway}", response_class=HTMLResponse)
+@router.get(
+    "/payments/callback/{gateway}",
+    response_class=HTMLResponse,
+    responses=problem_responses(404, 503),
+)
 async def payment_callback(
     gateway: PaymentGatewayName, request: Request, payments: PaymentServiceDep
 ) -> HTMLResponse:
@@ -110,7 +119,9 @@ async def payment_callback(
 
 
 @router.get(
-    f"{SANDBOX_PAGE_PATH.removeprefix('/api/v1')}/{{authority}}", response_class=HTMLResponse
+    f"{SANDBOX_PAGE_PATH.removeprefix('/api/v1')}/{{authority}}",
+    response_class=HTMLResponse,
+    responses=problem_responses(404),
 )
 async def sandbox_payment_page(
     authority: str, session: SessionDep, settings: SettingsDep
@@ -123,7 +134,12 @@ async def sandbox_payment_page(
     return HTMLResponse(sandbox_page(charge, action_base=f"{SANDBOX_PAGE_PATH}/{authority}"))
 
 
-@router.post(f"{SANDBOX_PAGE_PATH.removeprefix('/api/v1')}/{{authority}}/{{decision}}")
+@router.post(
+    f"{SANDBOX_PAGE_PATH.removeprefix('/api/v1')}/{{authority}}/{{decision}}",
+    status_code=status.HTTP_303_SEE_OTHER,
+    response_class=RedirectResponse,
+    responses=problem_responses(404),
+)
 async def sandbox_payment_decision(
     authority: str, decision: str, session: SessionDep, settings: SettingsDep
 ) -> RedirectResponse:
@@ -169,9 +185,9 @@ async def my_payments(
     )
 
 
-@router.get("/payments/{payment_id}", response_model=PaymentView)
+@router.get("/payments/{payment_id}", response_model=PaymentView, responses=problem_responses(404))
 async def my_payment(
-    payment_id: int, user: CurrentUser, payments: PaymentServiceDep
+    payment_id: PathId, user: CurrentUser, payments: PaymentServiceDep
 ) -> PaymentView:
     """One of your payments with its status history."""
     payment = await payments.get_own(user, payment_id)
@@ -182,9 +198,11 @@ async def my_payment(
     )
 
 
-@router.get("/payments/{payment_id}/invoice", response_model=InvoiceView)
+@router.get(
+    "/payments/{payment_id}/invoice", response_model=InvoiceView, responses=problem_responses(404)
+)
 async def my_invoice(
-    payment_id: int, user: CurrentUser, payments: PaymentServiceDep
+    payment_id: PathId, user: CurrentUser, payments: PaymentServiceDep
 ) -> InvoiceView:
     """The numbered receipt of one of your paid payments."""
     return InvoiceView.model_validate(await payments.invoice_for(user, payment_id))

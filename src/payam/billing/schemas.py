@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, computed_field
 
 from payam.config import PaymentGatewayName
+from payam.kit.ids import Id
 from payam.kit.schemas import InputSchema, Schema, SingleLineText
 from payam.models import PackageStatus, PaymentStatus
 
@@ -75,7 +76,7 @@ class SubscriptionView(Schema):
 
 
 class Checkout(InputSchema):
-    package_id: int
+    package_id: Id
     gateway: PaymentGatewayName = PaymentGatewayName.SANDBOX
 
 
@@ -129,5 +130,5 @@ class InvoiceView(Schema):
 
 
 class GrantRequest(InputSchema):
-    package_id: int
+    package_id: Id
     reason: str = Field(min_length=1, max_length=500, examples=["bank transfer 2026-11-20"])

@@ -5,6 +5,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
+from payam.kit.ids import Id
 from payam.kit.schemas import InputSchema, Schema, SingleLineText
 from payam.models import CampaignStatus, RecipientStatus
 
@@ -17,16 +18,16 @@ class CampaignCreate(InputSchema):
         description="Variables {{name|fallback}}, any mapped column, and spintax {Hi|Hello}"
     )
     interval_seconds: int = Field(default=10, description="One of PAYAM_ALLOWED_INTERVALS")
-    sender_ids: list[int] = Field(default_factory=list, max_length=50)
-    media_id: int | None = None
+    sender_ids: list[Id] = Field(default_factory=list, max_length=50)
+    media_id: Id | None = None
 
 
 class CampaignUpdate(InputSchema):
     title: SingleLineText | None = None
     message: MessageText | None = None
     interval_seconds: int | None = None
-    sender_ids: list[int] | None = Field(default=None, max_length=50)
-    media_id: int | None = None
+    sender_ids: list[Id] | None = Field(default=None, max_length=50)
+    media_id: Id | None = None
     remove_media: bool = False
 
 
@@ -91,8 +92,8 @@ class Preview(Schema):
 
 
 class TestSend(InputSchema):
-    sender_id: int | None = Field(default=None, description="Default: the campaign's first")
-    recipient_id: int | None = Field(
+    sender_id: Id | None = Field(default=None, description="Default: the campaign's first")
+    recipient_id: Id | None = Field(
         default=None, description="Fill the variables from this recipient"
     )
 

@@ -45,7 +45,8 @@ _KIND_NAMES = {
     MediaKind.AUDIO: "An audio file",
     MediaKind.DOCUMENT: "A document",
 }
-_EXTENSIONS = {
+# Every type an attachment is stored (and later served) as, with the extension it is saved under.
+EXTENSIONS = {
     "image/jpeg": "jpg",
     "image/png": "png",
     "image/webp": "webp",
@@ -119,7 +120,7 @@ def sanitize_filename(raw: str | None, *, mime_type: str) -> str:
     )
     # No hidden files, no "..", no trailing dots Windows would drop.
     name = name.strip().strip(".").strip()
-    extension = _EXTENSIONS.get(mime_type, "bin")
+    extension = EXTENSIONS.get(mime_type, "bin")
     if not name:
         return f"attachment.{extension}"
     if len(name) > MAX_FILENAME_LENGTH:

@@ -6,6 +6,8 @@ from fastapi import APIRouter, Depends, status
 
 from payam.auth.dependencies import CurrentUser
 from payam.dependencies import RuntimeDep, SessionDep
+from payam.kit.ids import PathId
+from payam.kit.problems import problem_responses
 from payam.senders.schemas import Sender, SenderCreate, SenderUpdate
 from payam.senders.service import SenderService, to_sender_schema
 
@@ -31,20 +33,22 @@ async def link_sender(data: SenderCreate, user: CurrentUser, service: SenderServ
     return to_sender_schema(await service.link(user, data))
 
 
-@router.get("/{sender_id}", response_model=Sender)
-async def read_sender(sender_id: int, user: CurrentUser, service: SenderServiceDep) -> Sender:
+@router.get("/{sender_id}", response_model=Sender, responses=problem_responses(404))
+async def read_sender(sender_id: PathId, user: CurrentUser, service: SenderServiceDep) -> Sender:
     return to_sender_schema(await service.get(user, sender_id))
 
 
-@router.patch("/{sender_id}", response_model=Sender)
+@router.patch("/{sender_id}", response_model=Sender, responses=problem_responses(404))
 async def update_sender(
-    sender_id: int, data: SenderUpdate, user: CurrentUser, service: SenderServiceDep
+    sender_id: PathId, data: SenderUpdate, user: CurrentUser, service: SenderServiceDep
 ) -> Sender:
     """Rename a number or change its limits; running campaigns follow at once."""
     return to_sender_schema(await service.update(user, sender_id, data))
 
 
-@router.delete("/{sender_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def remove_sender(sender_id: int, user: CurrentUser, service: SenderServiceDep) -> None:
+@router.delete(
+    "/{sender_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(404, 409)
+)
+async def remove_sender(sender_id: PathId, user: CurrentUser, service: SenderServiceDep) -> None:
     """Unlink a number no active campaign uses."""
     await service.remove(user, sender_id)

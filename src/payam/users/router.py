@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, status
 
 from payam.auth.dependencies import AuthServiceDep, ClientInfoDep, CurrentUser, PrincipalDep
 from payam.dependencies import SessionDep
+from payam.kit.problems import problem_responses
 from payam.users.schemas import PasswordChange, Session, User, UserUpdate
 from payam.users.service import UserService, to_user_schema
 
@@ -24,7 +25,7 @@ async def read_me(user: CurrentUser) -> User:
     return to_user_schema(user)
 
 
-@router.patch("/me", response_model=User)
+@router.patch("/me", response_model=User, responses=problem_responses(409))
 async def update_me(
     data: UserUpdate, user: CurrentUser, service: UserServiceDep, client: ClientInfoDep
 ) -> User:
@@ -32,7 +33,9 @@ async def update_me(
     return to_user_schema(await service.update_profile(user, data, client=client))
 
 
-@router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/me/password", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(429)
+)
 async def change_password(
     data: PasswordChange, principal: PrincipalDep, auth: AuthServiceDep, client: ClientInfoDep
 ) -> None:
@@ -51,7 +54,11 @@ async def list_sessions(principal: PrincipalDep, service: UserServiceDep) -> lis
     return await service.list_sessions(principal)
 
 
-@router.delete("/me/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/me/sessions/{session_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404),
+)
 async def revoke_session(session_id: str, principal: PrincipalDep, service: UserServiceDep) -> None:
     """Sign one of your devices out."""
     await service.revoke_session(principal, session_id)
