@@ -64,6 +64,21 @@ async def test_admins_edit_and_deactivate_packages(
     assert (await client.get("/api/v1/packages")).json() == []
 
 
+async def test_a_field_sent_as_null_is_left_as_it_is(
+    client: httpx.AsyncClient, admin: dict[str, str], starter: dict[str, Any]
+) -> None:
+    nulls = dict.fromkeys(
+        ["title", "description", "price", "duration_days", "category", "message_limit", "status"]
+    )
+
+    response = await client.patch(
+        f"/api/v1/admin/packages/{starter['id']}", json=nulls, headers=admin
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json() == starter
+
+
 async def test_a_sold_package_cannot_be_deleted_but_an_unsold_one_can(
     client: httpx.AsyncClient, admin: dict[str, str], sara: dict[str, str], starter: dict[str, Any]
 ) -> None:

@@ -59,7 +59,8 @@ class PackageService:
 
     async def update(self, package_id: int, data: PackageUpdate, *, admin: User) -> Package:
         package = await self.get(package_id)
-        changes = data.model_dump(exclude_unset=True)
+        # As in every PATCH, a field sent as null is left as it is.
+        changes = data.model_dump(exclude_unset=True, exclude_none=True)
         for key, value in changes.items():
             setattr(package, key, value)
         record_audit(
