@@ -34,6 +34,9 @@ from payam.models import (
 EDITABLE = frozenset({CampaignStatus.DRAFT, CampaignStatus.READY, CampaignStatus.PAUSED})
 FINISHED = frozenset({CampaignStatus.COMPLETED, CampaignStatus.FAILED, CampaignStatus.CANCELLED})
 STARTABLE = frozenset({CampaignStatus.DRAFT, CampaignStatus.READY})
+# A start time a moment ago means "now" (the client's clock, the request's trip); one further
+# back is a mistake, not a wish to have started then.
+SCHEDULE_GRACE = timedelta(minutes=1)
 
 
 def validate_message(message: str) -> None:
@@ -205,10 +208,8 @@ class CampaignService:
         if campaign.status not in STARTABLE:
             raise Conflict(self._cannot(campaign, "start"), field="status")
         now = utc_now()
-        if scheduled_at is not None and scheduled_at.tzinfo is None:
-            raise InvalidInput(
-                "Give the time with its zone, like 2026-12-01T09:00+03:30", field="scheduled_at"
-            )
+        if scheduled_at is not None:
+            self._check_schedule(scheduled_at, now=now)
         await self._ensure_can_send(user, campaign)
         if scheduled_at is not None and scheduled_at > now:
             campaign.status = CampaignStatus.READY
@@ -246,6 +247,22 @@ class CampaignService:
         campaign.completed_at = utc_now()
         self._audit(user, campaign, "campaign.cancelled")
         return campaign
+
+    def _check_schedule(self, scheduled_at: datetime, *, now: datetime) -> None:
+        if scheduled_at.tzinfo is None:
+            raise InvalidInput(
+                "Give the time with its zone, like 2026-12-01T09:00+03:30", field="scheduled_at"
+            )
+        if scheduled_at < now - SCHEDULE_GRACE:
+            raise InvalidInput(
+                "This time has passed; leave scheduled_at out to start now", field="scheduled_at"
+            )
+        horizon_days = self.settings.schedule_horizon_days
+        if scheduled_at > now + timedelta(days=horizon_days):
+            raise InvalidInput(
+                f"A campaign can be scheduled at most {horizon_days} days ahead",
+                field="scheduled_at",
+            )
 
     @staticmethod
     def _cannot(campaign: Campaign, action: str) -> str:
