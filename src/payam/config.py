@@ -72,7 +72,8 @@ class Settings(BaseSettings):
     rate_limit_otp_verify: str = "10/15minutes"
     login_lockout_threshold: int = Field(default=5, ge=1)
     login_lockout_base_seconds: int = Field(default=30, ge=1)
-    login_lockout_max_seconds: int = Field(default=3600, ge=1)
+    # Short on purpose: a stranger who types wrong passwords for someone else delays them too.
+    login_lockout_max_seconds: int = Field(default=900, ge=1, le=24 * 3600)
 
     otp_ttl_seconds: int = Field(default=300, ge=30, le=3600)
     otp_max_attempts: int = Field(default=5, ge=1, le=20)

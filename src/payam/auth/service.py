@@ -32,12 +32,15 @@ from payam.kit.errors import (
     InvalidCredentials,
     InvalidInput,
     NotAuthenticated,
-    TooManyRequests,
 )
 from payam.kit.phones import InvalidPhoneNumber, normalize_phone
-from payam.kit.rate_limit import RateLimiter
+from payam.kit.rate_limit import GrowingDelay, RateLimiter
 from payam.models import AuthSession, RefreshToken, User, UserRole, UserStatus
 from payam.users.repository import UserRepository
+
+# Scopes of the growing delays: wrong passwords at sign-in, and on a password change.
+_LOGIN = "login"
+_PASSWORD_CHANGE = "password-change"  # noqa: S105 - a scope name
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,20 +141,18 @@ class AuthService:
         limit = self.settings.rate_limit_login
         await self.limiter.hit(limit, scope="login-ip", key=client.ip_address or "-")
         await self.limiter.hit(limit, scope="login-account", key=canonical)
+        # Keyed by what was typed, account or not: a delay only real accounts earned would tell
+        # a prober which logins exist.
+        await self.limiter.wait_out(scope=_LOGIN, key=canonical)
 
         user = await find_user_by_login(self.users, canonical)
         if user is None:
             burn_verification_time(data.password)
+            await self.limiter.count_failure(self.failure_delay, scope=_LOGIN, key=canonical)
             raise InvalidCredentials(field="login")
-        now = utc_now()
-        if user.locked_until is not None and user.locked_until > now:
-            raise TooManyRequests(
-                "Too many failed sign-ins; try again later",
-                retry_after_seconds=int((user.locked_until - now).total_seconds()) + 1,
-            )
         matches, upgraded_hash = verify_password(data.password, user.password_hash)
         if not matches:
-            self._count_failed_login(user, now=now)
+            await self.limiter.count_failure(self.failure_delay, scope=_LOGIN, key=canonical)
             record_audit(
                 self.session,
                 action="auth.login_failed",
@@ -164,9 +165,8 @@ class AuthService:
             raise account_unavailable(user)
         if upgraded_hash is not None:
             user.password_hash = upgraded_hash
-        user.failed_login_count = 0
-        user.locked_until = None
-        user.last_login_at = now
+        await self.forget_failures(user)
+        user.last_login_at = utc_now()
         record_audit(
             self.session,
             action="auth.login",
@@ -177,16 +177,19 @@ class AuthService:
         )
         return await self.start_session(user, client=client)
 
-    def _count_failed_login(self, user: User, *, now: datetime) -> None:
-        user.failed_login_count += 1
-        excess = user.failed_login_count - self.settings.login_lockout_threshold
-        if excess >= 0:
-            # Each failure past the threshold doubles the wait, up to the ceiling.
-            seconds = min(
-                self.settings.login_lockout_base_seconds * 2 ** min(excess, 20),
-                self.settings.login_lockout_max_seconds,
-            )
-            user.locked_until = now + timedelta(seconds=seconds)
+    @property
+    def failure_delay(self) -> GrowingDelay:
+        return GrowingDelay(
+            threshold=self.settings.login_lockout_threshold,
+            base_seconds=self.settings.login_lockout_base_seconds,
+            max_seconds=self.settings.login_lockout_max_seconds,
+        )
+
+    async def forget_failures(self, user: User) -> None:
+        """Lift the delays on this account, by whichever spelling they were earned."""
+        spellings = [login for login in (user.username, user.email, user.phone) if login]
+        await self.limiter.forget_failures(scope=_LOGIN, keys=spellings)
+        await self.limiter.forget_failures(scope=_PASSWORD_CHANGE, keys=[str(user.id)])
 
     async def start_session(self, user: User, *, client: ClientInfo) -> IssuedSession:
         auth_session = AuthSession(
@@ -297,10 +300,14 @@ class AuthService:
         user = principal.user
         # A stolen access token must not become a way to guess the password at leisure.
         await self.limiter.hit(
-            self.settings.rate_limit_login, scope="password-change", key=str(user.id)
+            self.settings.rate_limit_login, scope=_PASSWORD_CHANGE, key=str(user.id)
         )
+        await self.limiter.wait_out(scope=_PASSWORD_CHANGE, key=str(user.id))
         matches, _ = verify_password(current_password, user.password_hash)
         if not matches:
+            await self.limiter.count_failure(
+                self.failure_delay, scope=_PASSWORD_CHANGE, key=str(user.id)
+            )
             raise InvalidCredentials("The current password is wrong", field="current_password")
         await self.set_password(
             user, new_password, reason="password_changed", keep_session_id=principal.session.id
@@ -318,8 +325,7 @@ class AuthService:
     ) -> None:
         """Replace the password and end every other session, as a user expects after a change."""
         user.password_hash = hash_password(new_password)
-        user.failed_login_count = 0
-        user.locked_until = None
+        await self.forget_failures(user)
         await self.auth.revoke_sessions(
             user_id=user.id, reason=reason, now=utc_now(), keep_session_id=keep_session_id
         )

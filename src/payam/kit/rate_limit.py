@@ -1,8 +1,13 @@
-"""Request rate limits on the ``limits`` library: in memory when embedded, Redis when configured."""
+"""Request rate limits on the ``limits`` library: in memory when embedded, Redis when configured.
+
+Besides limits on requests, a growing delay after repeated failures (wrong passwords), kept in the
+same storage so that every API process sees it.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from limits import RateLimitItem, parse
@@ -10,6 +15,25 @@ from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from payam.kit.errors import TooManyRequests
+
+# A day after the first failure the count starts over: a forgetful owner is not punished forever.
+_FAILURES_KEPT_SECONDS = 24 * 3600
+
+
+@dataclass(frozen=True, slots=True)
+class GrowingDelay:
+    """After ``threshold`` failures in a row, each further one makes the next try wait longer."""
+
+    threshold: int
+    base_seconds: int
+    max_seconds: int
+
+    def seconds_after(self, failures: int) -> int:
+        excess = failures - self.threshold
+        if excess < 0:
+            return 0
+        # Doubling with each failure past the threshold (a shift, so it stays an int).
+        return min(self.base_seconds << min(excess, 20), self.max_seconds)
 
 
 @dataclass
@@ -40,5 +64,33 @@ class RateLimiter:
             retry_after_seconds=int(stats.reset_time - time.time()) + 1,
         )
 
+    async def wait_out(self, *, scope: str, key: str) -> None:
+        """Refuse with 429 and Retry-After while a delay earned by earlier failures lasts."""
+        delayed = _delay_key(scope, key)
+        if await self.storage.get(delayed):
+            remaining = await self.storage.get_expiry(delayed) - time.time()
+            raise TooManyRequests(
+                "Too many failed attempts; try again later", retry_after_seconds=int(remaining) + 1
+            )
+
+    async def count_failure(self, delay: GrowingDelay, *, scope: str, key: str) -> None:
+        failures = await self.storage.incr(_failures_key(scope, key), _FAILURES_KEPT_SECONDS)
+        seconds = delay.seconds_after(failures)
+        if seconds:
+            await self.storage.incr(_delay_key(scope, key), seconds)
+
+    async def forget_failures(self, *, scope: str, keys: Iterable[str]) -> None:
+        for key in keys:
+            await self.storage.clear(_failures_key(scope, key))
+            await self.storage.clear(_delay_key(scope, key))
+
     async def reset(self) -> None:
         await self.storage.reset()
+
+
+def _failures_key(scope: str, key: str) -> str:
+    return f"failures/{scope}/{key}"
+
+
+def _delay_key(scope: str, key: str) -> str:
+    return f"delay/{scope}/{key}"

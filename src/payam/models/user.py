@@ -44,8 +44,6 @@ class User(IdMixin, TimestampMixin, Base):
     email_verified_at: Mapped[datetime | None]
     time_zone: Mapped[str] = mapped_column(String(64), default="Asia/Tehran")
     locale: Mapped[str] = mapped_column(String(8), default="fa")
-    failed_login_count: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
 
     @property
