@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,6 +22,7 @@ from payam.runtime import Runtime
 from payam.users.repository import UserRepository
 
 PASSWORD = "correct horse battery"
+PAYAM = Path(sys.executable).with_name("payam")
 PROBLEM_JSON = "application/problem+json"
 
 
@@ -132,3 +136,18 @@ async def served(app: FastAPI) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await task
+
+
+def spawn_worker(environment: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """``payam worker`` as an operator starts it, its output appended to ``log``.
+
+    It runs in the log's directory, away from the repository, whose .env it would otherwise read.
+    """
+    with log.open("ab") as output:
+        return subprocess.Popen(  # noqa: S603 - our own console script
+            [str(PAYAM), "worker"],
+            cwd=log.parent,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )

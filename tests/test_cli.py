@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,8 @@ import httpx
 import pytest
 from python_calamine import CalamineWorkbook
 
-PAYAM = Path(sys.executable).with_name("payam")
+from tests.support import PAYAM, spawn_worker
+
 GENERATED = re.compile(r"with the password (\S+) \(shown once")
 
 
@@ -97,7 +99,7 @@ def test_help_explains_each_command(place: Place) -> None:
     serve_help = place.run("serve", "--help")
 
     assert result.returncode == 0
-    for command in ("serve", "migrate", "create-admin"):
+    for command in ("serve", "worker", "migrate", "create-admin"):
         assert command in result.stdout
     assert "--host" in serve_help.stdout
     assert "--port" in serve_help.stdout
@@ -235,6 +237,30 @@ def test_serve_answers_over_http_and_the_admin_can_sign_in(migrated: Place) -> N
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait(timeout=5)
+
+
+def test_worker_runs_until_sigterm_then_stops_cleanly(migrated: Place) -> None:
+    log = migrated.root / "worker.log"
+    worker = spawn_worker(migrated.env(), log)
+    try:
+        deadline = time.monotonic() + 90
+        while '"worker_started"' not in log.read_text():
+            assert worker.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+
+        worker.send_signal(signal.SIGTERM)
+
+        assert worker.wait(timeout=30) == 0, log.read_text()
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait(timeout=5)
+    events = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    started = next(event for event in events if event["event"] == "worker_started")
+    # Without a broker this worker only dispatches: the API's jobs never reach it.
+    assert started["jobs"] is False
+    assert events[-1]["event"] == "worker_stopped"
 
 
 def _wait_until_healthy(http: httpx.Client, server: subprocess.Popen[bytes], log: Path) -> None:

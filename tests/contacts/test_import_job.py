@@ -11,7 +11,7 @@ import pytest
 from payam.contacts.importer import run_import
 from payam.contacts.rejected import RejectedRows
 from payam.db.session import transaction
-from payam.jobs import stop_embedded_worker
+from payam.jobs import stop_job_worker
 from payam.models import Campaign, CampaignStatus
 from payam.runtime import Runtime
 from tests.contacts.helpers import (
@@ -129,7 +129,7 @@ async def queued_import(
     client: httpx.AsyncClient, headers: dict[str, str], campaign_id: int, content: bytes
 ) -> int:
     """An import mapped and QUEUED, whose message no worker will pick up: the test runs it."""
-    stop_embedded_worker()
+    stop_job_worker()
     uploaded = await upload(client, headers, campaign_id, content)
     assert uploaded.status_code == 201, uploaded.text
     preview = uploaded.json()

@@ -6,8 +6,6 @@ import asyncio
 import os
 import random
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -27,10 +25,10 @@ from tests.dispatch.conftest import (
     status_counts,
     user_id,
 )
+from tests.support import spawn_worker
 
 RECIPIENTS = 1000
 KILLS = 4
-PAYAM = Path(sys.executable).with_name("payam")
 
 
 def worker_environment(runtime: Runtime, data_dir: Path) -> dict[str, str]:
@@ -55,13 +53,6 @@ def worker_environment(runtime: Runtime, data_dir: Path) -> dict[str, str]:
     }
 
 
-def spawn(environment: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as output:
-        return subprocess.Popen(  # noqa: S603 - our own console script
-            [str(PAYAM), "worker"], env=environment, stdout=output, stderr=subprocess.STDOUT
-        )
-
-
 async def accepted_count(runtime: Runtime) -> int:
     async with transaction(runtime.sessionmaker) as session:
         return int(await session.scalar(select(func.count()).select_from(SandboxMessage)) or 0)
@@ -82,7 +73,7 @@ async def test_sigkilled_workers_send_nothing_twice_and_skip_no_one(
 
     for _ in range(KILLS):
         before = await accepted_count(runtime)
-        worker = spawn(environment, log)
+        worker = spawn_worker(environment, log)
         # Kill it somewhere in the middle of its work: once it has sent something more.
         deadline = time.monotonic() + 60
         while await accepted_count(runtime) <= before + chance.randint(5, 120):
@@ -92,7 +83,7 @@ async def test_sigkilled_workers_send_nothing_twice_and_skip_no_one(
         worker.send_signal(signal.SIGKILL)
         worker.wait()
 
-    worker = spawn(environment, log)
+    worker = spawn_worker(environment, log)
     try:
         deadline = time.monotonic() + 120
 
@@ -172,7 +163,7 @@ async def test_two_worker_processes_on_one_campaign_send_nothing_twice(
     )
     assert (await start(client, user, campaign["id"])).status_code == 200
     environment = worker_environment(runtime, tmp_path)
-    workers = [spawn(environment, tmp_path / f"worker-{i}.log") for i in range(2)]
+    workers = [spawn_worker(environment, tmp_path / f"worker-{i}.log") for i in range(2)]
     try:
         deadline = time.monotonic() + 120
         while (await campaign_view(client, user, campaign["id"]))["status"] != "COMPLETED":

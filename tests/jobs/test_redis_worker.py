@@ -1,14 +1,15 @@
-"""A real Redis broker and a real `payam worker` process (run_worker_forever)."""
+"""A real Redis broker and a real `payam worker` process, as production runs them."""
 
 from __future__ import annotations
 
 import os
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 from redis import Redis
@@ -25,22 +26,16 @@ from tests.contacts.helpers import (
     upload,
     wait_for_import,
 )
-from tests.support import bearer, signed_up
+from tests.support import bearer, signed_up, spawn_worker
 
 pytestmark = pytest.mark.skipif(not TEST_REDIS_URL, reason="PAYAM_TEST_REDIS_URL is not set")
 
-BROKER_DB = 12
-WORKER_SCRIPT = (
-    "from payam.config import Settings\n"
-    "from payam.jobs import run_worker_forever\n"
-    "run_worker_forever(Settings(_env_file=None), threads=2, shutdown_timeout_seconds=20)\n"
-)
-
 
 def broker_url() -> str:
+    """A Redis database of the broker's own, eight away from this run's (a worker's) own."""
     assert TEST_REDIS_URL is not None
-    base = TEST_REDIS_URL.rsplit("/", 1)[0] if TEST_REDIS_URL.count("/") > 2 else TEST_REDIS_URL
-    return f"{base}/{BROKER_DB}"
+    base, _, database = TEST_REDIS_URL.rpartition("/")
+    return f"{base}/{(int(database) - 8) % 16}"
 
 
 @pytest.fixture
@@ -53,7 +48,12 @@ def settings(settings: Settings) -> Iterator[Settings]:
 
 
 @pytest.fixture
-def worker_process(settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
+def log(tmp_path: Path) -> Path:
+    return tmp_path / "worker.log"
+
+
+@pytest.fixture
+def worker_process(settings: Settings, log: Path) -> Iterator[subprocess.Popen[bytes]]:
     env = {
         **os.environ,
         "PAYAM_ENVIRONMENT": "test",
@@ -63,12 +63,7 @@ def worker_process(settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
         "PAYAM_SECRET_KEY": TEST_SECRET_KEY,
         "PAYAM_REDIS_URL": settings.redis_url or "",
     }
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
-        [sys.executable, "-c", WORKER_SCRIPT],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    process = spawn_worker(env, log)
     try:
         yield process
     finally:
@@ -86,6 +81,7 @@ async def test_a_job_queued_after_the_commit_is_run_by_a_worker_process(
     client: httpx.AsyncClient,
     runtime: Runtime,
     worker_process: subprocess.Popen[bytes],
+    log: Path,
 ) -> None:
     user, tokens = await signed_up(client)
     headers = bearer(tokens)
@@ -102,5 +98,5 @@ async def test_a_job_queued_after_the_commit_is_run_by_a_worker_process(
     assert await campaign_total(runtime, campaign_id) == (1, 1)
 
     worker_process.send_signal(signal.SIGTERM)
-    assert worker_process.wait(timeout=30) == 0, worker_process.stderr
+    assert worker_process.wait(timeout=30) == 0, await anyio.Path(log).read_text()
     assert queued_messages("imports") == 0

@@ -19,7 +19,6 @@ from payam.jobs import (
     embedded_worker,
     job,
     job_runtime,
-    run_worker_forever,
 )
 from payam.jobs.broker import build_broker
 
@@ -136,8 +135,3 @@ def test_the_broker_is_chosen_by_its_url_and_can_run_async_jobs(
 def test_an_unknown_broker_url_is_refused() -> None:
     with pytest.raises(ValueError, match="PAYAM_BROKER_URL"):
         build_broker(Settings(_env_file=None, broker_url="http://127.0.0.1/"))
-
-
-def test_a_worker_process_needs_a_real_broker() -> None:
-    with pytest.raises(RuntimeError, match="PAYAM_BROKER_URL"):
-        run_worker_forever(Settings(_env_file=None, broker_url=None))

@@ -1,4 +1,4 @@
-"""The import jobs. Listed in ``payam.jobs.worker.JOB_MODULES``."""
+"""The import jobs, declared in every process by ``payam.jobs.worker._import_feature_jobs``."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """Background jobs on Dramatiq: in-process when embedded, Redis or RabbitMQ when scaled.
 
-Declare a job in a feature's ``tasks.py`` and list that module in ``worker.JOB_MODULES``::
+Declare a job in a feature's ``tasks.py`` and import that module in
+``worker._import_feature_jobs``::
 
     @job(name="contacts.import", queue_name="imports")
     async def import_contacts(import_id: int) -> None:
@@ -11,7 +12,7 @@ Queue it only once the data it needs is committed::
 
     run_after_commit(session, lambda: enqueue(import_contacts, contact_import.id))
 
-How the API process and ``payam worker`` start and stop workers is in :mod:`payam.jobs.worker`.
+Where the job worker runs (the API process or ``payam worker``) is in :mod:`payam.jobs.worker`.
 """
 
 from __future__ import annotations
@@ -25,9 +26,8 @@ from payam.jobs.worker import (
     configure_jobs,
     embedded_worker,
     job_runtime,
-    run_worker_forever,
-    start_embedded_worker,
-    stop_embedded_worker,
+    start_job_worker,
+    stop_job_worker,
 )
 
 
@@ -45,7 +45,6 @@ __all__ = [
     "enqueue",
     "job",
     "job_runtime",
-    "run_worker_forever",
-    "start_embedded_worker",
-    "stop_embedded_worker",
+    "start_job_worker",
+    "stop_job_worker",
 ]

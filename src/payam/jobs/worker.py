@@ -1,36 +1,30 @@
-"""Running jobs: the broker set-up, the embedded worker, the ``payam worker`` loop.
+"""Running jobs: the broker set-up and the job worker, in the API process or in ``payam worker``.
 
-The API process (``create_app``'s lifespan) does, at start-up::
+Every process that queues or runs jobs calls ``configure_jobs(settings)`` at start-up. The job
+worker (Dramatiq's ``Worker`` and its threads) then runs in one of two places:
 
-    configure_jobs(settings)            # always: the API queues jobs
-    if settings.embedded_worker:
-        start_embedded_worker()         # jobs run in this process too
+- embedded in the API process (``PAYAM_EMBEDDED_WORKER``, ``create_app``'s lifespan), on the
+  in-process broker or a real one;
+- in ``payam worker`` (:mod:`payam.background`), beside the dispatcher, when ``PAYAM_BROKER_URL``
+  names a real broker; the in-process one only reaches the process that queued the job.
 
-and at shutdown ``stop_embedded_worker()`` (a no-op when none was started).
-
-``payam worker`` calls ``run_worker_forever(settings)``: it configures the broker, starts a
-Dramatiq ``Worker`` with its threads, queues the start-up recovery jobs, and blocks until SIGTERM
-or SIGINT, then lets running jobs finish (up to ``shutdown_timeout_seconds``) and returns. Logging
-is the caller's business (``configure_logging`` first). It is also ``python -m payam.jobs.worker``.
+Either way it is started with :func:`start_job_worker` and stopped with :func:`stop_job_worker`,
+which lets running jobs finish.
 
 Jobs get their database through :func:`job_runtime`, a :class:`~payam.runtime.Runtime` made in
 the worker's own event loop (the ``AsyncIO`` middleware's thread): connection pools belong to the
 loop that opened them, so the API's runtime is never shared with jobs, even in one process.
 
 Only one Dramatiq worker may run per process (the ``AsyncIO`` middleware keeps its loop in a
-global), so the embedded worker and ``run_worker_forever`` are mutually exclusive.
+global).
 """
 
 from __future__ import annotations
 
-import importlib
-import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from types import FrameType
-from typing import Any
 
 import dramatiq
 import structlog
@@ -39,15 +33,11 @@ from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.brokers.stub import StubBroker
 
 from payam.config import Settings
-from payam.jobs.broker import build_broker, is_embedded_broker
+from payam.jobs.broker import build_broker
 from payam.jobs.registry import registered_jobs, set_configured_broker
 from payam.runtime import Runtime
 
 logger = structlog.get_logger(__name__)
-
-# Modules whose import declares jobs (``@job``). A feature with a ``tasks.py`` adds it here, so
-# that every process, API or worker, declares the same actors.
-JOB_MODULES: tuple[str, ...] = ("payam.contacts.tasks",)
 
 EMBEDDED_WORKER_THREADS = 2
 WORKER_THREADS = 8
@@ -60,6 +50,7 @@ class _State:
     settings: Settings | None = None
     worker: Worker | None = None
     runtime: Runtime | None = None
+    booted: Broker | None = None  # the broker whose process_boot hooks have run
 
 
 _state = _State()
@@ -87,10 +78,9 @@ def configure_jobs(settings: Settings) -> Broker:
     (used by the next worker start). A different ``broker_url`` builds a new broker, which is
     refused while a worker runs.
     """
+    _import_feature_jobs()
     with _lock:
         _state.settings = settings
-        for module in JOB_MODULES:
-            importlib.import_module(module)
         broker = _state.broker
         if broker is None or _state.broker_url != settings.broker_url:
             if _state.worker is not None:
@@ -105,6 +95,15 @@ def configure_jobs(settings: Settings) -> Broker:
             set_configured_broker(broker)
         _declare_jobs(broker)
         return broker
+
+
+def _import_feature_jobs() -> None:
+    """Declare every feature's jobs (``@job``), so that every process has the same actors.
+
+    Imported here rather than at the top, since the features' tasks import ``payam.jobs``. A
+    feature with a ``tasks.py`` adds it here.
+    """
+    import payam.contacts.tasks  # noqa: F401
 
 
 def _declare_jobs(broker: Broker) -> None:
@@ -135,22 +134,28 @@ def job_runtime() -> Runtime:
         return _state.runtime
 
 
-def _start_worker(*, threads: int) -> Worker:
+def start_job_worker(*, threads: int = EMBEDDED_WORKER_THREADS) -> None:
+    """Run jobs in this process, on the configured broker, and queue the start-up jobs."""
     with _lock:
         if _state.broker is None:
             raise RuntimeError("Call configure_jobs(settings) before starting a worker")
         if _state.worker is not None:
             raise RuntimeError("A worker is already running in this process")
+        if _state.booted is not _state.broker:
+            # What the dramatiq command does once per process; TimeLimit starts its watchdog.
+            _state.broker.emit_after("process_boot")
+            _state.booted = _state.broker
         worker = Worker(_state.broker, worker_threads=threads, worker_timeout=200)
         worker.start()
         _state.worker = worker
     for declared in registered_jobs():
         if declared.on_worker_start:
             declared.send()
-    return worker
+    logger.info("job_worker_started", threads=threads)
 
 
-def _stop_worker(*, timeout_seconds: float) -> None:
+def stop_job_worker(*, timeout_seconds: float = 30.0) -> None:
+    """Let running jobs finish (up to the timeout), then stop; a no-op when none runs."""
     with _lock:
         worker, _state.worker = _state.worker, None
         broker = _state.broker
@@ -167,69 +172,14 @@ def _stop_worker(*, timeout_seconds: float) -> None:
         broker.flush_all()
 
 
-def start_embedded_worker(*, threads: int = EMBEDDED_WORKER_THREADS) -> None:
-    """Run jobs in this process (``PAYAM_EMBEDDED_WORKER``), on the configured broker."""
-    _start_worker(threads=threads)
-    logger.info("embedded_worker_started", threads=threads)
-
-
-def stop_embedded_worker(*, timeout_seconds: float = 30.0) -> None:
-    """Let running jobs finish (up to the timeout), then stop; a no-op when none runs."""
-    _stop_worker(timeout_seconds=timeout_seconds)
-
-
 @contextmanager
 def embedded_worker(
     settings: Settings, *, threads: int = EMBEDDED_WORKER_THREADS
 ) -> Iterator[None]:
-    """``configure_jobs`` + a running embedded worker for the block (tests, scripts)."""
+    """``configure_jobs`` + a running job worker for the block (tests, scripts)."""
     configure_jobs(settings)
-    start_embedded_worker(threads=threads)
+    start_job_worker(threads=threads)
     try:
         yield
     finally:
-        stop_embedded_worker()
-
-
-def run_worker_forever(
-    settings: Settings,
-    *,
-    threads: int = WORKER_THREADS,
-    shutdown_timeout_seconds: float = 600.0,
-) -> None:
-    """The body of ``payam worker``: work until SIGTERM or SIGINT, then stop gracefully."""
-    if is_embedded_broker(settings.broker_url):
-        raise RuntimeError(
-            "payam worker needs PAYAM_BROKER_URL (redis:// or amqp://): the in-process broker "
-            "only serves the worker embedded in the API process"
-        )
-    broker = configure_jobs(settings)
-    # What the dramatiq CLI does for each worker process; TimeLimit starts its watchdog here.
-    broker.emit_after("process_boot")
-    stopping = threading.Event()
-
-    def request_stop(signum: int, _frame: FrameType | None) -> None:
-        logger.info("worker_stopping", signal=signal.Signals(signum).name)
-        stopping.set()
-
-    previous: dict[int, Any] = {
-        signum: signal.signal(signum, request_stop) for signum in (signal.SIGTERM, signal.SIGINT)
-    }
-    try:
-        _start_worker(threads=threads)
-        logger.info("worker_started", threads=threads, queues=sorted(broker.get_declared_queues()))
-        stopping.wait()
-    finally:
-        _stop_worker(timeout_seconds=shutdown_timeout_seconds)
-        broker.close()
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-        logger.info("worker_stopped")
-
-
-if __name__ == "__main__":  # pragma: no cover - the stop-gap until `payam worker` exists
-    from payam.config import get_settings
-    from payam.observability.logging import configure_logging
-
-    configure_logging(json_logs=True)
-    run_worker_forever(get_settings())
+        stop_job_worker()
