@@ -18,7 +18,7 @@ from payam.kit.rate_limit import RateLimiter
 from payam.notify.email import EmailSender
 from payam.notify.factory import build_email_sender, build_sms_sender
 from payam.notify.sms import SmsSender
-from payam.pubsub.hub import LiveHub, build_hub
+from payam.pubsub.hub import LiveHub, build_hub, session_info
 
 
 @dataclass
@@ -39,16 +39,17 @@ class Runtime:
         engine = engine_for(settings)
         redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
         http_client = httpx.AsyncClient(timeout=settings.sms_timeout_seconds)
+        hub = build_hub(redis, channel_prefix=settings.live_channel_prefix)
         return cls(
             settings=settings,
             engine=engine,
-            sessionmaker=create_sessionmaker(engine),
+            sessionmaker=create_sessionmaker(engine, info=session_info(hub)),
             redis=redis,
             http_client=http_client,
             rate_limiter=RateLimiter.create(settings.redis_url),
             sms_sender=build_sms_sender(settings, http_client=http_client),
             email_sender=build_email_sender(settings),
-            hub=build_hub(redis, channel_prefix=settings.live_channel_prefix),
+            hub=hub,
         )
 
     async def start(self) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -24,9 +23,9 @@ from payam.live.router import LiveOptions
 from payam.models import Campaign, CampaignStatus
 from payam.pubsub.hub import Event, LiveHub
 from payam.runtime import Runtime
+from tests.conftest import TEST_REDIS_URL
 from tests.support import served, signed_up
 
-TEST_REDIS_URL = os.environ.get("PAYAM_TEST_REDIS_URL")
 # The Origin of the app's own pages: the test settings' public_url.
 APP_ORIGIN = "https://testserver"
 # Generous for a loaded machine; the tests that wait for a timeout set their own, shorter one.

@@ -10,7 +10,8 @@ import pytest
 from redis.asyncio import Redis
 
 from payam.pubsub.hub import RESYNC, Event, InProcessHub, LiveHub, RedisHub
-from tests.live.conftest import TEST_REDIS_URL, WAIT, requires_redis, unique_prefix
+from tests.conftest import TEST_REDIS_URL
+from tests.live.conftest import WAIT, requires_redis, unique_prefix
 
 
 async def next_event(events: AsyncIterator[Event]) -> Event:

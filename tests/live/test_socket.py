@@ -23,7 +23,12 @@ from payam.live.events import (
     campaign_event,
     publish_campaign_after_commit,
 )
-from payam.live.router import CLOSE_GOING_AWAY, CLOSE_NOT_AUTHENTICATED, origin_allowed
+from payam.live.router import (
+    CLOSE_FORBIDDEN,
+    CLOSE_GOING_AWAY,
+    CLOSE_NOT_AUTHENTICATED,
+    origin_allowed,
+)
 from payam.models import Campaign, CampaignStatus, User, UserStatus
 from payam.pubsub.hub import publish_after_commit
 from tests.live.conftest import (
@@ -36,7 +41,7 @@ from tests.live.conftest import (
     receive,
     user_with_token,
 )
-from tests.support import PASSWORD, bearer, register
+from tests.support import PASSWORD, bearer, login, register, signed_in_admin
 
 
 async def snapshot_of(websocket: ClientConnection) -> list[dict[str, Any]]:
@@ -255,14 +260,51 @@ async def test_a_ban_or_a_sign_out_ends_an_open_socket(live_server: LiveServer) 
         )
     assert signed_out.status_code == 204
 
-    assert await close_of(sara) == (
-        CLOSE_NOT_AUTHENTICATED,
-        "This account is banned; contact support",
-    )
+    assert await close_of(sara) == (CLOSE_FORBIDDEN, "This account is banned; contact support")
     assert await close_of(omid) == (
         CLOSE_NOT_AUTHENTICATED,
         "This session has ended; sign in again",
     )
+
+
+async def test_a_ban_or_a_revoked_session_through_the_api_closes_sockets_at_once(
+    live_server: LiveServer,
+) -> None:
+    # The periodic check is a minute away (TEST_OPTIONS): only the announcement can close them.
+    sara_id, sara_token = await user_with_token(live_server)
+    omid_id, omid_token = await user_with_token(live_server, **SECOND_USER)
+    async with live_server.http() as client:
+        admin = bearer(await signed_in_admin(client, live_server.runtime))
+        omid_second_device = await login(client, "omid")
+    sara = await live_server.connect(token=sara_token)
+    omid = await live_server.connect(token=omid_token)
+    omid_elsewhere = await live_server.connect(token=omid_second_device["access_token"])
+    for websocket in (sara, omid, omid_elsewhere):
+        await snapshot_of(websocket)
+
+    async with live_server.http() as client:
+        banned = await client.put(
+            f"/api/v1/admin/users/{sara_id}/status",
+            json={"status": "BANNED", "reason": "spam"},
+            headers=admin,
+        )
+        assert banned.status_code == 200, banned.text
+        sessions = await client.get("/api/v1/users/me/sessions", headers=bearer(omid_second_device))
+        first_device = next(row for row in sessions.json() if not row["current"])
+        revoked = await client.delete(
+            f"/api/v1/users/me/sessions/{first_device['id']}", headers=bearer(omid_second_device)
+        )
+        assert revoked.status_code == 204, revoked.text
+
+    assert await close_of(sara) == (CLOSE_FORBIDDEN, "This account is banned; contact support")
+    assert await close_of(omid) == (
+        CLOSE_NOT_AUTHENTICATED,
+        "This session has ended; sign in again",
+    )
+    # Omid's other device stays connected and keeps hearing his events.
+    await live_server.hub.publish(omid_id, {"type": "marker"})
+    assert await receive(omid_elsewhere) == {"type": "marker"}
+    await omid_elsewhere.close()
 
 
 # --- Events ---------------------------------------------------------------------------------

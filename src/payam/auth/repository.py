@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payam.models import AuthSession, OneTimeCode, OtpPurpose, RefreshToken, User
+from payam.pubsub.hub import tell_access_changed_after_commit
 
 
 class AuthRepository:
@@ -53,6 +54,7 @@ class AuthRepository:
         keep_session_id: str | None = None,
         only_session_id: str | None = None,
     ) -> None:
+        """End sessions; once that commits, their open sockets close at once."""
         statement = (
             update(AuthSession)
             .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
@@ -63,6 +65,7 @@ class AuthRepository:
         if only_session_id is not None:
             statement = statement.where(AuthSession.id == only_session_id)
         await self.session.execute(statement)
+        tell_access_changed_after_commit(self.session, user_id)
 
     async def retire_codes(self, *, user_id: int, purpose: OtpPurpose, now: datetime) -> None:
         await self.session.execute(

@@ -13,8 +13,10 @@ The protocol, as a client sees it:
    state; a client keeps, per campaign, the state with the latest ``updated_at``. Another
    ``snapshot`` may come at any time (the client fell behind, or the servers lost touch).
 4. ``{"type": "ping"}`` every 25 s; the client may send ``{"type": "ping"}`` and gets a pong.
-5. A signed-out session or a banned account is closed with 4401 within a minute; the session
-   outlives its access token, as the page refreshes that token over HTTP meanwhile.
+5. A session that ends (signed out, revoked, its refresh token reused) is closed at once with
+   4401; an account banned or deactivated, with 4403. Changes made straight in the database
+   are noticed within a minute. The session outlives its access token, as the page refreshes
+   that token over HTTP meanwhile.
 """
 
 from __future__ import annotations
@@ -44,10 +46,11 @@ from payam.kit.clock import utc_now
 from payam.kit.errors import AccountUnavailable, NotAuthenticated
 from payam.live.events import STATE_ATTRIBUTES, campaign_state
 from payam.models import Campaign
-from payam.pubsub.hub import RESYNC, Event, LiveHub
+from payam.pubsub.hub import ACCESS_CHANGED, RESYNC, Event, LiveHub
 from payam.runtime import Runtime
 
 __all__ = [
+    "CLOSE_FORBIDDEN",
     "CLOSE_GOING_AWAY",
     "CLOSE_NOT_AUTHENTICATED",
     "LiveOptions",
@@ -61,6 +64,8 @@ logger = structlog.get_logger(__name__)
 router = APIRouter(tags=["live"])
 
 CLOSE_NOT_AUTHENTICATED = 4401
+# The account may not be used (banned, deactivated): signing in again will not help.
+CLOSE_FORBIDDEN = 4403
 # The server is going away (shutdown): reconnect, to another process if need be.
 CLOSE_GOING_AWAY = 1012
 # A close frame's reason may hold at most 123 bytes.
@@ -334,7 +339,10 @@ class _Connection:
 
     async def _forward(self, events: AsyncIterator[Event]) -> _Refused | None:
         async for event in events:
-            if event.get("type") == RESYNC:
+            if event.get("type") == ACCESS_CHANGED:
+                if (refused := await self._check_access()) is not None:
+                    return refused
+            elif event.get("type") == RESYNC:
                 await self._send_snapshot()
             elif not self._is_stale(event):
                 await self._send(event)
@@ -350,20 +358,26 @@ class _Connection:
     async def _recheck(self) -> _Refused | None:
         # The session and the account, not the access token: the token expires every few
         # minutes while the page refreshes it over HTTP, but signing out or a ban must end
-        # the socket too.
+        # the socket too. Ends made through the API are announced (ACCESS_CHANGED); this
+        # catches the rest.
         while True:
             await asyncio.sleep(self.options.recheck_seconds)
-            async with transaction(self.runtime.sessionmaker) as session:
-                found = await AuthRepository(session).get_session_and_user(
-                    self.identity.session_id, self.identity.user_id
-                )
-            if found is None:
-                return _Refused("This session no longer exists; sign in again")
-            auth_session, user = found
-            if not user.is_active:
-                return _Refused(account_unavailable(user).detail)
-            if auth_session.revoked_at is not None:
-                return _Refused("This session has ended; sign in again")
+            if (refused := await self._check_access()) is not None:
+                return refused
+
+    async def _check_access(self) -> _Refused | None:
+        async with transaction(self.runtime.sessionmaker) as session:
+            found = await AuthRepository(session).get_session_and_user(
+                self.identity.session_id, self.identity.user_id
+            )
+        if found is None:
+            return _Refused("This session no longer exists; sign in again")
+        auth_session, user = found
+        if not user.is_active:
+            return _Refused(account_unavailable(user).detail, CLOSE_FORBIDDEN)
+        if auth_session.revoked_at is not None:
+            return _Refused("This session has ended; sign in again")
+        return None
 
     async def _read_client(self) -> _Refused | None:
         while True:

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from payam.db.session import run_after_commit
 
 __all__ = [
+    "ACCESS_CHANGED",
     "DEFAULT_CHANNEL_PREFIX",
     "DEFAULT_QUEUE_SIZE",
     "RESYNC",
@@ -34,6 +35,8 @@ __all__ = [
     "Subscription",
     "build_hub",
     "publish_after_commit",
+    "session_info",
+    "tell_access_changed_after_commit",
 ]
 
 logger = structlog.get_logger(__name__)
@@ -43,6 +46,9 @@ Event = dict[str, Any]
 # The type of the event a hub hands a listener in place of events it could not deliver.
 RESYNC = "resync"
 DEFAULT_CHANNEL_PREFIX = "payam:live:"
+# A user's sessions ended or the account stopped being usable: their sockets check at once.
+ACCESS_CHANGED = "access.changed"
+_HUB_KEY = "payam.hub"
 # Per listener. A connection that falls this far behind is resynchronised, not buffered further.
 DEFAULT_QUEUE_SIZE = 256
 
@@ -360,3 +366,15 @@ def publish_after_commit(session: AsyncSession, hub: LiveHub, user_id: int, even
         await hub.publish(user_id, event)
 
     run_after_commit(session, publish)
+
+
+def session_info(hub: LiveHub) -> dict[str, Any]:
+    """What a sessionmaker gives each session so that it can publish without being handed the
+    hub: ``Runtime`` builds its sessionmaker with this."""
+    return {_HUB_KEY: hub}
+
+
+def tell_access_changed_after_commit(session: AsyncSession, user_id: int) -> None:
+    """Once ``session`` commits, make ``user_id``'s open sockets re-check their session and
+    account now rather than at their next periodic check."""
+    publish_after_commit(session, session.info[_HUB_KEY], user_id, {"type": ACCESS_CHANGED})

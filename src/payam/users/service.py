@@ -83,5 +83,9 @@ class UserService:
             self.session, AuthSession, session_id, owner_id=principal.user.id, name="session"
         )
         if target.revoked_at is None:
-            target.revoked_at = utc_now()
-            target.revoked_reason = "revoked_by_user"
+            await self.auth_repository.revoke_sessions(
+                user_id=principal.user.id,
+                reason="revoked_by_user",
+                now=utc_now(),
+                only_session_id=target.id,
+            )
