@@ -81,3 +81,25 @@ async def test_a_body_that_is_not_json_is_a_422_problem(client: httpx.AsyncClien
     assert response.status_code == 422
     problem_fields(response)
     assert all(error["reason"] for error in response.json()["errors"])
+
+
+async def test_the_schema_documents_every_refusal_as_a_problem(client: httpx.AsyncClient) -> None:
+    schema = (await client.get("/api/v1/openapi.json")).json()
+    operations = {
+        f"{method.upper()} {path}": operation["responses"]
+        for path, methods in schema["paths"].items()
+        for method, operation in methods.items()
+    }
+
+    problem = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    refusals = {
+        (name, status): response["content"]
+        for name, responses in operations.items()
+        for status, response in responses.items()
+        if status.startswith("4") and response.get("content") != problem
+    }
+    assert refusals == {}
+    # Signing in is a dependency: its refusals come with it, on every route that uses it.
+    assert {"401", "403"} <= operations["GET /api/v1/campaigns"].keys()
+    assert not {"401", "403"} & operations["GET /api/v1/packages"].keys()
+    assert "HTTPValidationError" not in schema["components"]["schemas"]

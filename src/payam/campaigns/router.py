@@ -81,7 +81,12 @@ async def list_campaigns(
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=Campaign)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Campaign,
+    responses=problem_responses(404),
+)
 async def create_campaign(
     data: CampaignCreate, user: CurrentUser, service: CampaignServiceDep
 ) -> Campaign:

@@ -125,7 +125,9 @@ class CampaignService:
         validate_message(data.message)
         self._check_interval(data.interval_seconds)
         if data.media_id is not None:
-            await get_owned(self.session, MediaFile, data.media_id, owner_id=user.id)
+            await get_owned(
+                self.session, MediaFile, data.media_id, owner_id=user.id, name="attachment"
+            )
         campaign = Campaign(
             user_id=user.id,
             title=data.title,
@@ -157,7 +159,9 @@ class CampaignService:
         if data.remove_media:
             campaign.media_id = None
         elif data.media_id is not None:
-            await get_owned(self.session, MediaFile, data.media_id, owner_id=user.id)
+            await get_owned(
+                self.session, MediaFile, data.media_id, owner_id=user.id, name="attachment"
+            )
             campaign.media_id = data.media_id
         if data.sender_ids is not None:
             await self._set_senders(user, campaign, data.sender_ids)

@@ -164,7 +164,7 @@ _DESCRIPTIONS = {
     403: "Not allowed: the role, the account's status, or the CSRF check",
     404: "Not found, or not yours",
     409: "It conflicts with the current state",
-    413: "Too large",
+    413: "The body, or the file in it, is too large",
     415: "A content type this route does not take",
     422: "The input is not valid; errors names each field at fault",
     429: "Too many requests; try again after Retry-After seconds",
@@ -215,8 +215,9 @@ def document_problems(app: FastAPI) -> None:
     """Describe every refusal in the app's OpenAPI schema as the problem+json it is sent as.
 
     Beyond what routes declare, each operation gets the statuses its dependencies may answer
-    and, when it takes a body, FastAPI's 400 for one it cannot decode; FastAPI's own 422
-    (documented as plain JSON in its own shape) becomes ours.
+    and, when it takes a body, the 400 for one that cannot be decoded and the 413 for one over
+    PAYAM_MAX_BODY_BYTES; FastAPI's own 422 (documented as plain JSON in its own shape) becomes
+    ours.
     """
     build = app.openapi
 
@@ -235,7 +236,8 @@ def _with_problems(schema: dict[str, Any], routes: Iterable[BaseRoute]) -> dict[
             continue
         statuses = _statuses_of(route.dependant)
         if route.body_field is not None:
-            statuses.add(400)  # FastAPI's own answer to a body it cannot decode (not UTF-8)
+            # FastAPI's answer to a body it cannot decode (not UTF-8), and the body limit's.
+            statuses |= {400, 413}
         inherited = problem_responses(*sorted(statuses))
         for method in route.methods or ():
             operation = schema["paths"][route.path_format][method.lower()]
