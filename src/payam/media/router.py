@@ -12,8 +12,8 @@ from fastapi.responses import FileResponse
 from payam.auth.dependencies import CurrentUser
 from payam.db.session import commit_now
 from payam.dependencies import SessionDep, SettingsDep
-from payam.kit.errors import NotFound
 from payam.kit.body_limit import OwnBodyLimit
+from payam.kit.errors import NotFound
 from payam.kit.ids import PathId
 from payam.kit.openapi import file_responses
 from payam.kit.pagination import Page, PageParamsDep, paginate
