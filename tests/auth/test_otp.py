@@ -244,6 +244,34 @@ async def test_asking_again_too_soon_is_refused_with_retry_after(
     assert len(kavenegar.sent) == 1
 
 
+async def test_spelling_the_account_another_way_sends_no_second_code(
+    client: httpx.AsyncClient, kavenegar: FakeKavenegar, mailbox: FakeMailbox
+) -> None:
+    await register(client)
+    kavenegar.clear()
+
+    known = [
+        await request_code(client, purpose="LOGIN", login=spelling)
+        for spelling in ("sara", "09121234567", "sara@example.com")
+    ]
+    unknown = [
+        await request_code(client, purpose="LOGIN", login=spelling)
+        # Two, so that the five requests stay within one address's limit.
+        for spelling in ("ghost", "ghost@example.com")
+    ]
+
+    # Every answer alike, known or not: no 429 ties the spellings of one account together.
+    assert {response.status_code for response in known + unknown} == {202}
+    assert all(response.json() == known[0].json() for response in known + unknown)
+    # One code in all, and it still works: the others were not sent, so did not replace it.
+    assert len(kavenegar.sent) == 1
+    assert mailbox.messages == []
+    signed_in = await verify(
+        client, purpose="LOGIN", login="sara", code=kavenegar.last_code_to(SARA_SMS)
+    )
+    assert signed_in.status_code == 200
+
+
 async def test_a_code_request_with_a_bad_purpose_names_the_field(
     client: httpx.AsyncClient,
 ) -> None:

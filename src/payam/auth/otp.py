@@ -49,14 +49,20 @@ class OtpService:
         await self._limit(
             self.settings.rate_limit_otp_request, "otp-request", data, canonical, client
         )
+        pause = f"1 per {self.settings.otp_resend_seconds} seconds"
+        resend_scope = f"otp-resend-{data.purpose.value}"
         if self.settings.otp_resend_seconds:
-            await self.limiter.hit(
-                f"1 per {self.settings.otp_resend_seconds} seconds",
-                scope=f"otp-resend-{data.purpose.value}",
-                key=canonical,
-            )
+            # Paced by the login as typed, the same for every login: this 429 tells nothing.
+            await self.limiter.hit(pause, scope=resend_scope, key=canonical)
         user = await find_user_by_login(self.auth.users, canonical)
         if user is None or not user.is_active:
+            return
+        # The pause belongs to the account: another spelling of it (username, phone, e-mail)
+        # within the pause sends nothing, and is answered like an unknown login, never with a 429
+        # that would tell the spellings belong together. The code sent first stays good.
+        if self.settings.otp_resend_seconds and not await self.limiter.allows(
+            pause, scope=f"{resend_scope}-account", key=str(user.id)
+        ):
             return
         await self._issue(user, purpose=data.purpose, channel=self._channel_for(data, canonical))
 

@@ -53,11 +53,15 @@ class RateLimiter:
             storage = MemoryStorage()
         return cls(storage=storage, strategy=MovingWindowRateLimiter(storage))
 
+    async def allows(self, limit: str, *, scope: str, key: str) -> bool:
+        """Count one attempt; False once ``limit`` is spent, for a caller that refuses quietly."""
+        return await self.strategy.hit(parse(limit), scope, key)
+
     async def hit(self, limit: str, *, scope: str, key: str) -> None:
         """Count one attempt; refuse with 429 and Retry-After once ``limit`` is spent."""
-        item: RateLimitItem = parse(limit)
-        if await self.strategy.hit(item, scope, key):
+        if await self.allows(limit, scope=scope, key=key):
             return
+        item: RateLimitItem = parse(limit)
         stats = await self.strategy.get_window_stats(item, scope, key)
         raise TooManyRequests(
             "Too many attempts; try again later",
