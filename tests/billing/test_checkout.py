@@ -37,6 +37,8 @@ async def test_buying_a_package_activates_the_subscription_with_an_invoice(
     assert [event["status"] for event in detail["events"]] == ["PENDING", "PENDING", "PAID"]
     invoice = (await client.get(f"/api/v1/payments/{payment['id']}/invoice", headers=sara)).json()
     assert invoice["number"] == payment["invoice_number"]
+    # The page the payer lands on shows the same number, not a placeholder.
+    assert f"Invoice: {invoice['number']}" in result.text
     assert invoice["package_title"] == "Starter"
     assert invoice["amount_toman"] == "250000"
 

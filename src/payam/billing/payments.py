@@ -223,8 +223,10 @@ class PaymentService:
         )
         self.session.add(invoice)
         await self.session.flush()
-        # Numbered by the row id: unique, increasing, and never reused.
+        # Numbered by the row id: unique, increasing, and never reused. Flushed at once, or a
+        # read in the same transaction (the result page's) would still see the placeholder.
         invoice.number = f"INV-{invoice.issued_at:%Y}-{invoice.id:06d}"
+        await self.session.flush()
         record_audit(
             self.session,
             action="billing.package_bought",
