@@ -14,11 +14,16 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from python_calamine import CalamineWorkbook
+from typer.testing import CliRunner
 
+from payam import cli
+from payam.config import Settings
 from tests.support import PAYAM, spawn_worker
 
 GENERATED = re.compile(r"with the password (\S+) \(shown once")
@@ -408,3 +413,36 @@ def _the_story(http: httpx.Client, *, admin_password: str, log_path: Path) -> No
     assert reached + counts["skipped"] == 20
     subscription = http.get("/api/v1/subscriptions/me", headers=user).json()
     assert subscription["messages_used"] == reached
+
+
+@pytest.mark.parametrize(
+    ("environment", "option", "believed"),
+    [
+        ("production", [], None),
+        ("development", [], "127.0.0.1"),
+        ("production", ["--forwarded-allow-ips", "10.0.0.5"], "10.0.0.5"),
+    ],
+)
+def test_serve_believes_forwarded_headers_only_from_the_named_proxies(
+    monkeypatch: pytest.MonkeyPatch, environment: str, option: list[str], believed: str | None
+) -> None:
+    """X-Forwarded-For decides the address that rate limits and lockouts count against."""
+    settings = Settings(
+        _env_file=None,
+        environment=environment,
+        secret_key="k" * 40,
+        sms_provider="kavenegar",
+        kavenegar_api_key="key",
+        payment_gateways=["zarinpal"],
+        zarinpal_merchant_id="merchant",
+    )
+    served: list[dict[str, Any]] = []
+    monkeypatch.setattr(cli, "get_settings", lambda: settings)
+    monkeypatch.setattr(uvicorn, "run", lambda *_, **options: served.append(options))
+
+    result = CliRunner().invoke(cli.app, ["serve", *option])
+
+    assert result.exit_code == 0, result.output
+    [options] = served
+    assert options["proxy_headers"] is (believed is not None)
+    assert options["forwarded_allow_ips"] == believed

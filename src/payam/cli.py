@@ -32,11 +32,19 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(help="API processes (needs PostgreSQL/MariaDB).")] = 1,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            help="Proxies whose X-Forwarded-For is believed: addresses or networks, comma-"
+            "separated, or * (default: PAYAM_FORWARDED_ALLOW_IPS)."
+        ),
+    ] = None,
 ) -> None:
     """Serve the API (and the web app) over HTTP; the API docs are at /api/docs."""
     settings = get_settings()
     if workers > 1 and settings.is_sqlite:
         raise typer.BadParameter("several workers need PostgreSQL or MariaDB, not SQLite")
+    trusted = settings.trusted_proxies if forwarded_allow_ips is None else forwarded_allow_ips
     uvicorn.run(
         "payam.app:create_app",
         factory=True,
@@ -44,7 +52,10 @@ def serve(
         port=port,
         workers=workers,
         log_config=None,
-        proxy_headers=True,
+        # The client address decides rate limits and lockouts: a header is believed only from
+        # a proxy named here, and from none when the list is empty.
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
         server_header=False,
     )
 
@@ -148,6 +159,8 @@ async def _create_admin(*, email: str, username: str, phone: str, name: str, pas
                 username=username,
                 phone=phone,
             )
+            # Verified at creation, so no other account can have taken it over.
+            assert user.email is not None
             return user.email
     finally:
         await engine.dispose()
@@ -161,6 +174,7 @@ async def _ensure_admin() -> tuple[str, str | None] | None:
             created = await ensure_super_admin(session, settings)
             if created is None:
                 return None
+            assert created.user.email is not None  # verified at creation, as above
             return created.user.email, created.generated_password
     finally:
         await engine.dispose()

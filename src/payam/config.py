@@ -142,6 +142,8 @@ class Settings(BaseSettings):
     admin_phone: str = "+989000000000"
 
     cors_origins: Annotated[list[str], NoDecode] = []
+    # None: the loopback proxy in development, no proxy at all in production.
+    forwarded_allow_ips: str | None = None
     # Every request body but a streamed upload (those have the limits above).
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
 
@@ -176,6 +178,13 @@ class Settings(BaseSettings):
         ):
             raise ValueError("PAYAM_ZARINPAL_MERCHANT_ID is required for the zarinpal gateway")
         return self
+
+    @property
+    def trusted_proxies(self) -> str:
+        """Whose ``X-Forwarded-For`` ``payam serve`` believes ("" for nobody's)."""
+        if self.forwarded_allow_ips is not None:
+            return self.forwarded_allow_ips
+        return "" if self.environment is Environment.PRODUCTION else "127.0.0.1"
 
     @property
     def is_sqlite(self) -> bool:
