@@ -20,6 +20,8 @@ from payam.db.session import transaction
 from payam.models import UserRole
 from payam.runtime import Runtime
 from payam.users.repository import UserRepository
+from tests.fakes.kavenegar import FakeKavenegar
+from tests.fakes.smtp import FakeMailbox
 
 PASSWORD = "correct horse battery"
 PAYAM = Path(sys.executable).with_name("payam")
@@ -70,6 +72,32 @@ async def signed_up(
     user = await register(client, **fields)
     tokens = await login(client, user["username"], fields.get("password", PASSWORD))
     return user, tokens
+
+
+async def verify_contacts(
+    client: httpx.AsyncClient,
+    kavenegar: FakeKavenegar,
+    mailbox: FakeMailbox,
+    *,
+    login: str = "sara",
+    sms_to: str = "09121234567",
+    email: str = "sara@example.com",
+) -> None:
+    """Prove the account holds its phone (with the code sent at sign-up) and its e-mail."""
+    phone = await client.post(
+        "/api/v1/auth/otp/verify",
+        json={"purpose": "VERIFY_PHONE", "login": login, "code": kavenegar.last_code_to(sms_to)},
+    )
+    asked = await client.post(
+        "/api/v1/auth/otp/request", json={"purpose": "VERIFY_EMAIL", "login": login}
+    )
+    email_code = mailbox.last_code_to(email)
+    mail = await client.post(
+        "/api/v1/auth/otp/verify",
+        json={"purpose": "VERIFY_EMAIL", "login": login, "code": email_code},
+    )
+    assert phone.status_code == mail.status_code == 200, phone.text + mail.text
+    assert asked.status_code == 202
 
 
 async def signed_in_admin(

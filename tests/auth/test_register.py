@@ -4,7 +4,16 @@ import httpx
 import pytest
 
 from tests.fakes.kavenegar import FakeKavenegar
-from tests.support import problem_fields, register
+from tests.fakes.smtp import FakeMailbox
+from tests.support import (
+    PASSWORD,
+    bearer,
+    login,
+    problem_fields,
+    register,
+    signed_up,
+    verify_contacts,
+)
 
 
 async def test_register_normalizes_the_phone_and_sends_a_verification_code(
@@ -36,10 +45,15 @@ async def test_every_common_spelling_of_a_phone_is_the_same_number(
     ("field", "value"),
     [("email", "SARA@example.com"), ("username", "sara"), ("phone", "+989121234567")],
 )
-async def test_a_taken_email_username_or_phone_is_a_conflict_naming_the_field(
-    client: httpx.AsyncClient, field: str, value: str
+async def test_a_taken_username_or_verified_email_or_phone_is_a_conflict_naming_the_field(
+    client: httpx.AsyncClient,
+    kavenegar: FakeKavenegar,
+    mailbox: FakeMailbox,
+    field: str,
+    value: str,
 ) -> None:
     await register(client)
+    await verify_contacts(client, kavenegar, mailbox)
     other = {
         "name": "Other",
         "username": "other",
@@ -136,3 +150,50 @@ async def test_a_common_or_trivial_password_is_refused_with_the_reason(
     assert response.status_code == 422
     assert problem_fields(response) == ["password"]
     assert reason in response.json()["errors"][0]["reason"]
+
+
+@pytest.mark.parametrize("squatted_by", ["sign-up", "profile"])
+@pytest.mark.parametrize(
+    ("field", "value", "stored"),
+    [
+        ("email", "Owner@Example.com", "owner@example.com"),
+        ("phone", "0935 111 2233", "+989351112233"),
+    ],
+)
+async def test_an_unverified_email_or_phone_yields_to_its_owner_signing_up(
+    client: httpx.AsyncClient,
+    kavenegar: FakeKavenegar,
+    squatted_by: str,
+    field: str,
+    value: str,
+    stored: str,
+) -> None:
+    squatter_details = {"username": "squatter", "email": "sq@example.com", "phone": "09121234567"}
+    if squatted_by == "sign-up":
+        squatter_details[field] = value
+    _, squatter = await signed_up(client, **squatter_details)
+    if squatted_by == "profile":
+        squatted = await client.patch(
+            "/api/v1/users/me", headers=bearer(squatter), json={field: value}
+        )
+        assert squatted.status_code == 200
+
+    owner = await client.post(
+        "/api/v1/auth/register",
+        json={
+            "name": "Owner",
+            "username": "owner",
+            "email": "owner@example.com",
+            "phone": "09351112233",
+            "password": PASSWORD,
+        },
+    )
+    squatter_now = (await client.get("/api/v1/users/me", headers=bearer(squatter))).json()
+
+    assert owner.status_code == 201, owner.text
+    assert owner.json()[field] == stored
+    # The squatter never proved it, so it keeps nothing of it.
+    assert squatter_now[field] is None
+    assert squatter_now["username"] == "squatter"
+    await login(client, value)
+    assert kavenegar.last_code_to("09351112233")

@@ -13,7 +13,15 @@ from payam.models import AuditLogEntry
 from payam.runtime import Runtime
 from tests.conftest import TEST_SECRET_KEY
 from tests.fakes.kavenegar import FakeKavenegar
-from tests.support import PROBLEM_JSON, bearer, problem_fields, register, signed_up
+from tests.fakes.smtp import FakeMailbox
+from tests.support import (
+    PROBLEM_JSON,
+    bearer,
+    problem_fields,
+    register,
+    signed_up,
+    verify_contacts,
+)
 
 ME = "/api/v1/users/me"
 
@@ -216,11 +224,18 @@ async def test_a_new_email_resets_its_verification(client: httpx.AsyncClient) ->
     ("field", "value"),
     [("email", "OTHER@example.com"), ("username", "Other"), ("phone", "0935 123 4567")],
 )
-async def test_taking_another_accounts_email_username_or_phone_is_a_conflict(
-    client: httpx.AsyncClient, field: str, value: str
+async def test_taking_another_accounts_username_or_verified_email_or_phone_is_a_conflict(
+    client: httpx.AsyncClient,
+    kavenegar: FakeKavenegar,
+    mailbox: FakeMailbox,
+    field: str,
+    value: str,
 ) -> None:
     await register(
         client, username="other", email="other@example.com", phone="09351234567", name="Other"
+    )
+    await verify_contacts(
+        client, kavenegar, mailbox, login="other", sms_to="09351234567", email="other@example.com"
     )
     _, tokens = await signed_up(client)
 

@@ -50,8 +50,8 @@ async def create_super_admin(
         ) from exc
     auth = AuthService(session, settings=settings, limiter=RateLimiter.create(None))
     normalized_phone = normalize_phone_field(data.phone, settings=settings)
-    await auth.ensure_available(
-        email=data.email.lower(), username=data.username, phone=normalized_phone
+    await auth.claim(
+        email=data.email.lower(), username=data.username, phone=normalized_phone, client_ip=None
     )
     now = utc_now()
     user = User(

@@ -72,6 +72,9 @@ class OtpService:
 
     async def _issue(self, user: User, *, purpose: OtpPurpose, channel: OtpChannel) -> None:
         destination = user.phone if channel is OtpChannel.SMS else user.email
+        if destination is None:
+            # Taken over by another account before this one verified it: nowhere to send to.
+            return
         now = utc_now()
         await self.auth.auth.retire_codes(user_id=user.id, purpose=purpose, now=now)
         code = new_numeric_code()
@@ -85,7 +88,9 @@ class OtpService:
                 expires_at=now + timedelta(seconds=self.settings.otp_ttl_seconds),
             )
         )
-        self._send_after_commit(user, channel=channel, purpose=purpose, code=code)
+        self._send_after_commit(
+            user, destination=destination, channel=channel, purpose=purpose, code=code
+        )
 
     @staticmethod
     def _channel_for(data: OtpRequest, canonical: str) -> OtpChannel:
@@ -96,19 +101,18 @@ class OtpService:
         return OtpChannel.EMAIL if "@" in canonical else OtpChannel.SMS
 
     def _send_after_commit(
-        self, user: User, *, channel: OtpChannel, purpose: OtpPurpose, code: str
+        self, user: User, *, destination: str, channel: OtpChannel, purpose: OtpPurpose, code: str
     ) -> None:
         ttl_minutes = max(1, self.settings.otp_ttl_seconds // 60)
         if channel is OtpChannel.SMS:
-            phone = user.phone
 
             async def send_sms() -> None:
-                await self.sms_sender.send_code(phone=phone, code=code, purpose=purpose)
+                await self.sms_sender.send_code(phone=destination, code=code, purpose=purpose)
 
             run_after_commit(self.session, send_sms)
         else:
             message = code_email(
-                to=user.email,
+                to=destination,
                 code=code,
                 purpose=purpose,
                 locale=user.locale,

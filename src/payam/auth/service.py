@@ -91,7 +91,9 @@ class AuthService:
         )
         email = data.email.lower()
         phone = normalize_phone_field(data.phone, settings=self.settings)
-        await self.ensure_available(email=email, username=data.username, phone=phone)
+        await self.claim(
+            email=email, username=data.username, phone=phone, client_ip=client.ip_address
+        )
         user = User(
             name=data.name,
             username=data.username,
@@ -108,7 +110,9 @@ class AuthService:
                 self.users.add(user)
                 await self.session.flush()
         except IntegrityError:
-            await self.ensure_available(email=email, username=data.username, phone=phone)
+            await self._refuse_taken(
+                email=email, username=data.username, phone=phone, verified_only=False
+            )
             raise
         record_audit(
             self.session,
@@ -119,16 +123,56 @@ class AuthService:
         )
         return user
 
-    async def ensure_available(
+    async def claim(
+        self,
+        *,
+        email: str | None = None,
+        username: str | None = None,
+        phone: str | None = None,
+        claimant_id: int | None = None,
+        client_ip: str | None,
+    ) -> None:
+        """Refuse what another account owns; take over e-mails and phones others only claimed.
+
+        A username, and an e-mail or phone its holder has verified, belong to that account: 409.
+        An unverified e-mail or phone is only a claim and passes to whoever claims it next, so
+        that nobody can keep its real owner out by typing it first; verifying it keeps it.
+        """
+        await self._refuse_taken(
+            email=email,
+            username=username,
+            phone=phone,
+            excluding_user_id=claimant_id,
+            verified_only=True,
+        )
+        released = await self.users.release_unverified(
+            email=email, phone=phone, excluding_user_id=claimant_id
+        )
+        for user_id, field in released:
+            record_audit(
+                self.session,
+                action="user.contact_released",
+                actor_id=claimant_id,
+                subject_user_id=user_id,
+                ip_address=client_ip,
+                details={"field": field},
+            )
+
+    async def _refuse_taken(
         self,
         *,
         email: str | None = None,
         username: str | None = None,
         phone: str | None = None,
         excluding_user_id: int | None = None,
+        verified_only: bool,
     ) -> None:
         taken = await self.users.find_taken_fields(
-            email=email, username=username, phone=phone, excluding_user_id=excluding_user_id
+            email=email,
+            username=username,
+            phone=phone,
+            excluding_user_id=excluding_user_id,
+            verified_only=verified_only,
         )
         if taken:
             raise Conflict(

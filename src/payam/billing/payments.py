@@ -212,7 +212,8 @@ class PaymentService:
             payment_id=payment.id,
             user_id=user.id,
             billed_name=user.name,
-            billed_email=user.email,
+            # Empty for an account whose e-mail another account took over before it verified it.
+            billed_email=user.email or "",
             package_title=package.title,
             days=package.duration_days,
             messages=package.message_limit,

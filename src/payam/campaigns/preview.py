@@ -58,6 +58,9 @@ async def preview_for(
 async def test_send(
     session: AsyncSession, runtime: Runtime, *, user: User, campaign: Campaign, request: TestSend
 ) -> TestSent:
+    to = user.phone
+    if to is None:
+        raise Conflict("Add your phone number to your profile to receive a test", field="phone")
     sender = await _test_sender(session, campaign, request.sender_id)
     recipient = None
     if request.recipient_id is not None:
@@ -86,9 +89,7 @@ async def test_send(
     )
     message_id = new_message_id()
     try:
-        await connection.send(
-            OutgoingMessage(to=user.phone, text=text, message_id=message_id, media=media)
-        )
+        await connection.send(OutgoingMessage(to=to, text=text, message_id=message_id, media=media))
     except ProviderFault as fault:
         await quota.release(reservation.id)
         # The release must outlive the refusal that follows it.
@@ -98,7 +99,7 @@ async def test_send(
     finally:
         await connection.close()
     await quota.commit(reservation.id)
-    return TestSent(to=user.phone, text=text, message_id=message_id)
+    return TestSent(to=to, text=text, message_id=message_id)
 
 
 async def _test_sender(session: AsyncSession, campaign: Campaign, sender_id: int | None) -> Sender:

@@ -33,8 +33,9 @@ class User(IdMixin, TimestampMixin, Base):
 
     name: Mapped[str] = mapped_column(String(255))
     username: Mapped[str | None] = mapped_column(String(64), unique=True)
-    email: Mapped[str] = mapped_column(String(255), unique=True)
-    phone: Mapped[str] = mapped_column(String(32), unique=True)
+    # None once another account took over the address before this one verified it.
+    email: Mapped[str | None] = mapped_column(String(255), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(32), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[UserRole] = mapped_column(enum_column(UserRole), default=UserRole.USER)
     status: Mapped[UserStatus] = mapped_column(enum_column(UserStatus), default=UserStatus.ACTIVE)

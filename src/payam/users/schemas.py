@@ -26,8 +26,12 @@ class User(Schema):
     id: int
     name: str
     username: str | None
-    email: str
-    phone: str
+    email: str | None = Field(
+        description="None once another account took it over before you verified it"
+    )
+    phone: str | None = Field(
+        description="None once another account took it over before you verified it"
+    )
     role: UserRole
     status: UserStatus
     phone_verified: bool

@@ -38,11 +38,12 @@ class UserService:
         if "phone" in changes:
             changes["phone"] = normalize_phone_field(changes["phone"], settings=self.auth.settings)
         changes = {key: value for key, value in changes.items() if getattr(user, key) != value}
-        await self.auth.ensure_available(
+        await self.auth.claim(
             email=changes.get("email"),
             username=changes.get("username"),
             phone=changes.get("phone"),
-            excluding_user_id=user.id,
+            claimant_id=user.id,
+            client_ip=client.ip_address,
         )
         # A new address is unproven until its own code comes back.
         if "email" in changes:
