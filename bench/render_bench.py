@@ -12,7 +12,7 @@ import random
 import time
 from collections.abc import Callable
 
-from payam.campaigns.templating import parse_template, render_for
+from payam.message.templating import parse_template, render_for
 
 # A realistic message: a greeting spintax, three variables (one with a fallback), a nested choice.
 TEMPLATE = (

@@ -3,6 +3,10 @@
 ``PAYAM_TEST_DATABASE_URL`` picks the database (a temporary SQLite file when unset) and
 ``PAYAM_TEST_REDIS_URL`` makes rate limits live in Redis. The tests own that database: they drop
 every table in it and migrate it from nothing.
+
+The suite runs in parallel (pytest-xdist): each worker process has a database of its own, named
+after the one given (``test`` becomes ``test_gw0``, ``test_gw1``, …, created when missing), and a
+Redis database of its own (15 becomes 15, 14, …).
 """
 
 from __future__ import annotations
@@ -14,11 +18,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import MetaData, delete
-from sqlalchemy.engine import Connection
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+from pwdlib.hashers.bcrypt import BcryptHasher
+from sqlalchemy import MetaData, delete, text
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from payam.app import create_app
+from payam.auth import passwords
 from payam.config import Settings
 from payam.db.base import Base
 from payam.db.engine import create_engine
@@ -27,14 +35,58 @@ from payam.runtime import Runtime
 from tests.fakes.kavenegar import FakeKavenegar, serve_kavenegar
 from tests.fakes.smtp import FakeMailbox, serve_smtp
 
+# "gw0", "gw1", … in a pytest-xdist worker; None in a plain run.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+WORKER_NUMBER = int(WORKER.removeprefix("gw")) if WORKER else 0
+
+
+def _worker_redis_url(url: str | None) -> str | None:
+    if url is None or WORKER is None:
+        return url
+    head, _, database = url.rpartition("/")
+    if not database.isdigit():  # no database number: Redis's 0
+        head, database = url.rstrip("/"), "0"
+    return f"{head}/{(int(database) - WORKER_NUMBER) % 16}"
+
+
 TEST_DATABASE_URL = os.environ.get("PAYAM_TEST_DATABASE_URL")
-TEST_REDIS_URL = os.environ.get("PAYAM_TEST_REDIS_URL")
+TEST_REDIS_URL = _worker_redis_url(os.environ.get("PAYAM_TEST_REDIS_URL"))
 TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256"
 CLIENT_IP = "203.0.113.7"
 
+# Hashing at production cost is a large share of the suite's time and proves nothing more than
+# hashing at the lowest cost does: both are argon2id (and bcrypt) through the same code.
+passwords._password_hash = PasswordHash(
+    (Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1), BcryptHasher(rounds=4))
+)
+passwords._DUMMY_HASH = passwords._password_hash.hash("payam-dummy-password")
+
+
+async def _create_worker_database(url: str) -> str:
+    """This worker's own database beside the one given, created when missing; its URL."""
+    given = make_url(url)
+    name = f"{given.database}_{WORKER}"
+    engine = create_engine(given.render_as_string(hide_password=False))
+    async with engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        if given.get_backend_name() == "postgresql":
+            exists = await autocommit.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if not exists:
+                await autocommit.execute(text(f'CREATE DATABASE "{name}"'))
+        else:
+            await autocommit.execute(
+                text(f"CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4")
+            )
+    await engine.dispose()
+    return given.set(database=name).render_as_string(hide_password=False)
+
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+async def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    if TEST_DATABASE_URL and WORKER:
+        return await _create_worker_database(TEST_DATABASE_URL)
     if TEST_DATABASE_URL:
         return TEST_DATABASE_URL
     return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'payam-test.db'}"

@@ -5,7 +5,7 @@ from collections import Counter
 
 import pytest
 
-from payam.campaigns.templating import (
+from payam.message.templating import (
     MAX_NESTING,
     MAX_TEMPLATE_LENGTH,
     Template,

@@ -7,11 +7,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from payam.billing.quota import QuotaService
 from payam.campaigns.schemas import Preview, TestSend, TestSent
-from payam.campaigns.templating import Template, parse_template, render_for
 from payam.db.session import commit_now
-from payam.dispatch.engine import new_message_id
 from payam.kit.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
 from payam.media.service import load_media_payload
+from payam.message.ids import new_message_id
+from payam.message.templating import Template, parse_template, recipient_values, render_for
 from payam.models import Campaign, CampaignSender, Recipient, Sender, SenderStatus, User
 from payam.providers.base import OutgoingMessage, ProviderFault, SenderIdentity
 from payam.providers.registry import build_provider
@@ -20,15 +20,16 @@ from payam.runtime import Runtime
 PREVIEW_COUNT = 5
 
 
-def recipient_values(recipient: Recipient | None) -> dict[str, object]:
-    """What the template sees for a recipient (the engine builds the same)."""
+def _values(recipient: Recipient | None) -> dict[str, object]:
     if recipient is None:
         return {}
-    return {"name": recipient.name or "", "phone": recipient.phone, **(recipient.variables or {})}
+    return recipient_values(
+        name=recipient.name, phone=recipient.phone, variables=recipient.variables
+    )
 
 
 def _preview(template: Template, recipient: Recipient | None) -> Preview:
-    values = recipient_values(recipient)
+    values = _values(recipient)
     seed = recipient.id if recipient is not None else 0
     return Preview(
         recipient_id=recipient.id if recipient else None,
@@ -72,7 +73,7 @@ async def test_send(
         if recipient is None:
             raise NotFound("No such recipient in this campaign", field="recipient_id")
     template = parse_template(campaign.message)
-    text = render_for(template, recipient_values(recipient), seed=recipient.id if recipient else 0)
+    text = render_for(template, _values(recipient), seed=recipient.id if recipient else 0)
     media = None
     if campaign.media_id is not None:
         media = await load_media_payload(session, campaign.media_id, settings=runtime.settings)

@@ -11,14 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from payam.audit.service import record_audit
 from payam.billing.errors import QuotaRefusal, QuotaRefused
 from payam.billing.subscriptions import SubscriptionService, is_active, messages_left
-from payam.campaigns.counts import counts_of
 from payam.campaigns.schemas import Campaign as CampaignSchema
-from payam.campaigns.schemas import CampaignCreate, CampaignUpdate
-from payam.campaigns.templating import TemplateError, parse_template
+from payam.campaigns.schemas import CampaignCreate, CampaignUpdate, Counts
 from payam.config import Settings
 from payam.kit.clock import utc_now
 from payam.kit.errors import Conflict, InvalidInput
 from payam.kit.ownership import get_owned
+from payam.message.templating import TemplateError, parse_template
 from payam.models import (
     Campaign,
     CampaignSender,
@@ -27,9 +26,9 @@ from payam.models import (
     Recipient,
     RecipientStatus,
     Sender,
-    SenderStatus,
     User,
 )
+from payam.senders.repository import SenderRepository
 
 EDITABLE = frozenset({CampaignStatus.DRAFT, CampaignStatus.READY, CampaignStatus.PAUSED})
 FINISHED = frozenset({CampaignStatus.COMPLETED, CampaignStatus.FAILED, CampaignStatus.CANCELLED})
@@ -70,18 +69,7 @@ class CampaignService:
         return found
 
     async def connected_counts(self, campaign_ids: Sequence[int]) -> dict[int, int]:
-        if not campaign_ids:
-            return {}
-        rows = await self.session.execute(
-            select(CampaignSender.campaign_id, func.count())
-            .join(Sender, Sender.id == CampaignSender.sender_id)
-            .where(
-                CampaignSender.campaign_id.in_(campaign_ids),
-                Sender.status == SenderStatus.CONNECTED,
-            )
-            .group_by(CampaignSender.campaign_id)
-        )
-        return {row[0]: row[1] for row in rows}
+        return await SenderRepository(self.session).connected_counts(campaign_ids)
 
     async def views(self, campaigns: Sequence[Campaign]) -> list[CampaignSchema]:
         ids = [campaign.id for campaign in campaigns]
@@ -99,7 +87,7 @@ class CampaignService:
                 sender_ids=senders.get(campaign.id, []),
                 media_id=campaign.media_id,
                 is_connected=connected.get(campaign.id, 0) > 0,
-                counts=counts_of(campaign),
+                counts=Counts.model_validate(campaign.counts()),
                 scheduled_at=campaign.scheduled_at,
                 started_at=campaign.started_at,
                 completed_at=campaign.completed_at,
@@ -114,7 +102,7 @@ class CampaignService:
     def _estimate(self, campaign: Campaign, connected: int, now: datetime) -> datetime | None:
         if campaign.status is not CampaignStatus.RUNNING or connected == 0:
             return None
-        left = counts_of(campaign).pending + campaign.sending_count
+        left = campaign.pending_count + campaign.sending_count
         # On average the jitter adds half its range to every interval.
         per_message = campaign.interval_seconds * (1 + self.settings.pacing_jitter_ratio / 2)
         return now + timedelta(seconds=left * per_message / connected)
@@ -280,7 +268,7 @@ class CampaignService:
                 "Link a WhatsApp number to this campaign and make sure it is connected",
                 field="sender_ids",
             )
-        if counts_of(campaign).pending <= 0:
+        if campaign.pending_count <= 0:
             raise Conflict("The campaign has no recipients left to send to", field="recipients")
         subscription = await SubscriptionService(self.session).current(user.id)
         if subscription is None:

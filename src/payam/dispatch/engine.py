@@ -29,7 +29,6 @@ from sqlalchemy import select, update
 
 from payam.billing.errors import QuotaRefusal, QuotaRefused
 from payam.billing.quota import QuotaService
-from payam.campaigns.templating import Template, parse_template, render_for
 from payam.db.session import transaction
 from payam.dispatch.events import EventHandler
 from payam.dispatch.pacing import PacingState, SenderLimits, after_send, allowed_now, earliest_send
@@ -37,6 +36,8 @@ from payam.dispatch.reconciler import reconcile
 from payam.dispatch.repository import ClaimedRecipient, DispatchRepository, Transition
 from payam.kit.clock import utc_now
 from payam.media.service import load_media_payload
+from payam.message.ids import new_message_id
+from payam.message.templating import Template, parse_template, recipient_values, render_for
 from payam.models import Campaign, Recipient, RecipientStatus, Sender, SenderStatus, User
 from payam.providers.base import (
     FaultKind,
@@ -64,11 +65,6 @@ LEASE_MARGIN_SECONDS = 3
 
 def new_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
-
-
-def new_message_id() -> str:
-    # The shape of a WhatsApp Web message id: "3EB0" and upper-case hex.
-    return "3EB0" + secrets.token_hex(10).upper()
 
 
 @dataclass(frozen=True, slots=True)
@@ -408,7 +404,9 @@ class Dispatcher:
         media: MediaPayload | None,
         recipient: ClaimedRecipient,
     ) -> Outcome:
-        values = {"name": recipient.name or "", "phone": recipient.phone, **recipient.variables}
+        values = recipient_values(
+            name=recipient.name, phone=recipient.phone, variables=recipient.variables
+        )
         message = OutgoingMessage(
             to=recipient.phone,
             text=render_for(template, values, seed=recipient.id),

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-
 from payam.billing.quota import QuotaService
 from payam.db.session import transaction
 from payam.dispatch.repository import DispatchRepository, Transition
-from payam.models import CampaignSender, CampaignStatus, RecipientStatus, Sender, SenderStatus
+from payam.models import CampaignStatus, RecipientStatus
 from payam.runtime import Runtime
+from payam.senders.repository import SenderRepository
 
 SWEEP_LIMIT = 1000
 LEASE_LAPSED = "the worker sending it stopped before recording the outcome; waiting for a receipt"
@@ -52,17 +51,10 @@ async def reconcile(runtime: Runtime, *, now: datetime) -> set[int]:
         stale_before = now - timedelta(seconds=2 * runtime.settings.claim_lease_seconds)
         for reservation_id, charged in await repo.stale_reservations(before=stale_before):
             await quota.settle(reservation_id, used=charged)
-        for campaign in await repo.due_scheduled(now=now):
-            connected = await session.scalar(
-                select(func.count())
-                .select_from(CampaignSender)
-                .join(Sender, Sender.id == CampaignSender.sender_id)
-                .where(
-                    CampaignSender.campaign_id == campaign.id,
-                    Sender.status == SenderStatus.CONNECTED,
-                )
-            )
-            if connected:
+        due = await repo.due_scheduled(now=now)
+        connected = await SenderRepository(session).connected_counts([c.id for c in due])
+        for campaign in due:
+            if connected.get(campaign.id):
                 campaign.status = CampaignStatus.RUNNING
                 campaign.status_reason = None
             else:

@@ -18,6 +18,7 @@ from sqlalchemy import Select, Table, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payam.models import (
+    COUNTER_COLUMNS,
     Campaign,
     CampaignSender,
     CampaignStatus,
@@ -32,16 +33,6 @@ from payam.models import (
 
 RECIPIENTS = cast(Table, Recipient.__table__)
 
-COUNTER_COLUMNS: dict[RecipientStatus, str] = {
-    RecipientStatus.SENDING: "sending_count",
-    RecipientStatus.SENT: "sent_count",
-    RecipientStatus.DELIVERED: "delivered_count",
-    RecipientStatus.READ: "read_count",
-    RecipientStatus.FAILED: "failed_count",
-    RecipientStatus.SKIPPED: "skipped_count",
-    RecipientStatus.UNKNOWN: "unknown_count",
-}
-# PENDING has no column: it is what the others leave of total_recipients.
 
 # What a reservation is charged for: messages that went out, or may have.
 CHARGED_STATUSES = (
@@ -51,13 +42,6 @@ CHARGED_STATUSES = (
     RecipientStatus.UNKNOWN,
 )
 SWEEP_RESERVATIONS = 500
-
-
-def pending_expression() -> Any:
-    return Campaign.total_recipients - sum(
-        (getattr(Campaign, column) for column in COUNTER_COLUMNS.values()),
-        start=0,
-    )
 
 
 @dataclass
@@ -412,7 +396,7 @@ class DispatchRepository:
         # A campaign paused while its last messages were in flight has nothing left either.
         statement = select(Campaign.id).where(
             Campaign.status.in_((CampaignStatus.RUNNING, CampaignStatus.PAUSED)),
-            pending_expression() == 0,
+            Campaign.pending_count == 0,
             Campaign.sending_count == 0,
         )
         if condition is not None:

@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from payam.campaigns.counts import counts_of
 from payam.db.session import run_after_commit
 from payam.kit.clock import utc_now
 from payam.models import Campaign
@@ -71,7 +70,7 @@ def campaign_state(campaign: Campaign) -> dict[str, Any]:
         "campaign_id": campaign.id,
         "status": campaign.status.value,
         "status_reason": campaign.status_reason,
-        "counts": counts_of(campaign).model_dump(),
+        "counts": campaign.counts(),
         "started_at": _iso(campaign.started_at),
         "completed_at": _iso(campaign.completed_at),
         "updated_at": _iso(campaign.updated_at),

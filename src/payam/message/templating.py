@@ -365,3 +365,10 @@ def _parse_variable(text: str, start: int, keys: dict[str, int]) -> tuple[_Varia
     slot = keys.setdefault(key, len(keys))
     node = _Variable(slot, None if fallback is None else "".join(fallback).strip())
     return node, key, index + 2
+
+
+def recipient_values(
+    *, name: str | None, phone: str, variables: Mapping[str, object] | None
+) -> dict[str, object]:
+    """What the template sees for one recipient: its name and phone, then its own columns."""
+    return {"name": name or "", "phone": phone, **(variables or {})}

@@ -15,6 +15,7 @@ from payam.models.billing import (
     SubscriptionGrant,
 )
 from payam.models.campaign import (
+    COUNTER_COLUMNS,
     Campaign,
     CampaignSender,
     CampaignStatus,
@@ -29,6 +30,7 @@ from payam.models.sender import ProviderName, Sender, SenderStatus, Suppression
 from payam.models.user import User, UserRole, UserStatus
 
 __all__ = [
+    "COUNTER_COLUMNS",
     "AuditLogEntry",
     "AuthSession",
     "Campaign",
