@@ -21,11 +21,13 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_settings(runtime: RuntimeDep) -> Settings:
+def runtime_settings(runtime: RuntimeDep) -> Settings:
+    """The settings this process runs with (``payam.config.get_settings`` reads them from the
+    environment; a test's runtime brings its own)."""
     return runtime.settings
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[Settings, Depends(runtime_settings)]
 
 
 async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
