@@ -6,6 +6,7 @@ import io
 import struct
 import zipfile
 import zlib
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -186,6 +187,50 @@ async def test_what_is_neither_multipart_nor_json_is_refused(
     await assert_nothing_changed(runtime, settings, campaign_id)
 
 
+async def test_a_body_cut_off_inside_the_file_is_refused(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    settings: Settings,
+    headers: dict[str, str],
+    campaign_id: int,
+) -> None:
+    boundary = "payam-test-boundary"
+    cut_off = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="file"; filename="list.csv"\r\n\r\n'
+        "phone\n09121234567\n0912"
+    ).encode()
+
+    response = await client.post(
+        f"/api/v1/campaigns/{campaign_id}/imports",
+        content=cut_off,
+        headers={**headers, "Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+
+    assert response.status_code == 422, response.text
+    assert problem_fields(response) == ["file"]
+    await assert_nothing_changed(runtime, settings, campaign_id)
+
+
+async def test_a_form_of_many_fields_is_refused(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    settings: Settings,
+    headers: dict[str, str],
+    campaign_id: int,
+) -> None:
+    response = await client.post(
+        f"/api/v1/campaigns/{campaign_id}/imports",
+        data={f"field{i}": "x" for i in range(100)},
+        files={"file": ("list.csv", b"09121234567\n", "text/csv")},
+        headers=headers,
+    )
+
+    assert response.status_code == 422, response.text
+    assert "Too many parts" in response.json()["detail"]
+    await assert_nothing_changed(runtime, settings, campaign_id)
+
+
 class TestLimits:
     @pytest.fixture
     def settings(self, settings: Settings) -> Settings:
@@ -238,6 +283,37 @@ class TestLimits:
         assert "larger than 4 KiB" in uploaded.json()["detail"]
         assert pasted.status_code == 413
         assert problem_fields(pasted) == ["text"]
+        await assert_nothing_changed(runtime, settings, campaign_id)
+
+    async def test_a_body_too_large_for_any_list_is_refused_whatever_carries_it(
+        self,
+        client: httpx.AsyncClient,
+        runtime: Runtime,
+        settings: Settings,
+        headers: dict[str, str],
+        campaign_id: int,
+    ) -> None:
+        boundary = "payam-test-boundary"
+
+        async def padded_form() -> AsyncIterator[bytes]:
+            # Streamed, so without a Content-Length: only what arrives can tell.
+            yield f'--{boundary}\r\nContent-Disposition: form-data; name="padding"\r\n\r\n'.encode()
+            for _ in range(16):
+                yield b"x" * 64 * 1024
+            yield (
+                f"\r\n--{boundary}\r\n"
+                'Content-Disposition: form-data; name="file"; filename="list.csv"\r\n\r\n'
+                f"09121234567\n\r\n--{boundary}--\r\n"
+            ).encode()
+
+        response = await client.post(
+            f"/api/v1/campaigns/{campaign_id}/imports",
+            content=padded_form(),
+            headers={**headers, "Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
+
+        assert response.status_code == 413, response.text
+        assert "larger than 4 KiB" in response.json()["detail"]
         await assert_nothing_changed(runtime, settings, campaign_id)
 
 

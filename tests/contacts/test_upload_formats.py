@@ -46,6 +46,18 @@ async def test_a_csv_with_a_bom_and_semicolons_is_previewed_and_its_columns_gues
     }
 
 
+async def test_the_file_keeps_the_name_it_was_sent_with_quotes_included(
+    client: httpx.AsyncClient, headers: dict[str, str], campaign_id: int
+) -> None:
+    # Browsers, and httpx, send '"' in a file name as %22.
+    response = await upload(
+        client, headers, campaign_id, b"09121234567\n", filename='لیست "ویژه".csv'
+    )
+
+    assert response.status_code == 201, response.text
+    assert response.json()["filename"] == 'لیست "ویژه".csv'
+
+
 async def test_a_tab_separated_file_without_a_header_gets_generated_column_names(
     client: httpx.AsyncClient, runtime: Runtime, headers: dict[str, str], campaign_id: int
 ) -> None:

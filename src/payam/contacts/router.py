@@ -10,10 +10,11 @@ from fastapi.responses import FileResponse
 from payam.auth.dependencies import CurrentUser
 from payam.contacts.schemas import ColumnMapping, ImportPreview, ImportView
 from payam.contacts.service import ImportService, import_view
-from payam.contacts.uploads import upload_source
+from payam.contacts.uploads import TEXT_FIELD, upload_source
 from payam.dependencies import SessionDep, SettingsDep
 from payam.kit.body_limit import OwnBodyLimit
 from payam.kit.ids import PathId
+from payam.kit.multipart import upload_request_body
 from payam.kit.openapi import file_responses
 from payam.kit.problems import problem_responses
 
@@ -27,40 +28,23 @@ def get_import_service(session: SessionDep, settings: SettingsDep) -> ImportServ
 
 ImportServiceDep = Annotated[ImportService, Depends(get_import_service)]
 
-# The body is read by hand (streamed), so FastAPI cannot describe it: this is what it accepts.
-_UPLOAD_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {
-                            "type": "string",
-                            "format": "binary",
-                            "description": "CSV (UTF-8, comma, semicolon or tab) or XLSX",
-                        }
-                    },
-                }
-            },
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "required": ["text"],
-                    "properties": {
-                        "text": {
-                            "type": "string",
-                            "description": "one recipient a line: phone, phone,name or "
-                            "phone<TAB>name",
-                        }
-                    },
-                }
-            },
-        },
-    }
-}
+_UPLOAD_BODY = upload_request_body(
+    "CSV (UTF-8, comma, semicolon or tab) or XLSX",
+    alternatives={
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": [TEXT_FIELD],
+                "properties": {
+                    TEXT_FIELD: {
+                        "type": "string",
+                        "description": "one recipient a line: phone, phone,name or phone<TAB>name",
+                    }
+                },
+            }
+        }
+    },
+)
 
 
 @router.post(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import anyio
 import structlog
@@ -15,32 +15,17 @@ from payam.dependencies import SessionDep, SettingsDep
 from payam.kit.body_limit import OwnBodyLimit
 from payam.kit.errors import NotFound
 from payam.kit.ids import PathId
+from payam.kit.multipart import upload_request_body
 from payam.kit.openapi import file_responses
 from payam.kit.pagination import Page, PageParamsDep, paginate
 from payam.kit.problems import problem_responses
 from payam.media.schemas import Media
 from payam.media.service import MediaService
-from payam.media.upload import EXTENSIONS, FILE_FIELD, receive_upload
+from payam.media.upload import EXTENSIONS, receive_upload
 
 logger = structlog.get_logger(__name__)
 
 router = APIRouter(tags=["media"])
-
-# The body is parsed by hand (see payam.media.upload), so OpenAPI is told its shape here.
-_UPLOAD_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": [FILE_FIELD],
-                    "properties": {FILE_FIELD: {"type": "string", "format": "binary"}},
-                }
-            }
-        },
-    }
-}
 
 # Served from our own origin: never let a browser render or run it, whatever it contains.
 _CONTENT_HEADERS = {
@@ -61,7 +46,7 @@ MediaServiceDep = Annotated[MediaService, Depends(get_media_service)]
     "/media",
     status_code=status.HTTP_201_CREATED,
     response_model=Media,
-    openapi_extra=_UPLOAD_BODY,
+    openapi_extra=upload_request_body("An image, a video, an audio file or a document"),
     dependencies=[OwnBodyLimit],
     responses=problem_responses(
         413,
