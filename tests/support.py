@@ -16,10 +16,10 @@ import uvicorn
 from fastapi import FastAPI
 
 from payam.admin.bootstrap import create_super_admin
+from payam.auth.repository import UserRepository
 from payam.db.session import transaction
 from payam.models import UserRole
 from payam.runtime import Runtime
-from payam.users.repository import UserRepository
 from tests.fakes.kavenegar import FakeKavenegar
 from tests.fakes.smtp import FakeMailbox
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from payam.audit.service import record_audit
 from payam.auth.passwords import hash_password
+from payam.auth.repository import UserRepository
 from payam.auth.schemas import Registration
 from payam.auth.service import AuthService, normalize_phone_field
 from payam.config import Settings
@@ -17,7 +18,6 @@ from payam.kit.clock import utc_now
 from payam.kit.errors import FieldProblem, InvalidInput
 from payam.kit.rate_limit import RateLimiter
 from payam.models import User, UserRole, UserStatus
-from payam.users.repository import UserRepository
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,13 +7,12 @@ from fastapi import APIRouter, Depends, Query
 from payam.admin.schemas import UserRoleChange, UserStatusChange
 from payam.admin.service import AdminUserService
 from payam.auth.dependencies import AdminUser, ClientInfoDep, SuperAdminUser
+from payam.auth.schemas import User, to_user_schema
 from payam.dependencies import SessionDep
 from payam.kit.ids import PathId
 from payam.kit.pagination import Page, PageParamsDep
 from payam.kit.problems import problem_responses
 from payam.models import UserRole, UserStatus
-from payam.users.schemas import User
-from payam.users.service import to_user_schema
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 

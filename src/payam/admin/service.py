@@ -6,13 +6,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from payam.admin.repository import user_search_statement
 from payam.audit.service import record_audit
-from payam.auth.repository import AuthRepository
+from payam.auth.repository import AuthRepository, UserRepository
 from payam.auth.service import ClientInfo
 from payam.kit.clock import utc_now
 from payam.kit.errors import Forbidden, NotFound
 from payam.kit.pagination import PageParams, paginate
 from payam.models import User, UserRole, UserStatus
-from payam.users.repository import UserRepository
 
 
 class AdminUserService:

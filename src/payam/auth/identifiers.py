@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from payam.auth.repository import UserRepository
 from payam.kit.phones import InvalidPhoneNumber, looks_like_phone, normalize_phone
 from payam.models import User
-from payam.users.repository import UserRepository
 
 
 def canonical_login(login: str, *, default_region: str) -> str:

@@ -23,14 +23,14 @@ from payam.auth.schemas import (
     RefreshRequest,
     Registration,
     TokenPair,
+    to_user_schema,
 )
+from payam.auth.schemas import User as UserSchema
 from payam.auth.service import IssuedSession
 from payam.config import Settings
 from payam.dependencies import RuntimeDep, SessionDep, SettingsDep
 from payam.kit.errors import NotAuthenticated
 from payam.kit.problems import problem_responses
-from payam.users.schemas import User as UserSchema
-from payam.users.service import to_user_schema
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

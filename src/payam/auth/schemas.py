@@ -6,9 +6,22 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, EmailStr, Field, StringConstraints
 
 from payam.auth.password_policy import NewPassword
-from payam.kit.schemas import InputSchema, Schema, latin_digits
-from payam.models import OtpChannel, OtpPurpose
-from payam.users.schemas import Name, PhoneInput, Username
+from payam.kit.clock import utc_now
+from payam.kit.schemas import InputSchema, Schema, SingleLineText, latin_digits
+from payam.models import OtpChannel, OtpPurpose, UserRole, UserStatus
+from payam.models import User as UserModel
+
+Name = SingleLineText
+# A letter first, so a username can never be mistaken for a phone number or an e-mail. The pattern
+# sees the input before to_lower, so it must admit capitals: "Sara" is stored and found as "sara".
+Username = Annotated[
+    str,
+    StringConstraints(
+        min_length=3, max_length=32, pattern=r"^[A-Za-z][A-Za-z0-9_.]*$", to_lower=True
+    ),
+]
+PhoneInput = Annotated[str, StringConstraints(min_length=3, max_length=32)]
+
 
 Login = Annotated[
     str,
@@ -85,3 +98,33 @@ class OtpVerification(InputSchema):
 class OtpVerified(Schema):
     purpose: OtpPurpose
     tokens: TokenPair | None = Field(default=None, description="For LOGIN: the new session")
+
+
+class User(Schema):
+    id: int
+    name: str
+    username: str | None
+    email: str | None = Field(
+        description="None once another account took it over before you verified it"
+    )
+    phone: str | None = Field(
+        description="None once another account took it over before you verified it"
+    )
+    role: UserRole
+    status: UserStatus
+    phone_verified: bool
+    email_verified: bool
+    subscription_active: bool
+    subscription_expires_at: datetime | None
+    time_zone: str
+    locale: str
+    created_at: datetime
+
+
+def to_user_schema(user: UserModel) -> User:
+    """The account as its owner (or an admin) sees it."""
+    schema = User.model_validate(user)
+    # Expiry is a matter of time, not of a job having run: the flag is read against the clock.
+    expires_at = user.subscription_expires_at
+    active = user.subscription_active and expires_at is not None and expires_at > utc_now()
+    return schema.model_copy(update={"subscription_active": active})

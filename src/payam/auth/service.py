@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from payam.audit.service import record_audit
 from payam.auth.identifiers import canonical_login, find_user_by_login
 from payam.auth.passwords import burn_verification_time, hash_password, verify_password
-from payam.auth.repository import AuthRepository
+from payam.auth.repository import AuthRepository, UserRepository
 from payam.auth.schemas import LoginRequest, Registration
 from payam.auth.tokens import (
     IssuedToken,
@@ -36,7 +36,6 @@ from payam.kit.errors import (
 from payam.kit.phones import InvalidPhoneNumber, normalize_phone
 from payam.kit.rate_limit import GrowingDelay, RateLimiter
 from payam.models import AuthSession, RefreshToken, User, UserRole, UserStatus
-from payam.users.repository import UserRepository
 
 # Scopes of the growing delays: wrong passwords at sign-in, and on a password change.
 _LOGIN = "login"

@@ -5,10 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 
 from payam.auth.dependencies import AuthServiceDep, ClientInfoDep, CurrentUser, PrincipalDep
+from payam.auth.schemas import User, to_user_schema
 from payam.dependencies import SessionDep
 from payam.kit.problems import problem_responses
-from payam.users.schemas import PasswordChange, Session, User, UserUpdate
-from payam.users.service import UserService, to_user_schema
+from payam.users.schemas import PasswordChange, Session, UserUpdate
+from payam.users.service import UserService
 
 router = APIRouter(prefix="/users", tags=["users"])
 

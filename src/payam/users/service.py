@@ -13,16 +13,7 @@ from payam.kit.clock import utc_now
 from payam.kit.ownership import get_owned
 from payam.models import AuthSession, User
 from payam.users.schemas import Session as SessionSchema
-from payam.users.schemas import User as UserSchema
 from payam.users.schemas import UserUpdate
-
-
-def to_user_schema(user: User) -> UserSchema:
-    schema = UserSchema.model_validate(user)
-    # Expiry is a matter of time, not of a job having run: the flag is read against the clock.
-    expires_at = user.subscription_expires_at
-    active = user.subscription_active and expires_at is not None and expires_at > utc_now()
-    return schema.model_copy(update={"subscription_active": active})
 
 
 class UserService:
