@@ -1,7 +1,13 @@
-"""Page-numbered lists: one query for the rows, one for the total."""
+"""Page-numbered lists: what a client asks for (``PageParams``) and what it gets (``Page``).
+
+A page is built in one place, ``Repository.paginate`` (``payam.kit.repository``): one query for
+the rows, one for the total. A router turns its rows into their API views with ``Page.map`` (one
+by one) or ``Page.with_items`` (all at once, when the views need queries of their own).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -11,13 +17,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 ItemT = TypeVar("ItemT")
-
-
-class Page(BaseModel, Generic[ItemT]):
-    items: list[ItemT]
-    total: int
-    page: int
-    page_size: int
+OtherT = TypeVar("OtherT")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +28,25 @@ class PageParams:
     @property
     def offset(self) -> int:
         return (self.page - 1) * self.page_size
+
+
+class Page(BaseModel, Generic[ItemT]):
+    items: list[ItemT]
+    total: int
+    page: int
+    page_size: int
+
+    @classmethod
+    def of(cls, items: Sequence[ItemT], *, total: int, params: PageParams) -> Page[ItemT]:
+        return cls(items=list(items), total=total, page=params.page, page_size=params.page_size)
+
+    def with_items(self, items: Sequence[OtherT]) -> Page[OtherT]:
+        """The same page, holding ``items`` (one for each of its own, in order) instead."""
+        params = PageParams(page=self.page, page_size=self.page_size)
+        return Page.of(items, total=self.total, params=params)
+
+    def map(self, convert: Callable[[ItemT], OtherT]) -> Page[OtherT]:
+        return self.with_items([convert(item) for item in self.items])
 
 
 def get_page_params(
