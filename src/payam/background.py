@@ -3,6 +3,10 @@
 Embedded (``PAYAM_EMBEDDED_WORKER=true``, the default) they run inside ``payam serve``; scaled,
 ``payam worker`` processes run them and the API only queues jobs. Either way the database is the
 truth: any number of dispatchers can run, each owning the WhatsApp numbers it has leased.
+
+Every feature's jobs are declared when its ``tasks`` module is imported; this module imports them
+all, so that every process (the API and ``payam worker`` alike) knows the same jobs and the queue
+(``payam.jobs``) knows no feature. A feature with a ``tasks.py`` adds its import here.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from collections.abc import AsyncIterator
 import structlog
 
 from payam.config import Settings
+from payam.contacts import tasks as contacts_tasks  # noqa: F401  (see the module's docstring)
 from payam.dispatch.engine import CampaignsChanged, Dispatcher
 from payam.jobs.broker import is_embedded_broker
 from payam.jobs.worker import WORKER_THREADS, configure_jobs, start_job_worker, stop_job_worker

@@ -1,4 +1,4 @@
-"""The import jobs, declared in every process by ``payam.jobs.worker._import_feature_jobs``."""
+"""The import jobs, declared in every process by ``payam.background``'s import of this module."""
 
 from __future__ import annotations
 

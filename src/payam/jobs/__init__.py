@@ -1,7 +1,7 @@
 """Background jobs on Dramatiq: in-process when embedded, Redis or RabbitMQ when scaled.
 
-Declare a job in a feature's ``tasks.py`` and import that module in
-``worker._import_feature_jobs``::
+Declare a job in a feature's ``tasks.py`` and import that module in ``payam.background`` (the
+queue knows no feature; every process that queues or runs jobs imports that module)::
 
     @job(name="contacts.import", queue_name="imports")
     async def import_contacts(import_id: int) -> None:

@@ -78,7 +78,6 @@ def configure_jobs(settings: Settings) -> Broker:
     (used by the next worker start). A different ``broker_url`` builds a new broker, which is
     refused while a worker runs.
     """
-    _import_feature_jobs()
     with _lock:
         _state.settings = settings
         broker = _state.broker
@@ -97,17 +96,9 @@ def configure_jobs(settings: Settings) -> Broker:
         return broker
 
 
-def _import_feature_jobs() -> None:
-    """Declare every feature's jobs (``@job``), so that every process has the same actors.
-
-    Imported here rather than at the top, since the features' tasks import ``payam.jobs``. A
-    feature with a ``tasks.py`` adds it here.
-    """
-    import payam.contacts.tasks  # noqa: F401
-
-
 def _declare_jobs(broker: Broker) -> None:
-    """One actor per job; jobs of modules imported since the last call are added too."""
+    """One actor per job declared so far (``payam.background`` imports every feature's jobs);
+    jobs of modules imported since the last call are added too."""
     for declared in registered_jobs():
         if declared.name in broker.actors:
             continue
