@@ -1,18 +1,56 @@
-"""The SQL of linked WhatsApp numbers."""
+"""The SQL of linked WhatsApp numbers, and of the campaigns that send through them."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import exists, func, select
 
-from payam.models import CampaignSender, Sender, SenderStatus
+from payam.kit.repository import Repository
+from payam.models import Campaign, CampaignSender, CampaignStatus, Sender, SenderStatus
 
 
-class SenderRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class SenderRepository(Repository[Sender]):
+    model = Sender
+
+    async def list_owned(self, owner_id: int) -> Sequence[Sender]:
+        statement = select(Sender).where(Sender.user_id == owner_id).order_by(Sender.id)
+        return (await self.session.scalars(statement)).all()
+
+    async def owned_ids(self, owner_id: int, sender_ids: Sequence[int]) -> set[int]:
+        """Which of these numbers are ``owner_id``'s."""
+        found = await self.session.scalars(
+            select(Sender.id).where(Sender.id.in_(sender_ids), Sender.user_id == owner_id)
+        )
+        return set(found.all())
+
+    async def used_by_campaign_in(
+        self, sender_id: int, statuses: Collection[CampaignStatus]
+    ) -> bool:
+        """Whether a campaign in one of ``statuses`` sends through this number."""
+        found = await self.session.scalar(
+            select(
+                exists()
+                .where(CampaignSender.sender_id == sender_id)
+                .where(CampaignSender.campaign_id == Campaign.id)
+                .where(Campaign.status.in_(statuses))
+            )
+        )
+        return bool(found)
+
+    async def of_campaign(
+        self, campaign_id: int, *, only_id: int | None = None
+    ) -> Sequence[Sender]:
+        """The campaign's numbers (or just ``only_id``, if it is one of them), by id."""
+        statement = (
+            select(Sender)
+            .join(CampaignSender, CampaignSender.sender_id == Sender.id)
+            .where(CampaignSender.campaign_id == campaign_id)
+            .order_by(Sender.id)
+        )
+        if only_id is not None:
+            statement = statement.where(Sender.id == only_id)
+        return (await self.session.scalars(statement)).all()
 
     async def connected_counts(self, campaign_ids: Sequence[int]) -> dict[int, int]:
         """How many of each campaign's numbers are connected (campaigns with none are absent)."""

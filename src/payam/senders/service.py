@@ -4,24 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payam.audit.service import record_audit
 from payam.kit.errors import Conflict, InvalidInput
-from payam.kit.ownership import get_owned
 from payam.kit.phones import InvalidPhoneNumber, normalize_phone
-from payam.models import (
-    Campaign,
-    CampaignSender,
-    CampaignStatus,
-    ProviderName,
-    Sender,
-    SenderStatus,
-    User,
-)
+from payam.models import CampaignStatus, ProviderName, Sender, SenderStatus, User
 from payam.providers.registry import build_provider, sandbox_provider
 from payam.runtime import Runtime
+from payam.senders.repository import SenderRepository
 from payam.senders.schemas import (
     QuietHours,
     SenderCreate,
@@ -75,13 +66,13 @@ class SenderService:
     def __init__(self, session: AsyncSession, *, runtime: Runtime) -> None:
         self.session = session
         self.runtime = runtime
+        self.repository = SenderRepository(session)
 
     async def list(self, user: User) -> Sequence[Sender]:
-        statement = select(Sender).where(Sender.user_id == user.id).order_by(Sender.id)
-        return (await self.session.scalars(statement)).all()
+        return await self.repository.list_owned(user.id)
 
     async def get(self, user: User, sender_id: int) -> Sender:
-        return await get_owned(self.session, Sender, sender_id, owner_id=user.id)
+        return await self.repository.get_or_404(sender_id, owner_id=user.id)
 
     async def link(self, user: User, data: SenderCreate) -> Sender:
         """Link a number. A sandbox number links at once, as if its QR code had been scanned."""
@@ -133,15 +124,7 @@ class SenderService:
 
     async def remove(self, user: User, sender_id: int) -> None:
         sender = await self.get(user, sender_id)
-        in_use = await self.session.scalar(
-            select(
-                exists()
-                .where(CampaignSender.sender_id == sender.id)
-                .where(CampaignSender.campaign_id == Campaign.id)
-                .where(Campaign.status.in_(ACTIVE_CAMPAIGN_STATUSES))
-            )
-        )
-        if in_use:
+        if await self.repository.used_by_campaign_in(sender.id, ACTIVE_CAMPAIGN_STATUSES):
             raise Conflict(
                 "A running, scheduled or paused campaign uses this number; cancel it first",
                 field="sender_id",
