@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from sqlalchemy import select
 
-from sqlalchemy import Select, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from payam.kit.pagination import Page, PageParams
+from payam.kit.repository import Repository
 from payam.models import Campaign, MediaFile
 
 
-class MediaRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class MediaRepository(Repository[MediaFile]):
+    model = MediaFile
 
-    async def get(self, media_id: int, *, for_update: bool = False) -> MediaFile | None:
-        return await self.session.get(MediaFile, media_id, with_for_update=for_update)
-
-    def owned_by(self, owner_id: int) -> Select[Any]:
-        return (
+    async def page_owned(self, owner_id: int, params: PageParams) -> Page[MediaFile]:
+        """The owner's attachments, newest first."""
+        return await self.paginate(
             select(MediaFile)
             .where(MediaFile.user_id == owner_id)
-            .order_by(MediaFile.created_at.desc(), MediaFile.id.desc())
+            .order_by(MediaFile.created_at.desc(), MediaFile.id.desc()),
+            params,
         )
 
     async def campaigns_using(self, media_id: int, *, limit: int = 100) -> list[int]:

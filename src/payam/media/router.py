@@ -17,7 +17,7 @@ from payam.kit.errors import NotFound
 from payam.kit.ids import PathId
 from payam.kit.multipart import upload_request_body
 from payam.kit.openapi import file_responses
-from payam.kit.pagination import Page, PageParamsDep, paginate
+from payam.kit.pagination import Page, PageParamsDep
 from payam.kit.problems import problem_responses
 from payam.media.schemas import Media
 from payam.media.service import MediaService
@@ -85,16 +85,11 @@ async def upload_media(
 
 @router.get("/media", response_model=Page[Media])
 async def list_media(
-    user: CurrentUser, session: SessionDep, service: MediaServiceDep, params: PageParamsDep
+    user: CurrentUser, service: MediaServiceDep, params: PageParamsDep
 ) -> Page[Media]:
     """Your attachments, newest first."""
-    rows, total = await paginate(session, service.repository.owned_by(user.id), params)
-    return Page(
-        items=[Media.model_validate(row) for row in rows],
-        total=total,
-        page=params.page,
-        page_size=params.page_size,
-    )
+    page = await service.list_own(owner_id=user.id, params=params)
+    return page.map(Media.model_validate)
 
 
 @router.get("/media/{media_id}", response_model=Media, responses=problem_responses(404))

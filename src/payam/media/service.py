@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from payam.config import Settings
 from payam.db.session import run_after_commit
-from payam.kit.errors import Conflict, NotFound
+from payam.kit.errors import Conflict
+from payam.kit.pagination import Page, PageParams
 from payam.media.errors import MediaUnavailable
 from payam.media.repository import MediaRepository
 from payam.media.storage import MediaStorage
@@ -54,12 +55,14 @@ class MediaService:
         if upload.storage_key is not None:
             self.storage.delete(upload.storage_key)
 
+    async def list_own(self, *, owner_id: int, params: PageParams) -> Page[MediaFile]:
+        return await self.repository.page_owned(owner_id, params)
+
     async def get_own(self, media_id: int, *, owner_id: int, for_update: bool = False) -> MediaFile:
         """The user's attachment; another user's is "not found" like a missing one."""
-        media = await self.repository.get(media_id, for_update=for_update)
-        if media is None or media.user_id != owner_id:
-            raise NotFound("No such attachment")
-        return media
+        return await self.repository.get_or_404(
+            media_id, owner_id=owner_id, name="attachment", for_update=for_update
+        )
 
     async def delete_own(self, media_id: int, *, owner_id: int) -> None:
         # Locked, so a campaign cannot take it up between the check and the delete (the
@@ -95,7 +98,7 @@ async def load_media_payload(
     not once per recipient. ``owner_id``, when given, must own the attachment. Raises
     MediaUnavailable if the row or the file is gone, or the bytes no longer match their sha256.
     """
-    media = await session.get(MediaFile, media_id)
+    media = await MediaRepository(session).get(media_id)
     if media is None or (owner_id is not None and media.user_id != owner_id):
         raise MediaUnavailable("The campaign's attachment has been deleted")
     storage = MediaStorage.for_settings(settings)
