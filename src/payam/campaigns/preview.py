@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payam.billing.quota import QuotaService
+from payam.campaigns.repository import CampaignRepository
 from payam.campaigns.schemas import Preview, TestSend, TestSent
 from payam.db.session import commit_now
 from payam.kit.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
 from payam.media.service import load_media_payload
 from payam.message.ids import new_message_id
 from payam.message.templating import Template, parse_template, recipient_values, render_for
-from payam.models import Campaign, CampaignSender, Recipient, Sender, SenderStatus, User
+from payam.models import Campaign, Recipient, Sender, SenderStatus, User
 from payam.providers.base import OutgoingMessage, ProviderFault, SenderIdentity
 from payam.providers.registry import build_provider
 from payam.runtime import Runtime
+from payam.senders.repository import SenderRepository
 
 PREVIEW_COUNT = 5
 
@@ -43,12 +44,9 @@ async def preview_for(
     session: AsyncSession, campaign: Campaign, *, recipient_id: int | None
 ) -> list[Preview]:
     template = parse_template(campaign.message)
-    statement = select(Recipient).where(Recipient.campaign_id == campaign.id)
-    if recipient_id is not None:
-        statement = statement.where(Recipient.id == recipient_id)
-    recipients = (
-        await session.scalars(statement.order_by(Recipient.id).limit(PREVIEW_COUNT))
-    ).all()
+    recipients = await CampaignRepository(session).first_recipients(
+        campaign.id, limit=PREVIEW_COUNT, only_id=recipient_id
+    )
     if recipient_id is not None and not recipients:
         raise NotFound("No such recipient in this campaign", field="recipient_id")
     if not recipients:
@@ -65,11 +63,7 @@ async def test_send(
     sender = await _test_sender(session, campaign, request.sender_id)
     recipient = None
     if request.recipient_id is not None:
-        recipient = await session.scalar(
-            select(Recipient).where(
-                Recipient.id == request.recipient_id, Recipient.campaign_id == campaign.id
-            )
-        )
+        recipient = await CampaignRepository(session).recipient(campaign.id, request.recipient_id)
         if recipient is None:
             raise NotFound("No such recipient in this campaign", field="recipient_id")
     template = parse_template(campaign.message)
@@ -104,15 +98,7 @@ async def test_send(
 
 
 async def _test_sender(session: AsyncSession, campaign: Campaign, sender_id: int | None) -> Sender:
-    statement = (
-        select(Sender)
-        .join(CampaignSender, CampaignSender.sender_id == Sender.id)
-        .where(CampaignSender.campaign_id == campaign.id)
-        .order_by(Sender.id)
-    )
-    if sender_id is not None:
-        statement = statement.where(Sender.id == sender_id)
-    senders = (await session.scalars(statement)).all()
+    senders = await SenderRepository(session).of_campaign(campaign.id, only_id=sender_id)
     if sender_id is not None and not senders:
         raise InvalidInput("That number is not one of this campaign's", field="sender_id")
     connected = [sender for sender in senders if sender.status is SenderStatus.CONNECTED]

@@ -6,7 +6,6 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import StreamingResponse
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payam.auth.dependencies import CurrentUser
@@ -26,12 +25,12 @@ from payam.campaigns.service import CampaignService
 from payam.dependencies import RuntimeDep, SessionDep
 from payam.kit.ids import Id, PathId
 from payam.kit.openapi import file_responses
-from payam.kit.pagination import Page, PageParamsDep, paginate
+from payam.kit.pagination import Page, PageParamsDep
 from payam.kit.problems import problem_responses
 from payam.kit.xlsx import MEDIA_TYPE as XLSX
 from payam.live.events import CAMPAIGN_STATUS, publish_campaign_after_commit
 from payam.models import Campaign as CampaignModel
-from payam.models import CampaignStatus, Recipient, RecipientStatus
+from payam.models import CampaignStatus, RecipientStatus
 from payam.runtime import Runtime
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
@@ -63,22 +62,12 @@ async def _changed(
 async def list_campaigns(
     user: CurrentUser,
     service: CampaignServiceDep,
-    session: SessionDep,
     params: PageParamsDep,
     campaign_status: Annotated[CampaignStatus | None, Query(alias="status")] = None,
 ) -> Page[Campaign]:
     """Your campaigns, newest first, with their counts."""
-    statement = (
-        select(CampaignModel)
-        .where(CampaignModel.user_id == user.id)
-        .order_by(CampaignModel.id.desc())
-    )
-    if campaign_status is not None:
-        statement = statement.where(CampaignModel.status == campaign_status)
-    rows, total = await paginate(session, statement, params)
-    return Page(
-        items=await service.views(rows), total=total, page=params.page, page_size=params.page_size
-    )
+    page = await service.list_own(user, params, status=campaign_status)
+    return page.with_items(await service.views(page.items))
 
 
 @router.post(
@@ -216,21 +205,11 @@ async def list_recipients(
     campaign_id: PathId,
     user: CurrentUser,
     service: CampaignServiceDep,
-    session: SessionDep,
     params: PageParamsDep,
     recipient_status: Annotated[RecipientStatus | None, Query(alias="status")] = None,
 ) -> Page[RecipientView]:
-    campaign = await service.get(user, campaign_id)
-    statement = select(Recipient).where(Recipient.campaign_id == campaign.id).order_by(Recipient.id)
-    if recipient_status is not None:
-        statement = statement.where(Recipient.status == recipient_status)
-    rows, total = await paginate(session, statement, params)
-    return Page(
-        items=[RecipientView.model_validate(row) for row in rows],
-        total=total,
-        page=params.page,
-        page_size=params.page_size,
-    )
+    page = await service.recipients(user, campaign_id, params, status=recipient_status)
+    return page.map(RecipientView.model_validate)
 
 
 @router.get(

@@ -5,29 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payam.audit.service import record_audit
 from payam.billing.errors import QuotaRefusal, QuotaRefused
 from payam.billing.subscriptions import SubscriptionService, is_active, messages_left
+from payam.campaigns.repository import CampaignRepository
 from payam.campaigns.schemas import Campaign as CampaignSchema
 from payam.campaigns.schemas import CampaignCreate, CampaignUpdate, Counts
 from payam.config import Settings
 from payam.kit.clock import utc_now
 from payam.kit.errors import Conflict, InvalidInput
-from payam.kit.ownership import get_owned
+from payam.kit.pagination import Page, PageParams
+from payam.media.repository import MediaRepository
 from payam.message.templating import TemplateError, parse_template
-from payam.models import (
-    Campaign,
-    CampaignSender,
-    CampaignStatus,
-    MediaFile,
-    Recipient,
-    RecipientStatus,
-    Sender,
-    User,
-)
+from payam.models import Campaign, CampaignStatus, Recipient, RecipientStatus, User
 from payam.senders.repository import SenderRepository
 
 EDITABLE = frozenset({CampaignStatus.DRAFT, CampaignStatus.READY, CampaignStatus.PAUSED})
@@ -49,32 +41,34 @@ class CampaignService:
     def __init__(self, session: AsyncSession, *, settings: Settings) -> None:
         self.session = session
         self.settings = settings
+        self.repository = CampaignRepository(session)
+        self.senders = SenderRepository(session)
 
     # ---- reading -------------------------------------------------------------------------
 
     async def get(self, user: User, campaign_id: int) -> Campaign:
-        return await get_owned(self.session, Campaign, campaign_id, owner_id=user.id)
+        return await self.repository.get_or_404(campaign_id, owner_id=user.id)
 
-    async def sender_ids(self, campaign_ids: Sequence[int]) -> dict[int, list[int]]:
-        if not campaign_ids:
-            return {}
-        rows = await self.session.execute(
-            select(CampaignSender.campaign_id, CampaignSender.sender_id)
-            .where(CampaignSender.campaign_id.in_(campaign_ids))
-            .order_by(CampaignSender.sender_id)
-        )
-        found: dict[int, list[int]] = {campaign_id: [] for campaign_id in campaign_ids}
-        for campaign_id, sender_id in rows:
-            found[campaign_id].append(sender_id)
-        return found
+    async def list_own(
+        self, user: User, params: PageParams, *, status: CampaignStatus | None
+    ) -> Page[Campaign]:
+        return await self.repository.page_owned(user.id, params, status=status)
 
-    async def connected_counts(self, campaign_ids: Sequence[int]) -> dict[int, int]:
-        return await SenderRepository(self.session).connected_counts(campaign_ids)
+    async def recipients(
+        self,
+        user: User,
+        campaign_id: int,
+        params: PageParams,
+        *,
+        status: RecipientStatus | None,
+    ) -> Page[Recipient]:
+        campaign = await self.get(user, campaign_id)
+        return await self.repository.page_recipients(campaign.id, params, status=status)
 
     async def views(self, campaigns: Sequence[Campaign]) -> list[CampaignSchema]:
         ids = [campaign.id for campaign in campaigns]
-        senders = await self.sender_ids(ids)
-        connected = await self.connected_counts(ids)
+        senders = await self.repository.sender_ids(ids)
+        connected = await self.senders.connected_counts(ids)
         now = utc_now()
         return [
             CampaignSchema(
@@ -113,9 +107,7 @@ class CampaignService:
         validate_message(data.message)
         self._check_interval(data.interval_seconds)
         if data.media_id is not None:
-            await get_owned(
-                self.session, MediaFile, data.media_id, owner_id=user.id, name="attachment"
-            )
+            await self._check_media(user, data.media_id)
         campaign = Campaign(
             user_id=user.id,
             title=data.title,
@@ -147,9 +139,7 @@ class CampaignService:
         if data.remove_media:
             campaign.media_id = None
         elif data.media_id is not None:
-            await get_owned(
-                self.session, MediaFile, data.media_id, owner_id=user.id, name="attachment"
-            )
+            await self._check_media(user, data.media_id)
             campaign.media_id = data.media_id
         if data.sender_ids is not None:
             await self._set_senders(user, campaign, data.sender_ids)
@@ -163,27 +153,21 @@ class CampaignService:
                 f"Choose one of {', '.join(map(str, allowed))} seconds", field="interval_seconds"
             )
 
+    async def _check_media(self, user: User, media_id: int) -> None:
+        await MediaRepository(self.session).get_or_404(
+            media_id, owner_id=user.id, name="attachment"
+        )
+
     async def _set_senders(self, user: User, campaign: Campaign, sender_ids: list[int]) -> None:
         wanted = sorted(set(sender_ids))
         if wanted:
-            owned = set(
-                (
-                    await self.session.scalars(
-                        select(Sender.id).where(Sender.id.in_(wanted), Sender.user_id == user.id)
-                    )
-                ).all()
-            )
+            owned = await self.senders.owned_ids(user.id, wanted)
             unknown = [sender_id for sender_id in wanted if sender_id not in owned]
             if unknown:
                 raise InvalidInput(
                     f"No such WhatsApp number: {', '.join(map(str, unknown))}", field="sender_ids"
                 )
-        await self.session.execute(
-            delete(CampaignSender).where(CampaignSender.campaign_id == campaign.id)
-        )
-        for sender_id in wanted:
-            self.session.add(CampaignSender(campaign_id=campaign.id, sender_id=sender_id))
-        await self.session.flush()
+        await self.repository.replace_senders(campaign.id, wanted)
 
     async def remove(self, user: User, campaign_id: int) -> None:
         campaign = await self.get(user, campaign_id)
@@ -262,7 +246,7 @@ class CampaignService:
 
     async def _ensure_can_send(self, user: User, campaign: Campaign) -> None:
         """Refuse to start, naming the reason: no number, no one to send to, or no quota."""
-        connected = (await self.connected_counts([campaign.id])).get(campaign.id, 0)
+        connected = (await self.senders.connected_counts([campaign.id])).get(campaign.id, 0)
         if connected == 0:
             raise Conflict(
                 "Link a WhatsApp number to this campaign and make sure it is connected",
@@ -320,31 +304,10 @@ class CampaignService:
         )
         self.session.add(copy)
         await self.session.flush()
-        senders = (await self.sender_ids([source.id]))[source.id]
-        for sender_id in senders:
-            self.session.add(CampaignSender(campaign_id=copy.id, sender_id=sender_id))
-        chosen = select(
-            literal(copy.id),
-            Recipient.phone,
-            Recipient.name,
-            Recipient.variables,
-            literal(RecipientStatus.PENDING.value),
-            literal(0),
-        ).where(Recipient.campaign_id == source.id)
-        if statuses is not None:
-            chosen = chosen.where(Recipient.status.in_(statuses))
-        # One INSERT … SELECT: a million recipients copy without passing through Python.
-        await self.session.execute(
-            insert(Recipient).from_select(
-                ["campaign_id", "phone", "name", "variables", "status", "attempt"],
-                chosen.order_by(Recipient.id),
-            )
-        )
-        copy.total_recipients = int(
-            await self.session.scalar(
-                select(func.count()).select_from(Recipient).where(Recipient.campaign_id == copy.id)
-            )
-            or 0
+        senders = (await self.repository.sender_ids([source.id]))[source.id]
+        self.repository.add_senders(copy.id, senders)
+        copy.total_recipients = await self.repository.copy_recipients(
+            source.id, copy.id, statuses=statuses
         )
         self._audit(user, copy, "campaign.copied", source_id=source.id)
         return copy
