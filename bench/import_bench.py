@@ -34,11 +34,11 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from payam.config import Settings
-from payam.contacts.importer import run_import
-from payam.contacts.schemas import ColumnMapping
-from payam.contacts.service import ImportService
 from payam.db.migrate import upgrade_to_head
 from payam.db.session import transaction
+from payam.imports.importer import run_import
+from payam.imports.schemas import ColumnMapping
+from payam.imports.service import ImportService
 from payam.jobs import configure_jobs
 from payam.models import Campaign, ContactImport, Recipient, User
 from payam.runtime import Runtime

@@ -32,7 +32,7 @@ from payam.app import create_app
 from payam.config import Settings
 from payam.jobs import embedded_worker
 from payam.runtime import Runtime
-from tests.contacts.helpers import import_file
+from tests.imports.helpers import import_file
 from tests.media.samples import png
 from tests.support import PASSWORD, bearer, login, signed_in_admin, signed_up
 

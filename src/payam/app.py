@@ -17,7 +17,7 @@ from payam.billing.admin_router import router as billing_admin_router
 from payam.billing.router import router as billing_router
 from payam.campaigns.router import router as campaigns_router
 from payam.config import Settings, get_settings
-from payam.contacts.router import router as contacts_router
+from payam.imports.router import router as imports_router
 from payam.jobs.worker import configure_jobs
 from payam.kit.body_limit import BodyLimitMiddleware
 from payam.kit.problems import document_problems, install_problem_handlers
@@ -81,7 +81,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     api.include_router(billing_admin_router)
     api.include_router(senders_router)
     api.include_router(campaigns_router)
-    api.include_router(contacts_router)
+    api.include_router(imports_router)
     api.include_router(media_router)
     api.include_router(live_router)
     app.include_router(api)

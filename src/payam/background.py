@@ -19,8 +19,8 @@ from collections.abc import AsyncIterator
 import structlog
 
 from payam.config import Settings
-from payam.contacts import tasks as contacts_tasks  # noqa: F401  (see the module's docstring)
 from payam.dispatch.engine import CampaignsChanged, Dispatcher
+from payam.imports import tasks as import_tasks  # noqa: F401  (see the module's docstring)
 from payam.jobs.broker import is_embedded_broker
 from payam.jobs.worker import WORKER_THREADS, configure_jobs, start_job_worker, stop_job_worker
 from payam.live.publisher import ProgressPublisher

@@ -18,7 +18,7 @@ from payam.config import Settings
 from payam.jobs import configure_jobs
 from payam.runtime import Runtime
 from tests.conftest import TEST_REDIS_URL, TEST_SECRET_KEY
-from tests.contacts.helpers import (
+from tests.imports.helpers import (
     campaign_total,
     create_campaign,
     map_columns,

@@ -15,7 +15,7 @@ from typing import BinaryIO
 
 import anyio.to_thread
 
-from payam.contacts.parsing import FileFormat, UnreadableFile, human_size
+from payam.imports.parsing import FileFormat, UnreadableFile, human_size
 
 IMPORTS_DIR = "imports"
 REJECTED_FILE = "rejected.csv"

@@ -27,13 +27,13 @@ from typing import Any
 
 import structlog
 
-from payam.contacts.columns import column_names
-from payam.contacts.parsing import FileFormat, UnreadableFile, is_blank, open_records
-from payam.contacts.phones import InvalidPhoneNumber, PhoneNormalizer
-from payam.contacts.rejected import RejectedRows, rejected_header
-from payam.contacts.repository import ImportRepository
-from payam.contacts.storage import ImportStorage
 from payam.db.session import transaction
+from payam.imports.columns import column_names
+from payam.imports.fast_phones import InvalidPhoneNumber, PhoneNormalizer
+from payam.imports.parsing import FileFormat, UnreadableFile, is_blank, open_records
+from payam.imports.rejected import RejectedRows, rejected_header
+from payam.imports.repository import ImportRepository
+from payam.imports.storage import ImportStorage
 from payam.kit.clock import utc_now
 from payam.models import CampaignStatus, ContactImport, ImportStatus
 from payam.runtime import Runtime

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from payam.contacts.importer import finish_import, run_import, stalled_imports
+from payam.imports.importer import finish_import, run_import, stalled_imports
 from payam.jobs import current_attempt, enqueue, job, job_runtime
 from payam.jobs.broker import is_embedded_broker
 from payam.models import ImportStatus

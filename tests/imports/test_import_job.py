@@ -8,13 +8,13 @@ from typing import Any
 import httpx
 import pytest
 
-from payam.contacts.importer import run_import
-from payam.contacts.rejected import RejectedRows
 from payam.db.session import transaction
+from payam.imports.importer import run_import
+from payam.imports.rejected import RejectedRows
 from payam.jobs import stop_job_worker
 from payam.models import Campaign, CampaignStatus
 from payam.runtime import Runtime
-from tests.contacts.helpers import (
+from tests.imports.helpers import (
     campaign_total,
     import_file,
     map_columns,

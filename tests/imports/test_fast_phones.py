@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from payam.contacts.phones import InvalidPhoneNumber, PhoneNormalizer
+from payam.imports.fast_phones import InvalidPhoneNumber, PhoneNormalizer
 from payam.kit.phones import normalize_phone
 
 

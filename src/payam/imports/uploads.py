@@ -14,9 +14,9 @@ from pydantic import ValidationError
 from python_multipart.multipart import parse_options_header
 
 from payam.config import Settings
-from payam.contacts.errors import UnsupportedUpload, UploadTooLarge
-from payam.contacts.parsing import human_size
-from payam.contacts.schemas import PastedRecipients
+from payam.imports.errors import UnsupportedUpload, UploadTooLarge
+from payam.imports.parsing import human_size
+from payam.imports.schemas import PastedRecipients
 from payam.kit.errors import FieldProblem, InvalidInput
 from payam.kit.multipart import FILE_FIELD, MULTIPART_FORM, MultipartFile
 

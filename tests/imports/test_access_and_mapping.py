@@ -8,7 +8,7 @@ import pytest
 from payam.db.session import transaction
 from payam.models import Campaign, CampaignStatus
 from payam.runtime import Runtime
-from tests.contacts.helpers import (
+from tests.imports.helpers import (
     create_campaign,
     import_rows,
     map_columns,

@@ -3,7 +3,7 @@ from __future__ import annotations
 import httpx
 
 from payam.runtime import Runtime
-from tests.contacts.helpers import (
+from tests.imports.helpers import (
     campaign_total,
     import_file,
     paste,

@@ -11,7 +11,8 @@ import anyio.to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payam.config import Settings
-from payam.contacts.columns import (
+from payam.db.session import commit_now, run_after_commit
+from payam.imports.columns import (
     MAX_VARIABLES,
     RESERVED_VARIABLES,
     VARIABLE_NAME,
@@ -20,9 +21,10 @@ from payam.contacts.columns import (
     column_names,
     guess_columns,
 )
-from payam.contacts.errors import UnreadableUpload, UploadTooLarge
-from payam.contacts.importer import IMPORTABLE_STATUSES, data_start, rows_total
-from payam.contacts.parsing import (
+from payam.imports.errors import UnreadableUpload, UploadTooLarge
+from payam.imports.fast_phones import PhoneNormalizer
+from payam.imports.importer import IMPORTABLE_STATUSES, data_start, rows_total
+from payam.imports.parsing import (
     FileFormat,
     Inspection,
     ReadLimits,
@@ -30,19 +32,17 @@ from payam.contacts.parsing import (
     inspect_file,
     sniff_format,
 )
-from payam.contacts.phones import PhoneNormalizer
-from payam.contacts.rejected import neutralize, rejected_header
-from payam.contacts.repository import ImportRepository
-from payam.contacts.schemas import (
+from payam.imports.rejected import neutralize, rejected_header
+from payam.imports.repository import ImportRepository
+from payam.imports.schemas import (
     ColumnMapping,
     ImportLayout,
     ImportPreview,
     ImportView,
 )
-from payam.contacts.storage import ImportStorage
-from payam.contacts.tasks import import_contacts
-from payam.contacts.uploads import UploadSource
-from payam.db.session import commit_now, run_after_commit
+from payam.imports.storage import ImportStorage
+from payam.imports.tasks import import_contacts
+from payam.imports.uploads import UploadSource
 from payam.jobs import enqueue
 from payam.kit.errors import Conflict, FieldProblem, InvalidInput
 from payam.kit.ownership import get_owned

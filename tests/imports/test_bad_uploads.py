@@ -13,7 +13,7 @@ import pytest
 
 from payam.config import Settings
 from payam.runtime import Runtime
-from tests.contacts.helpers import import_rows, paste, recipients, stored_files, upload, xlsx_bytes
+from tests.imports.helpers import import_rows, paste, recipients, stored_files, upload, xlsx_bytes
 from tests.support import problem_fields
 
 PNG = (

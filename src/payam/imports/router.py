@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.responses import FileResponse
 
 from payam.auth.dependencies import CurrentUser
-from payam.contacts.schemas import ColumnMapping, ImportPreview, ImportView
-from payam.contacts.service import ImportService, import_view
-from payam.contacts.uploads import TEXT_FIELD, upload_source
 from payam.dependencies import SessionDep, SettingsDep
+from payam.imports.schemas import ColumnMapping, ImportPreview, ImportView
+from payam.imports.service import ImportService, import_view
+from payam.imports.uploads import TEXT_FIELD, upload_source
 from payam.kit.body_limit import OwnBodyLimit
 from payam.kit.ids import PathId
 from payam.kit.multipart import upload_request_body

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from payam.contacts.parsing import FileFormat
+from payam.imports.parsing import FileFormat
 from payam.kit.schemas import InputSchema, Schema
 from payam.models import ImportStatus
 

@@ -9,7 +9,7 @@ import pytest
 from payam.config import Settings
 from payam.jobs import embedded_worker
 from payam.runtime import Runtime
-from tests.contacts.helpers import create_campaign
+from tests.imports.helpers import create_campaign
 from tests.support import bearer, signed_up
 
 

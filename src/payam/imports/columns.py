@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from payam.contacts.parsing import is_blank
-from payam.contacts.phones import InvalidPhoneNumber
+from payam.imports.fast_phones import InvalidPhoneNumber
+from payam.imports.parsing import is_blank
 
 MAX_VARIABLES = 50
 # Letters of any script, digits and underscores, not starting with a digit: {{شهر}} works.
