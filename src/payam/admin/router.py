@@ -35,13 +35,8 @@ async def search_users(
     role: UserRole | None = None,
     status: UserStatus | None = None,
 ) -> Page[User]:
-    users, total = await service.search(query=q, role=role, status=status, params=params)
-    return Page(
-        items=[to_user_schema(user) for user in users],
-        total=total,
-        page=params.page,
-        page_size=params.page_size,
-    )
+    page = await service.search(query=q, role=role, status=status, params=params)
+    return page.map(to_user_schema)
 
 
 @router.get("/users/{user_id}", response_model=User, responses=problem_responses(404))

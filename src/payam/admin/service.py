@@ -9,8 +9,8 @@ from payam.audit.service import record_audit
 from payam.auth.repository import AuthRepository, UserRepository
 from payam.auth.service import ClientInfo
 from payam.kit.clock import utc_now
-from payam.kit.errors import Forbidden, NotFound
-from payam.kit.pagination import PageParams, paginate
+from payam.kit.errors import Forbidden
+from payam.kit.pagination import Page, PageParams
 from payam.models import User, UserRole, UserStatus
 
 
@@ -27,15 +27,12 @@ class AdminUserService:
         role: UserRole | None,
         status: UserStatus | None,
         params: PageParams,
-    ) -> tuple[list[User], int]:
+    ) -> Page[User]:
         statement = user_search_statement(query=query, role=role, status=status)
-        return await paginate(self.session, statement, params)
+        return await self.users.paginate(statement, params)
 
     async def get(self, user_id: int) -> User:
-        user = await self.users.get(user_id)
-        if user is None:
-            raise NotFound("No such user")
-        return user
+        return await self.users.get_or_404(user_id)
 
     async def change_status(
         self,

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from payam.kit.repository import Repository
 from payam.models import AuthSession, OneTimeCode, OtpPurpose, RefreshToken, User
 from payam.pubsub.hub import tell_access_changed_after_commit
 
@@ -110,12 +111,8 @@ class AuthRepository:
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
-class UserRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def get(self, user_id: int) -> User | None:
-        return await self.session.get(User, user_id)
+class UserRepository(Repository[User]):
+    model = User
 
     async def get_by_email(self, email: str) -> User | None:
         return await self._one_where(User.email == email)
