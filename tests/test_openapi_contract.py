@@ -58,6 +58,15 @@ class Seeded:
 
 
 @pytest.fixture
+def settings(settings: Settings) -> Settings:
+    # One connection per process on every database, as SQLite always has: an operation that
+    # needed a second connection beside its request's would wait out the pool and answer 500.
+    return settings.model_copy(
+        update={"database_pool_size": 1, "database_pool_timeout_seconds": 10}
+    )
+
+
+@pytest.fixture
 def jobs(settings: Settings, runtime: Runtime) -> Iterator[None]:
     """Imports run, as when embedded; stopped (and its queue emptied) before the tables are."""
     with embedded_worker(settings):
