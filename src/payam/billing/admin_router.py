@@ -6,11 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
-from payam.audit.service import record_audit
 from payam.auth.dependencies import AdminUser, ClientInfoDep
 from payam.billing.packages import PackageService, to_package_schema
-from payam.billing.payments import PaymentService, payment_search_statement
-from payam.billing.router import get_payment_service, payment_views, subscription_view
+from payam.billing.payments import PaymentService
+from payam.billing.router import get_payment_service, payment_views
 from payam.billing.schemas import (
     GrantRequest,
     Package,
@@ -22,11 +21,10 @@ from payam.billing.schemas import (
 from payam.billing.subscriptions import SubscriptionService
 from payam.config import PaymentGatewayName
 from payam.dependencies import SessionDep, SettingsDep
-from payam.kit.errors import NotFound
 from payam.kit.ids import Id, PathId
-from payam.kit.pagination import Page, PageParamsDep, paginate
+from payam.kit.pagination import Page, PageParamsDep
 from payam.kit.problems import problem_responses
-from payam.models import GrantSource, PaymentStatus, User
+from payam.models import PaymentStatus
 
 router = APIRouter(prefix="/admin", tags=["admin: billing"])
 PaymentServiceDep = Annotated[PaymentService, Depends(get_payment_service)]
@@ -76,24 +74,18 @@ async def delete_package(package_id: PathId, admin: AdminUser, session: SessionD
 async def search_payments(
     _admin: AdminUser,
     payments: PaymentServiceDep,
-    session: SessionDep,
     params: PageParamsDep,
     user_id: Id | None = None,
     payment_status: Annotated[PaymentStatus | None, Query(alias="status")] = None,
     gateway: PaymentGatewayName | None = None,
 ) -> Page[PaymentView]:
-    statement = payment_search_statement(
+    page = await payments.search(
+        params,
         user_id=user_id,
         status=payment_status,
         gateway=gateway.value if gateway else None,
     )
-    rows, total = await paginate(session, statement, params)
-    return Page(
-        items=await payment_views(payments, rows),
-        total=total,
-        page=params.page,
-        page_size=params.page_size,
-    )
+    return page.with_items(await payment_views(payments, page.items))
 
 
 @router.get(
@@ -104,9 +96,7 @@ async def search_payments(
 async def user_subscription(
     user_id: PathId, _admin: AdminUser, session: SessionDep, settings: SettingsDep
 ) -> SubscriptionView:
-    if await session.get(User, user_id) is None:
-        raise NotFound("No such user")
-    return await subscription_view(session, user_id=user_id, currency=settings.currency)
+    return await SubscriptionService(session).view_for_admin(user_id, currency=settings.currency)
 
 
 @router.post(
@@ -124,19 +114,12 @@ async def grant_package(
     client: ClientInfoDep,
 ) -> SubscriptionView:
     """Give a user a package by hand (bank transfer, gift); it stacks like a purchase."""
-    user = await session.get(User, user_id)
-    if user is None:
-        raise NotFound("No such user")
-    package = await PackageService(session).get(data.package_id)
-    await SubscriptionService(session).extend(
-        user, package, source=GrantSource.ADMIN, granted_by_id=admin.id, reason=data.reason
-    )
-    record_audit(
-        session,
-        action="admin.package_granted",
-        actor_id=admin.id,
-        subject_user_id=user.id,
+    subscriptions = SubscriptionService(session)
+    await subscriptions.grant(
+        user_id,
+        data.package_id,
+        admin=admin,
+        reason=data.reason,
         ip_address=client.ip_address,
-        details={"package_id": package.id, "reason": data.reason},
     )
-    return await subscription_view(session, user_id=user.id, currency=settings.currency)
+    return await subscriptions.view(user_id, currency=settings.currency)

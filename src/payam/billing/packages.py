@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payam.audit.service import record_audit
+from payam.billing.repository import PackageRepository
 from payam.billing.schemas import Package as PackageSchema
 from payam.billing.schemas import PackageCreate, PackageUpdate
 from payam.kit.errors import Conflict, NotFound
-from payam.models import Package, PackageStatus, Payment, SubscriptionGrant, User
+from payam.models import Package, PackageStatus, User
 
 
 def to_package_schema(package: Package, *, currency: str) -> PackageSchema:
@@ -31,15 +31,13 @@ def to_package_schema(package: Package, *, currency: str) -> PackageSchema:
 class PackageService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self.repository = PackageRepository(session)
 
     async def list(self, *, only_active: bool) -> Sequence[Package]:
-        statement = select(Package).order_by(Package.price, Package.id)
-        if only_active:
-            statement = statement.where(Package.status == PackageStatus.ACTIVE)
-        return (await self.session.scalars(statement)).all()
+        return await self.repository.catalogue(only_active=only_active)
 
     async def get(self, package_id: int, *, only_active: bool = False) -> Package:
-        package = await self.session.get(Package, package_id)
+        package = await self.repository.get(package_id)
         if package is None or (only_active and package.status is not PackageStatus.ACTIVE):
             raise NotFound("No such package", field="package_id")
         return package
@@ -75,15 +73,7 @@ class PackageService:
     async def delete(self, package_id: int, *, admin: User) -> None:
         """Remove a package nobody ever bought; a sold one is only deactivated."""
         package = await self.get(package_id)
-        sold = await self.session.scalar(
-            select(
-                or_(
-                    exists().where(Payment.package_id == package_id),
-                    exists().where(SubscriptionGrant.package_id == package_id),
-                )
-            )
-        )
-        if sold:
+        if await self.repository.was_sold(package_id):
             raise Conflict(
                 "This package was sold; deactivate it instead of deleting it", field="package_id"
             )

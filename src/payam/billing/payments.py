@@ -15,10 +15,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payam.audit.service import record_audit
+from payam.auth.repository import UserRepository
 from payam.billing.errors import GatewayNotAvailable, PaymentFailed
 from payam.billing.gateways.base import (
     GatewayRefused,
@@ -29,20 +29,13 @@ from payam.billing.gateways.base import (
 )
 from payam.billing.gateways.registry import build_gateway
 from payam.billing.packages import PackageService
+from payam.billing.repository import PackageRepository, PaymentRepository
 from payam.billing.subscriptions import SubscriptionService
 from payam.db.session import commit_now
 from payam.kit.clock import utc_now
 from payam.kit.errors import InvalidInput, NotFound
-from payam.kit.ownership import get_owned
-from payam.models import (
-    GrantSource,
-    Invoice,
-    Package,
-    Payment,
-    PaymentEvent,
-    PaymentStatus,
-    User,
-)
+from payam.kit.pagination import Page, PageParams
+from payam.models import GrantSource, Invoice, Payment, PaymentEvent, PaymentStatus, User
 from payam.runtime import Runtime
 
 CALLBACK_PATH = "/api/v1/payments/callback"
@@ -51,15 +44,9 @@ NOT_PAID_YET = -51
 
 
 def _still_open(payment: Payment) -> bool:
+    """Undecided: PENDING, or FAILED as not paid yet (PaymentRepository.decide, in SQL)."""
     return payment.status is PaymentStatus.PENDING or (
         payment.status is PaymentStatus.FAILED and payment.result_code == NOT_PAID_YET
-    )
-
-
-def _open_condition() -> ColumnElement[bool]:
-    return or_(
-        Payment.status == PaymentStatus.PENDING,
-        and_(Payment.status == PaymentStatus.FAILED, Payment.result_code == NOT_PAID_YET),
     )
 
 
@@ -74,6 +61,7 @@ class PaymentService:
         self.session = session
         self.runtime = runtime
         self.settings = runtime.settings
+        self.repository = PaymentRepository(session)
 
     def _gateway(self, name: str) -> PaymentGateway:
         return build_gateway(name, runtime=self.runtime, session=self.session)
@@ -177,31 +165,20 @@ class PaymentService:
         return payment
 
     async def _by_authority(self, gateway: str, authority: str, *, lock: bool = False) -> Payment:
-        statement = select(Payment).where(
-            Payment.gateway == gateway, Payment.authority == authority
-        )
-        if lock:
-            statement = statement.with_for_update()
-        payment = await self.session.scalar(statement.execution_options(populate_existing=True))
+        payment = await self.repository.by_authority(gateway, authority, lock=lock)
         if payment is None:
             raise NotFound("No payment has this authority", field="Authority")
         return payment
 
     async def _decide(self, payment: Payment, *, status: PaymentStatus) -> bool:
-        moved = await self.session.execute(
-            update(Payment)
-            .where(Payment.id == payment.id, _open_condition())
-            .values(status=status)
-            .execution_options(synchronize_session=False)
-        )
-        if getattr(moved, "rowcount", 0) != 1:
+        if not await self.repository.decide(payment.id, status, reopened_by=NOT_PAID_YET):
             return False
         payment.status = status
         return True
 
     async def _credit(self, payment: Payment) -> None:
-        user = await self.session.get(User, payment.user_id)
-        package = await self.session.get(Package, payment.package_id)
+        user = await UserRepository(self.session).get(payment.user_id)
+        package = await PackageRepository(self.session).get(payment.package_id)
         assert user is not None
         assert package is not None
         await SubscriptionService(self.session).extend(
@@ -237,43 +214,28 @@ class PaymentService:
         )
 
     async def get_own(self, user: User, payment_id: int) -> Payment:
-        return await get_owned(self.session, Payment, payment_id, owner_id=user.id)
+        return await self.repository.get_or_404(payment_id, owner_id=user.id)
+
+    async def search(
+        self,
+        params: PageParams,
+        *,
+        user_id: int | None = None,
+        status: PaymentStatus | None = None,
+        gateway: str | None = None,
+    ) -> Page[Payment]:
+        """Payments, newest first: a user's, or (for admins) any, in a status, by gateway."""
+        return await self.repository.search(params, user_id=user_id, status=status, gateway=gateway)
 
     async def events(self, payment_id: int) -> Sequence[PaymentEvent]:
-        statement = (
-            select(PaymentEvent)
-            .where(PaymentEvent.payment_id == payment_id)
-            .order_by(PaymentEvent.id)
-        )
-        return (await self.session.scalars(statement)).all()
+        return await self.repository.events(payment_id)
 
     async def invoice_numbers(self, payment_ids: Sequence[int]) -> dict[int, str]:
-        if not payment_ids:
-            return {}
-        rows = await self.session.execute(
-            select(Invoice.payment_id, Invoice.number).where(Invoice.payment_id.in_(payment_ids))
-        )
-        return {row.payment_id: row.number for row in rows}
+        return await self.repository.invoice_numbers(payment_ids)
 
     async def invoice_for(self, user: User, payment_id: int) -> Invoice:
         await self.get_own(user, payment_id)
-        invoice = await self.session.scalar(select(Invoice).where(Invoice.payment_id == payment_id))
+        invoice = await self.repository.invoice(payment_id)
         if invoice is None:
             raise NotFound("This payment has no invoice: it was not paid")
         return invoice
-
-
-def payment_search_statement(
-    *,
-    user_id: int | None = None,
-    status: PaymentStatus | None = None,
-    gateway: str | None = None,
-) -> Select[Any]:
-    statement = select(Payment).order_by(Payment.id.desc())
-    if user_id is not None:
-        statement = statement.where(Payment.user_id == user_id)
-    if status is not None:
-        statement = statement.where(Payment.status == status)
-    if gateway is not None:
-        statement = statement.where(Payment.gateway == gateway)
-    return statement

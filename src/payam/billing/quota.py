@@ -6,14 +6,17 @@ campaigns and several processes drawing on one subscription at once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, SQLColumnExpression
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payam.billing.errors import QuotaRefusal, QuotaRefused
+from payam.billing.repository import ReservationRepository, SubscriptionRepository
 from payam.kit.clock import utc_now
-from payam.models import QuotaReservation, ReservationStatus, Subscription
+from payam.models import QuotaReservation
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,13 +25,11 @@ class Reservation:
     amount: int
 
 
-def _rowcount(result: object) -> int:
-    return int(getattr(result, "rowcount", 0))
-
-
 class QuotaService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self.subscriptions = SubscriptionRepository(session)
+        self.reservations = ReservationRepository(session)
 
     async def reserve(
         self, user_id: int, count: int, *, reference: str | None = None
@@ -36,23 +37,9 @@ class QuotaService:
         """Set ``count`` messages aside, or refuse naming why (none, expired or spent)."""
         if count <= 0:
             raise ValueError("a reservation is for at least one message")
-        now = utc_now()
-        left = (
-            Subscription.messages_granted
-            - Subscription.messages_used
-            - Subscription.messages_reserved
-        )
-        moved = await self.session.execute(
-            update(Subscription)
-            .where(Subscription.user_id == user_id, Subscription.expires_at > now, left >= count)
-            .values(messages_reserved=Subscription.messages_reserved + count)
-            .execution_options(synchronize_session=False)
-        )
-        if _rowcount(moved) != 1:
+        if not await self.subscriptions.reserve(user_id, count, now=utc_now()):
             raise await self._refusal(user_id, count)
-        subscription_id = await self.session.scalar(
-            select(Subscription.id).where(Subscription.user_id == user_id)
-        )
+        subscription_id = await self.subscriptions.id_of(user_id)
         assert subscription_id is not None
         reservation = QuotaReservation(
             user_id=user_id, subscription_id=subscription_id, amount=count, reference=reference
@@ -62,11 +49,7 @@ class QuotaService:
         return Reservation(id=reservation.id, amount=count)
 
     async def _refusal(self, user_id: int, count: int) -> QuotaRefused:
-        subscription = await self.session.scalar(
-            select(Subscription)
-            .where(Subscription.user_id == user_id)
-            .execution_options(populate_existing=True)
-        )
+        subscription = await self.subscriptions.of_user(user_id)
         if subscription is None:
             return QuotaRefused(QuotaRefusal.NO_SUBSCRIPTION, requested=count, available=0)
         if subscription.expires_at <= utc_now():
@@ -84,40 +67,38 @@ class QuotaService:
 
         Idempotent: a reservation settles once; later calls change nothing and return False.
         """
-        reservation = await self.session.get(QuotaReservation, reservation_id)
-        if reservation is None:
-            raise LookupError(f"no quota reservation {reservation_id}")
+        reservation = await self._reservation(reservation_id)
         if not 0 <= used <= reservation.amount:
             raise ValueError(f"used must be between 0 and {reservation.amount}")
-        claimed = await self.session.execute(
-            update(QuotaReservation)
-            .where(
-                QuotaReservation.id == reservation_id,
-                QuotaReservation.status == ReservationStatus.HELD,
-            )
-            .values(status=ReservationStatus.SETTLED, used=used, settled_at=utc_now())
-            .execution_options(synchronize_session=False)
-        )
-        if _rowcount(claimed) != 1:
+        if not await self.reservations.settle(reservation_id, used=used, now=utc_now()):
             return False
-        await self.session.execute(
-            update(Subscription)
-            .where(Subscription.id == reservation.subscription_id)
-            .values(
-                messages_reserved=Subscription.messages_reserved - reservation.amount,
-                messages_used=Subscription.messages_used + used,
-            )
-            .execution_options(synchronize_session=False)
+        await self.subscriptions.settle(
+            reservation.subscription_id, reserved=reservation.amount, used=used
         )
         return True
 
     async def commit(self, reservation_id: int) -> bool:
         """All reserved messages were sent."""
-        reservation = await self.session.get(QuotaReservation, reservation_id)
-        if reservation is None:
-            raise LookupError(f"no quota reservation {reservation_id}")
+        reservation = await self._reservation(reservation_id)
         return await self.settle(reservation_id, used=reservation.amount)
 
     async def release(self, reservation_id: int) -> bool:
         """None were sent (failure or cancel): every reserved message goes back."""
         return await self.settle(reservation_id, used=0)
+
+    async def unsettled(
+        self,
+        *,
+        before: datetime,
+        unless: Callable[[SQLColumnExpression[int]], ColumnElement[bool]],
+        limit: int,
+    ) -> list[int]:
+        """Reservations still held that were made before ``before``, leaving out those for
+        which ``unless`` (a condition on the reservation's id) holds."""
+        return await self.reservations.held_since(before, unless=unless, limit=limit)
+
+    async def _reservation(self, reservation_id: int) -> QuotaReservation:
+        reservation = await self.reservations.get(reservation_id)
+        if reservation is None:
+            raise LookupError(f"no quota reservation {reservation_id}")
+        return reservation

@@ -11,7 +11,7 @@ from payam.auth.dependencies import CurrentUser
 from payam.billing.gateways.sandbox import SANDBOX_PAGE_PATH, SandboxGateway
 from payam.billing.packages import PackageService, to_package_schema
 from payam.billing.pages import result_page, sandbox_page
-from payam.billing.payments import PaymentService, payment_search_statement
+from payam.billing.payments import PaymentService
 from payam.billing.schemas import (
     Checkout,
     CheckoutStarted,
@@ -21,15 +21,13 @@ from payam.billing.schemas import (
     PaymentView,
     SubscriptionView,
 )
-from payam.billing.subscriptions import SubscriptionService, is_active, messages_left
+from payam.billing.subscriptions import SubscriptionService
 from payam.config import PaymentGatewayName, Settings
 from payam.dependencies import RuntimeDep, SessionDep, SettingsDep
-from payam.kit.clock import utc_now
 from payam.kit.errors import NotFound
 from payam.kit.ids import PathId
-from payam.kit.pagination import Page, PageParamsDep, paginate
+from payam.kit.pagination import Page, PageParamsDep
 from payam.kit.problems import problem_responses
-from payam.models import Package as PackageModel
 from payam.models import Payment
 
 router = APIRouter(tags=["billing"])
@@ -54,40 +52,7 @@ async def my_subscription(
     user: CurrentUser, session: SessionDep, settings: SettingsDep
 ) -> SubscriptionView:
     """Your package, its dates, and the messages used and left."""
-    return await subscription_view(session, user_id=user.id, currency=settings.currency)
-
-
-async def subscription_view(
-    session: SessionDep, *, user_id: int, currency: str
-) -> SubscriptionView:
-    subscription = await SubscriptionService(session).current(user_id)
-    if subscription is None:
-        return SubscriptionView(
-            active=False,
-            package=None,
-            started_at=None,
-            expires_at=None,
-            messages_granted=0,
-            messages_used=0,
-            messages_reserved=0,
-            messages_left=0,
-        )
-    package = (
-        await session.get(PackageModel, subscription.package_id)
-        if subscription.package_id is not None
-        else None
-    )
-    active = is_active(subscription, now=utc_now())
-    return SubscriptionView(
-        active=active,
-        package=to_package_schema(package, currency=currency) if package else None,
-        started_at=subscription.started_at,
-        expires_at=subscription.expires_at,
-        messages_granted=subscription.messages_granted,
-        messages_used=subscription.messages_used,
-        messages_reserved=subscription.messages_reserved,
-        messages_left=messages_left(subscription) if active else 0,
-    )
+    return await SubscriptionService(session).view(user.id, currency=settings.currency)
 
 
 @router.post(
@@ -173,16 +138,11 @@ async def payment_views(payments: PaymentService, rows: list[Payment]) -> list[P
 
 @router.get("/payments", response_model=Page[PaymentView])
 async def my_payments(
-    user: CurrentUser, payments: PaymentServiceDep, session: SessionDep, params: PageParamsDep
+    user: CurrentUser, payments: PaymentServiceDep, params: PageParamsDep
 ) -> Page[PaymentView]:
     """Your payment attempts, newest first."""
-    rows, total = await paginate(session, payment_search_statement(user_id=user.id), params)
-    return Page(
-        items=await payment_views(payments, rows),
-        total=total,
-        page=params.page,
-        page_size=params.page_size,
-    )
+    page = await payments.search(params, user_id=user.id)
+    return page.with_items(await payment_views(payments, page.items))
 
 
 @router.get("/payments/{payment_id}", response_model=PaymentView, responses=problem_responses(404))

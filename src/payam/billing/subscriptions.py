@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from payam.audit.service import record_audit
+from payam.auth.repository import UserRepository
+from payam.billing.packages import PackageService, to_package_schema
+from payam.billing.repository import PackageRepository, SubscriptionRepository
+from payam.billing.schemas import SubscriptionView
 from payam.kit.clock import utc_now
 from payam.models import GrantSource, Package, Subscription, SubscriptionGrant, User
 
@@ -26,12 +29,70 @@ def messages_left(subscription: Subscription) -> int:
 class SubscriptionService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self.repository = SubscriptionRepository(session)
 
     async def current(self, user_id: int) -> Subscription | None:
-        return await self.session.scalar(
-            select(Subscription)
-            .where(Subscription.user_id == user_id)
-            .execution_options(populate_existing=True)
+        return await self.repository.of_user(user_id)
+
+    async def view(self, user_id: int, *, currency: str) -> SubscriptionView:
+        """The user's package, its dates, and the messages used and left."""
+        subscription = await self.current(user_id)
+        if subscription is None:
+            return SubscriptionView(
+                active=False,
+                package=None,
+                started_at=None,
+                expires_at=None,
+                messages_granted=0,
+                messages_used=0,
+                messages_reserved=0,
+                messages_left=0,
+            )
+        package = (
+            await PackageRepository(self.session).get(subscription.package_id)
+            if subscription.package_id is not None
+            else None
+        )
+        active = is_active(subscription, now=utc_now())
+        return SubscriptionView(
+            active=active,
+            package=to_package_schema(package, currency=currency) if package else None,
+            started_at=subscription.started_at,
+            expires_at=subscription.expires_at,
+            messages_granted=subscription.messages_granted,
+            messages_used=subscription.messages_used,
+            messages_reserved=subscription.messages_reserved,
+            messages_left=messages_left(subscription) if active else 0,
+        )
+
+    async def view_for_admin(self, user_id: int, *, currency: str) -> SubscriptionView:
+        """Any user's subscription; an unknown user is not found."""
+        await UserRepository(self.session).get_or_404(user_id)
+        return await self.view(user_id, currency=currency)
+
+    async def grant(
+        self,
+        user_id: int,
+        package_id: int,
+        *,
+        admin: User,
+        reason: str | None,
+        ip_address: str | None,
+    ) -> None:
+        """An admin gives a user a package by hand (bank transfer, gift); it stacks like a
+        purchase."""
+        user = await UserRepository(self.session).get_or_404(user_id)
+        package = await PackageService(self.session).get(package_id)
+        await self.extend(
+            user, package, source=GrantSource.ADMIN, granted_by_id=admin.id, reason=reason
+        )
+        record_audit(
+            self.session,
+            action="admin.package_granted",
+            actor_id=admin.id,
+            subject_user_id=user.id,
+            ip_address=ip_address,
+            details={"package_id": package.id, "reason": reason},
         )
 
     async def extend(
@@ -50,7 +111,8 @@ class SubscriptionService:
         expired one starts afresh today; its unused messages expired with it.
         """
         now = utc_now()
-        subscription = await self._locked_or_new(user.id, now=now)
+        # An empty, already-expired row when there is none, so there is one code path.
+        subscription = await self.repository.lock_or_create(user.id, now=now)
         days = timedelta(days=package.duration_days)
         if subscription.expires_at > now:
             new_end = subscription.expires_at + days
@@ -66,12 +128,7 @@ class SubscriptionService:
                 "messages_granted": package.message_limit,
                 "messages_used": 0,
             }
-        await self.session.execute(
-            update(Subscription)
-            .where(Subscription.id == subscription.id)
-            .values(package_id=package.id, **values)
-            .execution_options(synchronize_session=False)
-        )
+        await self.repository.set_period(subscription.id, package_id=package.id, **values)
         self.session.add(
             SubscriptionGrant(
                 user_id=user.id,
@@ -92,24 +149,3 @@ class SubscriptionService:
         refreshed = await self.current(user.id)
         assert refreshed is not None
         return refreshed
-
-    async def _locked_or_new(self, user_id: int, *, now: datetime) -> Subscription:
-        statement = (
-            select(Subscription)
-            .where(Subscription.user_id == user_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        existing = await self.session.scalar(statement)
-        if existing is not None:
-            return existing
-        # An empty, already-expired row, so the caller has one code path; a concurrent first
-        # purchase loses the unique race and takes the winner's row instead.
-        try:
-            async with self.session.begin_nested():
-                self.session.add(Subscription(user_id=user_id, started_at=now, expires_at=now))
-        except IntegrityError:
-            pass
-        found = await self.session.scalar(statement)
-        assert found is not None
-        return found

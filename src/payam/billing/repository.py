@@ -1,0 +1,234 @@
+"""All of billing's SQL: the catalogue, subscriptions and their quota, payments and invoices.
+
+One class per table (each a ``Repository`` of it), in one module because billing's areas share
+their rows: a purchase extends a subscription, the quota is the subscription's counters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, exists, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from payam.kit.pagination import Page, PageParams
+from payam.kit.repository import Repository
+from payam.models import (
+    Invoice,
+    Package,
+    PackageStatus,
+    Payment,
+    PaymentEvent,
+    PaymentStatus,
+    QuotaReservation,
+    ReservationStatus,
+    Subscription,
+    SubscriptionGrant,
+)
+
+
+def _rowcount(result: object) -> int:
+    return int(getattr(result, "rowcount", 0))
+
+
+class PackageRepository(Repository[Package]):
+    model = Package
+
+    async def catalogue(self, *, only_active: bool) -> Sequence[Package]:
+        """The packages, cheapest first."""
+        statement = select(Package).order_by(Package.price, Package.id)
+        if only_active:
+            statement = statement.where(Package.status == PackageStatus.ACTIVE)
+        return (await self.session.scalars(statement)).all()
+
+    async def was_sold(self, package_id: int) -> bool:
+        """Whether anyone ever paid for this package or was granted it."""
+        sold = await self.session.scalar(
+            select(
+                or_(
+                    exists().where(Payment.package_id == package_id),
+                    exists().where(SubscriptionGrant.package_id == package_id),
+                )
+            )
+        )
+        return bool(sold)
+
+
+class SubscriptionRepository(Repository[Subscription]):
+    model = Subscription
+
+    async def of_user(self, user_id: int) -> Subscription | None:
+        """The user's subscription as the database has it now (not as this session last saw it)."""
+        return await self.session.scalar(
+            select(Subscription)
+            .where(Subscription.user_id == user_id)
+            .execution_options(populate_existing=True)
+        )
+
+    async def lock_or_create(self, user_id: int, *, now: datetime) -> Subscription:
+        """The user's subscription, locked; an empty one that ended ``now`` if there was none."""
+        statement = (
+            select(Subscription)
+            .where(Subscription.user_id == user_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        existing = await self.session.scalar(statement)
+        if existing is not None:
+            return existing
+        # A concurrent first purchase loses the unique race and takes the winner's row instead.
+        try:
+            async with self.session.begin_nested():
+                self.session.add(Subscription(user_id=user_id, started_at=now, expires_at=now))
+        except IntegrityError:
+            pass
+        found = await self.session.scalar(statement)
+        assert found is not None
+        return found
+
+    async def set_period(self, subscription_id: int, **values: Any) -> None:
+        await self.session.execute(
+            update(Subscription)
+            .where(Subscription.id == subscription_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+    # ---- quota (decision 6) --------------------------------------------------------------
+
+    async def reserve(self, user_id: int, count: int, *, now: datetime) -> bool:
+        """Set ``count`` messages aside in one conditional UPDATE; False when they are not there."""
+        left = (
+            Subscription.messages_granted
+            - Subscription.messages_used
+            - Subscription.messages_reserved
+        )
+        moved = await self.session.execute(
+            update(Subscription)
+            .where(Subscription.user_id == user_id, Subscription.expires_at > now, left >= count)
+            .values(messages_reserved=Subscription.messages_reserved + count)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(moved) == 1
+
+    async def id_of(self, user_id: int) -> int | None:
+        return await self.session.scalar(
+            select(Subscription.id).where(Subscription.user_id == user_id)
+        )
+
+    async def settle(self, subscription_id: int, *, reserved: int, used: int) -> None:
+        """Give back ``reserved`` messages set aside, counting ``used`` of them as spent."""
+        await self.session.execute(
+            update(Subscription)
+            .where(Subscription.id == subscription_id)
+            .values(
+                messages_reserved=Subscription.messages_reserved - reserved,
+                messages_used=Subscription.messages_used + used,
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+
+class ReservationRepository(Repository[QuotaReservation]):
+    model = QuotaReservation
+
+    async def settle(self, reservation_id: int, *, used: int, now: datetime) -> bool:
+        """HELD → SETTLED; False when it was settled already (only one caller wins)."""
+        claimed = await self.session.execute(
+            update(QuotaReservation)
+            .where(
+                QuotaReservation.id == reservation_id,
+                QuotaReservation.status == ReservationStatus.HELD,
+            )
+            .values(status=ReservationStatus.SETTLED, used=used, settled_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(claimed) == 1
+
+    async def held_since(
+        self,
+        before: datetime,
+        *,
+        unless: Callable[[SQLColumnExpression[int]], ColumnElement[bool]],
+        limit: int,
+    ) -> list[int]:
+        """Ids of HELD reservations made before ``before`` for which ``unless(id)`` is false."""
+        held = await self.session.scalars(
+            select(QuotaReservation.id)
+            .where(
+                QuotaReservation.status == ReservationStatus.HELD,
+                QuotaReservation.created_at < before,
+                ~unless(QuotaReservation.id),
+            )
+            .limit(limit)
+        )
+        return list(held.all())
+
+
+def _open_payment(reopened_by: int) -> ColumnElement[bool]:
+    return or_(
+        Payment.status == PaymentStatus.PENDING,
+        and_(Payment.status == PaymentStatus.FAILED, Payment.result_code == reopened_by),
+    )
+
+
+class PaymentRepository(Repository[Payment]):
+    model = Payment
+
+    async def search(
+        self,
+        params: PageParams,
+        *,
+        user_id: int | None = None,
+        status: PaymentStatus | None = None,
+        gateway: str | None = None,
+    ) -> Page[Payment]:
+        """Payments, newest first, of a user, in a status, through a gateway (each if given)."""
+        statement = select(Payment).order_by(Payment.id.desc())
+        if user_id is not None:
+            statement = statement.where(Payment.user_id == user_id)
+        if status is not None:
+            statement = statement.where(Payment.status == status)
+        if gateway is not None:
+            statement = statement.where(Payment.gateway == gateway)
+        return await self.paginate(statement, params)
+
+    async def by_authority(self, gateway: str, authority: str, *, lock: bool) -> Payment | None:
+        statement = select(Payment).where(
+            Payment.gateway == gateway, Payment.authority == authority
+        )
+        if lock:
+            statement = statement.with_for_update()
+        return await self.session.scalar(statement.execution_options(populate_existing=True))
+
+    async def decide(self, payment_id: int, status: PaymentStatus, *, reopened_by: int) -> bool:
+        """Move a payment still open (PENDING, or FAILED with the code ``reopened_by``) to
+        ``status``; False when another callback decided it first."""
+        moved = await self.session.execute(
+            update(Payment)
+            .where(Payment.id == payment_id, _open_payment(reopened_by))
+            .values(status=status)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(moved) == 1
+
+    async def events(self, payment_id: int) -> Sequence[PaymentEvent]:
+        statement = (
+            select(PaymentEvent)
+            .where(PaymentEvent.payment_id == payment_id)
+            .order_by(PaymentEvent.id)
+        )
+        return (await self.session.scalars(statement)).all()
+
+    async def invoice_numbers(self, payment_ids: Sequence[int]) -> dict[int, str]:
+        if not payment_ids:
+            return {}
+        rows = await self.session.execute(
+            select(Invoice.payment_id, Invoice.number).where(Invoice.payment_id.in_(payment_ids))
+        )
+        return {row.payment_id: row.number for row in rows}
+
+    async def invoice(self, payment_id: int) -> Invoice | None:
+        return await self.session.scalar(select(Invoice).where(Invoice.payment_id == payment_id))
