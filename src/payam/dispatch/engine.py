@@ -25,7 +25,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
-from sqlalchemy import select, update
 
 from payam.billing.errors import QuotaRefusal, QuotaRefused
 from payam.billing.quota import QuotaService
@@ -38,7 +37,7 @@ from payam.kit.clock import utc_now
 from payam.media.service import load_media_payload
 from payam.message.ids import new_message_id
 from payam.message.templating import Template, parse_template, recipient_values, render_for
-from payam.models import Campaign, Recipient, RecipientStatus, Sender, SenderStatus, User
+from payam.models import Campaign, RecipientStatus, Sender, SenderStatus
 from payam.providers.base import (
     FaultKind,
     MediaPayload,
@@ -192,11 +191,11 @@ class Dispatcher:
         cached = self._zones.get(user_id)
         return cached[0] if cached is not None else ZoneInfo(self.settings.user_time_zone)
 
-    async def _load_zone(self, session: Any, user_id: int) -> ZoneInfo:
+    async def _load_zone(self, repo: DispatchRepository, user_id: int) -> ZoneInfo:
         cached = self._zones.get(user_id)
         if cached is not None and time.monotonic() - cached[1] < ZONE_CACHE_SECONDS:
             return cached[0]
-        name = await session.scalar(select(User.time_zone).where(User.id == user_id))
+        name = await repo.time_zone_of(user_id)
         zone = ZoneInfo(name or self.settings.user_time_zone)
         self._zones[user_id] = (zone, time.monotonic())
         return zone
@@ -276,7 +275,7 @@ class Dispatcher:
                 or sender.lease_expires_at < now + timedelta(seconds=LEASE_MARGIN_SECONDS)
             ):
                 return None
-            zone = await self._load_zone(session, sender.user_id)
+            zone = await self._load_zone(repo, sender.user_id)
             earliest = earliest_send(now, limits=_limits(sender), state=_state(sender), zone=zone)
             if earliest > now:
                 sender.next_send_at = earliest
@@ -439,15 +438,7 @@ class Dispatcher:
             changed |= applied.campaigns
             if accepted:
                 # A receipt may have beaten us to the row; it still needs its send time.
-                await session.execute(
-                    update(Recipient)
-                    .where(
-                        Recipient.id.in_([outcome.recipient.id for outcome in accepted]),
-                        Recipient.sent_at.is_(None),
-                    )
-                    .values(sent_at=now)
-                    .execution_options(synchronize_session=False)
-                )
+                await repo.stamp_sent([outcome.recipient.id for outcome in accepted], now=now)
             await QuotaService(session).settle(claim.reservation_id, used=charged)
             if sender is not None:
                 changed |= await self._pace(repo, sender, claim, outcomes, now=now)

@@ -15,12 +15,13 @@ from datetime import datetime, timedelta
 
 from payam.billing.quota import QuotaService
 from payam.db.session import transaction
-from payam.dispatch.repository import DispatchRepository, Transition
+from payam.dispatch.repository import DispatchRepository, Transition, claim_in_flight
 from payam.models import CampaignStatus, RecipientStatus
 from payam.runtime import Runtime
 from payam.senders.repository import SenderRepository
 
 SWEEP_LIMIT = 1000
+SWEEP_RESERVATIONS = 500
 LEASE_LAPSED = "the worker sending it stopped before recording the outcome; waiting for a receipt"
 NO_SENDER = "no connected WhatsApp number: link or reconnect one, then resume"
 
@@ -48,9 +49,14 @@ async def reconcile(runtime: Runtime, *, now: datetime) -> set[int]:
             await quota.commit(reservation_id)
         # A claim's worker may die after a receipt moved its rows on, leaving nothing SENDING
         # to expire: settle such reservations by what their rows show.
-        stale_before = now - timedelta(seconds=2 * runtime.settings.claim_lease_seconds)
-        for reservation_id, charged in await repo.stale_reservations(before=stale_before):
-            await quota.settle(reservation_id, used=charged)
+        stale = await quota.unsettled(
+            before=now - timedelta(seconds=2 * runtime.settings.claim_lease_seconds),
+            unless=claim_in_flight,
+            limit=SWEEP_RESERVATIONS,
+        )
+        charged = await repo.charged_counts(stale)
+        for reservation_id in stale:
+            await quota.settle(reservation_id, used=charged.get(reservation_id, 0))
         due = await repo.due_scheduled(now=now)
         connected = await SenderRepository(session).connected_counts([c.id for c in due])
         for campaign in due:

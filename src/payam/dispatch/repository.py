@@ -1,5 +1,7 @@
 """All of the engine's SQL: sender leases, claims, outcomes, receipts and the reconciler's sweeps.
 
+Quota reservations are billing's rows: the engine reaches them through ``QuotaService`` only.
+
 Every change of a recipient's status goes through ``apply_transitions``, which reads the rows
 under lock (``FOR UPDATE``; SQLite's transactions hold the write lock from their start), moves
 only those still in an expected state, and adjusts the campaign's counters by exactly what moved,
@@ -14,21 +16,31 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, case, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    SQLColumnExpression,
+    Table,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    update,
+)
 
+from payam.kit.repository import Repository
 from payam.models import (
     COUNTER_COLUMNS,
     Campaign,
     CampaignSender,
     CampaignStatus,
-    QuotaReservation,
     Recipient,
     RecipientStatus,
-    ReservationStatus,
     Sender,
     SenderStatus,
     Suppression,
+    User,
 )
 
 RECIPIENTS = cast(Table, Recipient.__table__)
@@ -41,7 +53,6 @@ CHARGED_STATUSES = (
     RecipientStatus.READ,
     RecipientStatus.UNKNOWN,
 )
-SWEEP_RESERVATIONS = 500
 
 
 @dataclass
@@ -80,9 +91,24 @@ def running_sender_ids() -> Select[Any]:
     )
 
 
-class DispatchRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+def claim_in_flight(reservation_id: SQLColumnExpression[int]) -> ColumnElement[bool]:
+    """Whether a recipient claimed under this quota reservation is still being sent."""
+    return (
+        select(Recipient.id)
+        .where(
+            Recipient.quota_reservation_id == reservation_id,
+            Recipient.status == RecipientStatus.SENDING,
+        )
+        .exists()
+    )
+
+
+class DispatchRepository(Repository[Recipient]):
+    model = Recipient
+
+    async def time_zone_of(self, user_id: int) -> str | None:
+        """The user's time zone, which quiet hours and the daily cap follow."""
+        return await self.session.scalar(select(User.time_zone).where(User.id == user_id))
 
     # ---- senders -------------------------------------------------------------------------
 
@@ -283,6 +309,16 @@ class DispatchRepository:
             .execution_options(synchronize_session=False)
         )
 
+    async def stamp_sent(self, recipient_ids: Sequence[int], *, now: datetime) -> None:
+        """Set the send time of these recipients that have none yet (a receipt may have moved
+        one on before its outcome was recorded)."""
+        await self.session.execute(
+            update(Recipient)
+            .where(Recipient.id.in_(recipient_ids), Recipient.sent_at.is_(None))
+            .values(sent_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
     # ---- transitions ---------------------------------------------------------------------
 
     async def apply_transitions(self, transitions: Sequence[Transition]) -> AppliedTransitions:
@@ -439,42 +475,24 @@ class DispatchRepository:
         )
         return rows.all()
 
-    async def stale_reservations(self, *, before: datetime) -> list[tuple[int, int]]:
-        """HELD reservations older than ``before`` with nothing in flight, and what they used."""
-        in_flight = (
-            select(Recipient.id)
+    async def charged_counts(self, reservation_ids: Sequence[int]) -> dict[int, int]:
+        """How many recipients of each reservation count as sent (reservations with none are
+        absent)."""
+        if not reservation_ids:
+            return {}
+        rows = await self.session.execute(
+            select(Recipient.quota_reservation_id, func.count())
             .where(
-                Recipient.quota_reservation_id == QuotaReservation.id,
-                Recipient.status == RecipientStatus.SENDING,
+                Recipient.quota_reservation_id.in_(reservation_ids),
+                Recipient.status.in_(CHARGED_STATUSES),
             )
-            .exists()
+            .group_by(Recipient.quota_reservation_id)
         )
-        stale = (
-            await self.session.scalars(
-                select(QuotaReservation.id)
-                .where(
-                    QuotaReservation.status == ReservationStatus.HELD,
-                    QuotaReservation.created_at < before,
-                    ~in_flight,
-                )
-                .limit(SWEEP_RESERVATIONS)
-            )
-        ).all()
-        if not stale:
-            return []
-        charged = dict(
-            (
-                await self.session.execute(
-                    select(Recipient.quota_reservation_id, func.count())
-                    .where(
-                        Recipient.quota_reservation_id.in_(stale),
-                        Recipient.status.in_(CHARGED_STATUSES),
-                    )
-                    .group_by(Recipient.quota_reservation_id)
-                )
-            ).all()
-        )
-        return [(reservation_id, int(charged.get(reservation_id, 0))) for reservation_id in stale]
+        return {
+            reservation_id: int(count)
+            for reservation_id, count in rows.all()
+            if reservation_id is not None
+        }
 
     async def recipients_by_message_id(self, message_ids: Sequence[str]) -> Sequence[Any]:
         rows = await self.session.execute(
