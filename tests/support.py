@@ -74,6 +74,12 @@ async def signed_up(
     return user, tokens
 
 
+async def signed_in_headers(client: httpx.AsyncClient, **fields: str) -> dict[str, str]:
+    """Register a user (Sara unless told otherwise) and sign it in; its Authorization header."""
+    _, tokens = await signed_up(client, **fields)
+    return bearer(tokens)
+
+
 async def verify_contacts(
     client: httpx.AsyncClient,
     kavenegar: FakeKavenegar,

@@ -15,16 +15,15 @@ from sqlalchemy import func, select
 from payam.db.session import transaction
 from payam.models import Recipient, RecipientStatus, SandboxMessage
 from payam.runtime import Runtime
-from tests.dispatch.conftest import (
+from tests.campaign_support import (
     campaign_view,
-    counters_match,
     create_campaign,
     grant_messages,
     link_sender,
     start,
-    status_counts,
     user_id,
 )
+from tests.dispatch.conftest import counters_match, status_counts
 from tests.support import spawn_worker
 
 RECIPIENTS = 1000

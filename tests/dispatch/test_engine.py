@@ -29,19 +29,21 @@ from payam.models import (
 from payam.providers.base import ProviderEvent, Receipt, ReceiptStatus
 from payam.providers.registry import sandbox_provider
 from payam.runtime import Runtime
-from tests.dispatch.conftest import (
-    accepted_per_phone,
+from tests.campaign_support import (
     campaign_view,
-    counters_match,
     create_campaign,
     grant_messages,
     link_sender,
     phone_number,
     run_until,
     start,
+    user_id,
+)
+from tests.dispatch.conftest import (
+    accepted_per_phone,
+    counters_match,
     started_campaign,
     status_counts,
-    user_id,
 )
 
 

@@ -8,10 +8,10 @@ from typing import Any
 import httpx
 
 from payam.dispatch.engine import Dispatcher
-from payam.pubsub.hub import InProcessHub
 from payam.live.publisher import ProgressPublisher
+from payam.pubsub.hub import InProcessHub
 from payam.runtime import Runtime
-from tests.dispatch.conftest import (
+from tests.campaign_support import (
     create_campaign,
     grant_messages,
     link_sender,

@@ -10,7 +10,7 @@ import pytest
 
 from payam.kit.clock import utc_now
 from payam.runtime import Runtime
-from tests.dispatch.conftest import create_campaign, grant_messages, link_sender, user_id
+from tests.campaign_support import create_campaign, grant_messages, link_sender, user_id
 from tests.support import problem_fields
 
 
