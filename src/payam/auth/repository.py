@@ -6,16 +6,14 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from payam.kit.repository import Repository
 from payam.models import AuthSession, OneTimeCode, OtpPurpose, RefreshToken, User
 from payam.pubsub.hub import tell_access_changed_after_commit
 
 
-class AuthRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class AuthRepository(Repository[AuthSession]):
+    model = AuthSession
 
     def add(self, row: AuthSession | RefreshToken | OneTimeCode) -> None:
         self.session.add(row)
@@ -34,9 +32,6 @@ class AuthRepository:
     async def get_refresh_token(self, token_hash: str) -> RefreshToken | None:
         statement = select(RefreshToken).where(RefreshToken.token_hash == token_hash)
         return (await self.session.scalars(statement)).first()
-
-    async def get_session(self, session_id: str) -> AuthSession | None:
-        return await self.session.get(AuthSession, session_id)
 
     async def list_active_sessions(self, user_id: int) -> Sequence[AuthSession]:
         statement = (

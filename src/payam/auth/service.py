@@ -274,7 +274,7 @@ class AuthService:
         stored = await self.auth.get_refresh_token(hash_opaque_token(refresh_token))
         if stored is None:
             raise NotAuthenticated("The refresh token is not valid", field="refresh_token")
-        auth_session = await self.auth.get_session(stored.session_id)
+        auth_session = await self.auth.get(stored.session_id)
         if auth_session is None or auth_session.revoked_at is not None:
             raise NotAuthenticated("This session has ended; sign in again", field="refresh_token")
         if check_csrf is not None:

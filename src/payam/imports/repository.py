@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import CursorResult, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from payam.kit.clock import utc_now
+from payam.kit.repository import Repository
 from payam.models import (
     Campaign,
     CampaignStatus,
@@ -29,9 +29,8 @@ def _rowcount(result: Any) -> int:
     return int(result.rowcount)
 
 
-class ImportRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class ImportRepository(Repository[ContactImport]):
+    model = ContactImport
 
     # --- imports ------------------------------------------------------------------------------
 

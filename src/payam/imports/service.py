@@ -10,6 +10,7 @@ from typing import Any
 import anyio.to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from payam.campaigns.repository import CampaignRepository
 from payam.config import Settings
 from payam.db.session import commit_now, run_after_commit
 from payam.imports.columns import (
@@ -45,7 +46,6 @@ from payam.imports.tasks import import_contacts
 from payam.imports.uploads import UploadSource
 from payam.jobs import enqueue
 from payam.kit.errors import Conflict, FieldProblem, InvalidInput
-from payam.kit.ownership import get_owned
 from payam.models import Campaign, ContactImport, ImportStatus, User
 
 PREVIEW_ROWS = 10
@@ -92,13 +92,12 @@ class ImportService:
         self.session = session
         self.settings = settings
         self.repository = ImportRepository(session)
+        self.campaigns = CampaignRepository(session)
         self.storage = ImportStorage(settings.data_dir)
         self.limits = ReadLimits.from_settings(settings)
 
     async def _importable_campaign(self, campaign_id: int, *, user: User) -> Campaign:
-        campaign = await get_owned(
-            self.session, Campaign, campaign_id, owner_id=user.id, name="campaign"
-        )
+        campaign = await self.campaigns.get_or_404(campaign_id, owner_id=user.id)
         if campaign.status not in IMPORTABLE_STATUSES:
             raise Conflict(
                 f"Recipients can be added while a campaign is DRAFT, READY or PAUSED; this one "
@@ -225,12 +224,10 @@ class ImportService:
         return contact_import
 
     async def get(self, *, user: User, import_id: int) -> ContactImport:
-        return await get_owned(
-            self.session, ContactImport, import_id, owner_id=user.id, name="import"
-        )
+        return await self.repository.get_or_404(import_id, owner_id=user.id, name="import")
 
     async def list(self, *, user: User, campaign_id: int) -> Sequence[ContactImport]:
-        await get_owned(self.session, Campaign, campaign_id, owner_id=user.id, name="campaign")
+        await self.campaigns.get_or_404(campaign_id, owner_id=user.id)
         return await self.repository.list_for_campaign(campaign_id)
 
     async def rejected_file(self, *, user: User, import_id: int) -> tuple[Path | None, str]:

@@ -1,1 +1,1 @@
-"""Small shared infrastructure used by every feature: errors, time, phones, ownership."""
+"""Small shared infrastructure used by every feature: errors, time, phones, pages, repositories."""

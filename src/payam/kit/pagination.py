@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
-from sqlalchemy import Select, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 ItemT = TypeVar("ItemT")
 OtherT = TypeVar("OtherT")
@@ -57,13 +55,3 @@ def get_page_params(
 
 
 PageParamsDep = Annotated[PageParams, Depends(get_page_params)]
-
-
-async def paginate(
-    session: AsyncSession, statement: Select[Any], params: PageParams
-) -> tuple[list[Any], int]:
-    total = await session.scalar(
-        select(func.count()).select_from(statement.order_by(None).subquery())
-    )
-    rows = await session.scalars(statement.limit(params.page_size).offset(params.offset))
-    return list(rows.all()), int(total or 0)

@@ -10,7 +10,6 @@ from payam.audit.service import record_audit
 from payam.auth.repository import AuthRepository
 from payam.auth.service import AuthService, ClientInfo, Principal, normalize_phone_field
 from payam.kit.clock import utc_now
-from payam.kit.ownership import get_owned
 from payam.models import AuthSession, User
 from payam.users.schemas import Session as SessionSchema
 from payam.users.schemas import UserUpdate
@@ -71,8 +70,8 @@ class UserService:
         ]
 
     async def revoke_session(self, principal: Principal, session_id: str) -> None:
-        target = await get_owned(
-            self.session, AuthSession, session_id, owner_id=principal.user.id, name="session"
+        target = await self.auth_repository.get_or_404(
+            session_id, owner_id=principal.user.id, name="session"
         )
         if target.revoked_at is None:
             await self.auth_repository.revoke_sessions(
