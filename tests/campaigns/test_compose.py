@@ -289,7 +289,8 @@ async def test_a_running_or_finished_campaign_cannot_be_changed(
 
     assert response.status_code == 409
     assert problem_fields(response) == ["status"]
-    assert f"A {state.lower()} campaign cannot be changed" in response.json()["detail"]
+    advice = "pause it first" if state is CampaignStatus.RUNNING else "duplicate it to send again"
+    assert response.json()["detail"] == f"A {state.lower()} campaign cannot be changed; {advice}"
     after = await campaign_view(client, user, before["id"])
     assert (after["status"], after["title"]) == (state.value, "Black Friday")
     assert after["updated_at"] == before["updated_at"]

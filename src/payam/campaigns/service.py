@@ -124,8 +124,12 @@ class CampaignService:
     async def update(self, user: User, campaign_id: int, data: CampaignUpdate) -> Campaign:
         campaign = await self.get(user, campaign_id)
         if campaign.status not in EDITABLE:
+            # A running campaign can be paused and then changed; a finished one only copied.
+            advice = (
+                "duplicate it to send again" if campaign.status in FINISHED else "pause it first"
+            )
             raise Conflict(
-                f"A {campaign.status.value.lower()} campaign cannot be changed; pause it first",
+                f"A {campaign.status.value.lower()} campaign cannot be changed; {advice}",
                 field="status",
             )
         if data.message is not None:
@@ -210,7 +214,9 @@ class CampaignService:
         if campaign.status is not CampaignStatus.PAUSED:
             raise Conflict(self._cannot(campaign, "resume"), field="status")
         await self._ensure_can_send(user, campaign)
-        campaign.status = CampaignStatus.RUNNING
+        # A scheduled campaign paused before its time goes back to waiting for it.
+        waiting = campaign.scheduled_at is not None and campaign.scheduled_at > utc_now()
+        campaign.status = CampaignStatus.READY if waiting else CampaignStatus.RUNNING
         campaign.status_reason = None
         return campaign
 
@@ -306,6 +312,8 @@ class CampaignService:
         await self.session.flush()
         senders = (await self.repository.sender_ids([source.id]))[source.id]
         self.repository.add_senders(copy.id, senders)
+        # Written now, so that the answer (read back by query) shows the copy's numbers.
+        await self.session.flush()
         copy.total_recipients = await self.repository.copy_recipients(
             source.id, copy.id, statuses=statuses
         )
