@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, status
 from payam.auth.dependencies import AdminUser, ClientInfoDep
 from payam.billing.packages import PackageService, to_package_schema
 from payam.billing.payments import PaymentService
+from payam.billing.repository import PaymentFilter
 from payam.billing.router import get_payment_service, payment_views
 from payam.billing.schemas import (
     GrantRequest,
@@ -79,12 +80,10 @@ async def search_payments(
     payment_status: Annotated[PaymentStatus | None, Query(alias="status")] = None,
     gateway: PaymentGatewayName | None = None,
 ) -> Page[PaymentView]:
-    page = await payments.search(
-        params,
-        user_id=user_id,
-        status=payment_status,
-        gateway=gateway.value if gateway else None,
+    where = PaymentFilter(
+        user_id=user_id, status=payment_status, gateway=gateway.value if gateway else None
     )
+    page = await payments.search(params, where)
     return page.with_items(await payment_views(payments, page.items))
 
 

@@ -29,7 +29,7 @@ from payam.billing.gateways.base import (
 )
 from payam.billing.gateways.registry import build_gateway
 from payam.billing.packages import PackageService
-from payam.billing.repository import PackageRepository, PaymentRepository
+from payam.billing.repository import PackageRepository, PaymentFilter, PaymentRepository
 from payam.billing.subscriptions import SubscriptionService
 from payam.db.session import commit_now
 from payam.kit.clock import utc_now
@@ -216,16 +216,9 @@ class PaymentService:
     async def get_own(self, user: User, payment_id: int) -> Payment:
         return await self.repository.get_or_404(payment_id, owner_id=user.id)
 
-    async def search(
-        self,
-        params: PageParams,
-        *,
-        user_id: int | None = None,
-        status: PaymentStatus | None = None,
-        gateway: str | None = None,
-    ) -> Page[Payment]:
-        """Payments, newest first: a user's, or (for admins) any, in a status, by gateway."""
-        return await self.repository.search(params, user_id=user_id, status=status, gateway=gateway)
+    async def search(self, params: PageParams, where: PaymentFilter) -> Page[Payment]:
+        """Payments, newest first: a user's own, or (for admins) any."""
+        return await self.repository.search(params, where)
 
     async def events(self, payment_id: int) -> Sequence[PaymentEvent]:
         return await self.repository.events(payment_id)

@@ -6,11 +6,8 @@ campaigns and several processes drawing on one subscription at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
-from sqlalchemy import ColumnElement, SQLColumnExpression
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payam.billing.errors import QuotaRefusal, QuotaRefused
@@ -85,17 +82,6 @@ class QuotaService:
     async def release(self, reservation_id: int) -> bool:
         """None were sent (failure or cancel): every reserved message goes back."""
         return await self.settle(reservation_id, used=0)
-
-    async def unsettled(
-        self,
-        *,
-        before: datetime,
-        unless: Callable[[SQLColumnExpression[int]], ColumnElement[bool]],
-        limit: int,
-    ) -> list[int]:
-        """Reservations still held that were made before ``before``, leaving out those for
-        which ``unless`` (a condition on the reservation's id) holds."""
-        return await self.reservations.held_since(before, unless=unless, limit=limit)
 
     async def _reservation(self, reservation_id: int) -> QuotaReservation:
         reservation = await self.reservations.get(reservation_id)

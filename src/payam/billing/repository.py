@@ -7,6 +7,7 @@ their rows: a purchase extends a subscription, the quota is the subscription's c
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -174,25 +175,27 @@ def _open_payment(reopened_by: int) -> ColumnElement[bool]:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class PaymentFilter:
+    """The payments a search keeps: a user's, in a status, through a gateway (each if given)."""
+
+    user_id: int | None = None
+    status: PaymentStatus | None = None
+    gateway: str | None = None
+
+
 class PaymentRepository(Repository[Payment]):
     model = Payment
 
-    async def search(
-        self,
-        params: PageParams,
-        *,
-        user_id: int | None = None,
-        status: PaymentStatus | None = None,
-        gateway: str | None = None,
-    ) -> Page[Payment]:
-        """Payments, newest first, of a user, in a status, through a gateway (each if given)."""
+    async def search(self, params: PageParams, where: PaymentFilter) -> Page[Payment]:
+        """Payments, newest first."""
         statement = select(Payment).order_by(Payment.id.desc())
-        if user_id is not None:
-            statement = statement.where(Payment.user_id == user_id)
-        if status is not None:
-            statement = statement.where(Payment.status == status)
-        if gateway is not None:
-            statement = statement.where(Payment.gateway == gateway)
+        if where.user_id is not None:
+            statement = statement.where(Payment.user_id == where.user_id)
+        if where.status is not None:
+            statement = statement.where(Payment.status == where.status)
+        if where.gateway is not None:
+            statement = statement.where(Payment.gateway == where.gateway)
         return await self.paginate(statement, params)
 
     async def by_authority(self, gateway: str, authority: str, *, lock: bool) -> Payment | None:

@@ -12,6 +12,7 @@ from payam.billing.gateways.sandbox import SANDBOX_PAGE_PATH, SandboxGateway
 from payam.billing.packages import PackageService, to_package_schema
 from payam.billing.pages import result_page, sandbox_page
 from payam.billing.payments import PaymentService
+from payam.billing.repository import PaymentFilter
 from payam.billing.schemas import (
     Checkout,
     CheckoutStarted,
@@ -141,7 +142,7 @@ async def my_payments(
     user: CurrentUser, payments: PaymentServiceDep, params: PageParamsDep
 ) -> Page[PaymentView]:
     """Your payment attempts, newest first."""
-    page = await payments.search(params, user_id=user.id)
+    page = await payments.search(params, PaymentFilter(user_id=user.id))
     return page.with_items(await payment_views(payments, page.items))
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from payam.billing.quota import QuotaService
+from payam.billing.repository import ReservationRepository
 from payam.db.session import transaction
 from payam.dispatch.repository import DispatchRepository, Transition, claim_in_flight
 from payam.models import CampaignStatus, RecipientStatus
@@ -49,8 +50,8 @@ async def reconcile(runtime: Runtime, *, now: datetime) -> set[int]:
             await quota.commit(reservation_id)
         # A claim's worker may die after a receipt moved its rows on, leaving nothing SENDING
         # to expire: settle such reservations by what their rows show.
-        stale = await quota.unsettled(
-            before=now - timedelta(seconds=2 * runtime.settings.claim_lease_seconds),
+        stale = await ReservationRepository(session).held_since(
+            now - timedelta(seconds=2 * runtime.settings.claim_lease_seconds),
             unless=claim_in_flight,
             limit=SWEEP_RESERVATIONS,
         )

@@ -1,6 +1,7 @@
 """All of the engine's SQL: sender leases, claims, outcomes, receipts and the reconciler's sweeps.
 
-Quota reservations are billing's rows: the engine reaches them through ``QuotaService`` only.
+Quota reservations are billing's rows: dispatch reaches them through billing's ``QuotaService``
+and ``ReservationRepository``, never through their table.
 
 Every change of a recipient's status goes through ``apply_transitions``, which reads the rows
 under lock (``FOR UPDATE``; SQLite's transactions hold the write lock from their start), moves
