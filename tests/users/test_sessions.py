@@ -1,9 +1,15 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy import update
 
+from payam.db.session import transaction
+from payam.kit.clock import utc_now
+from payam.models import RefreshToken
+from payam.runtime import Runtime
 from tests.support import PASSWORD, bearer, problem_fields, signed_up
 
 SESSIONS = "/api/v1/users/me/sessions"
@@ -127,3 +133,75 @@ async def test_sessions_need_a_sign_in(client: httpx.AsyncClient) -> None:
     assert listed.status_code == deleted.status_code == 401
     problem_fields(listed)
     problem_fields(deleted)
+
+
+CHROME_ON_WINDOWS = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
+)
+SAFARI_ON_IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1"
+)
+
+
+async def test_each_session_names_its_device_and_keeps_the_raw_user_agent(
+    client: httpx.AsyncClient,
+) -> None:
+    await signed_up(client)
+    windows = await _sign_in_on(client, CHROME_ON_WINDOWS)
+    await _sign_in_on(client, SAFARI_ON_IPHONE)
+    await _sign_in_on(client, "a tool nobody has heard of")
+
+    by_agent = {row["user_agent"]: row for row in await _sessions(client, windows)}
+
+    assert by_agent[CHROME_ON_WINDOWS]["device"] == "Chrome on Windows"
+    assert by_agent[SAFARI_ON_IPHONE]["device"] == "Mobile Safari on iOS"
+    # Nothing recognisable: no guess, the raw header is still there to show.
+    assert by_agent["a tool nobody has heard of"]["device"] is None
+
+
+async def test_an_expired_session_is_not_listed(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    await signed_up(client)
+    laptop = await _sign_in_on(client, "laptop")
+    phone = await _sign_in_on(client, "phone")
+    phone_id = next(row["id"] for row in await _sessions(client, phone) if row["current"])
+    # The phone was not used for longer than a refresh token lives: it can never refresh again.
+    async with transaction(runtime.sessionmaker) as session:
+        await session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.session_id == phone_id)
+            .values(expires_at=utc_now() - timedelta(seconds=1))
+        )
+
+    listed = await _sessions(client, laptop)
+    refreshed = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": phone["refresh_token"]}
+    )
+
+    assert refreshed.status_code == 401
+    assert phone_id not in {row["id"] for row in listed}
+    assert len(listed) == 2
+
+
+async def test_a_refreshed_session_shows_its_last_use_first(
+    client: httpx.AsyncClient,
+) -> None:
+    await signed_up(client)
+    laptop = await _sign_in_on(client, "laptop")
+    phone = await _sign_in_on(client, "phone")
+    before = {row["id"]: row for row in await _sessions(client, laptop)}
+
+    refreshed = await client.post(
+        "/api/v1/auth/refresh",
+        json={"refresh_token": phone["refresh_token"]},
+    )
+    assert refreshed.status_code == 200, refreshed.text
+    after = {row["id"]: row for row in await _sessions(client, laptop)}
+
+    (phone_id,) = [key for key, row in after.items() if row["user_agent"] == "phone"]
+    assert after[phone_id]["last_used_at"] > before[phone_id]["last_used_at"]
+    # Refreshing moves the session up: the most recently used device comes first.
+    assert next(iter(after)) == phone_id

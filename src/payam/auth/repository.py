@@ -33,11 +33,25 @@ class AuthRepository(Repository[AuthSession]):
         statement = select(RefreshToken).where(RefreshToken.token_hash == token_hash)
         return (await self.session.scalars(statement)).first()
 
-    async def list_active_sessions(self, user_id: int) -> Sequence[AuthSession]:
+    async def list_active_sessions(self, user_id: int, *, now: datetime) -> Sequence[AuthSession]:
+        """A user's sessions that can still be used: not revoked, and not expired.
+
+        A session expires with its current (not yet rotated) refresh token; once that is past,
+        nothing can bring it back, so it is no longer listed. Newest use first.
+        """
+        refreshable = (
+            select(RefreshToken.id)
+            .where(
+                RefreshToken.session_id == AuthSession.id,
+                RefreshToken.rotated_at.is_(None),
+                RefreshToken.expires_at > now,
+            )
+            .exists()
+        )
         statement = (
             select(AuthSession)
-            .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
-            .order_by(AuthSession.last_used_at.desc())
+            .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None), refreshable)
+            .order_by(AuthSession.last_used_at.desc(), AuthSession.created_at.desc())
         )
         return (await self.session.scalars(statement)).all()
 

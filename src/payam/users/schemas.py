@@ -34,7 +34,14 @@ class PasswordChange(InputSchema):
 class Session(Schema):
     id: str
     created_at: datetime
-    last_used_at: datetime
+    last_used_at: datetime = Field(
+        description="When this device last signed in or refreshed its tokens"
+    )
+    device: str | None = Field(
+        description='Browser and system read from user_agent, e.g. "Chrome on Windows"; '
+        "null when not recognised",
+        examples=["Chrome on Windows"],
+    )
     user_agent: str | None
-    ip_address: str | None
+    ip_address: str | None = Field(description="The address this device last came from")
     current: bool

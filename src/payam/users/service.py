@@ -11,6 +11,7 @@ from payam.auth.repository import AuthRepository
 from payam.auth.service import AuthService, ClientInfo, Principal, normalize_phone_field
 from payam.kit.clock import utc_now
 from payam.models import AuthSession, User
+from payam.users.devices import describe_device
 from payam.users.schemas import Session as SessionSchema
 from payam.users.schemas import UserUpdate
 
@@ -55,13 +56,14 @@ class UserService:
 
     async def list_sessions(self, principal: Principal) -> list[SessionSchema]:
         sessions: Sequence[AuthSession] = await self.auth_repository.list_active_sessions(
-            principal.user.id
+            principal.user.id, now=utc_now()
         )
         return [
             SessionSchema(
                 id=row.id,
                 created_at=row.created_at,
                 last_used_at=row.last_used_at,
+                device=describe_device(row.user_agent),
                 user_agent=row.user_agent,
                 ip_address=row.ip_address,
                 current=row.id == principal.session.id,
