@@ -126,6 +126,9 @@ class Settings(BaseSettings):
     media_max_video_bytes: int = 16 * 1024 * 1024
     media_max_audio_bytes: int = 16 * 1024 * 1024
     media_max_document_bytes: int = 100 * 1024 * 1024
+    # Files nothing in the database owns (and imports left unmapped) go after this long.
+    file_grace_hours: float = Field(default=24.0, ge=0, le=24 * 365)
+    housekeeping_seconds: float = Field(default=600.0, gt=0, le=24 * 3600)
 
     # The simulated WhatsApp (provider "sandbox").
     sandbox_latency_ms: int = Field(default=50, ge=0, le=60_000)

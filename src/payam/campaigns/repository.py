@@ -10,6 +10,7 @@ from sqlalchemy import Row, delete, func, insert, literal, select
 from payam.kit.pagination import Page, PageParams
 from payam.kit.repository import Repository
 from payam.models import Campaign, CampaignSender, CampaignStatus, Recipient, RecipientStatus
+from payam.models.contact_import import ContactImport
 
 # id, phone, name, status, attempt, error, sent_at, delivered_at, read_at
 ReportRow = Row[
@@ -145,3 +146,12 @@ class CampaignRepository(Repository[Campaign]):
             .limit(limit)
         )
         return result.all()
+
+    # ---- files ---------------------------------------------------------------------------
+
+    async def import_storage_keys(self, campaign_id: int) -> list[str]:
+        """Where the campaign's imports keep their files; they go with the campaign."""
+        rows = await self.session.scalars(
+            select(ContactImport.storage_key).where(ContactImport.campaign_id == campaign_id)
+        )
+        return list(rows.all())

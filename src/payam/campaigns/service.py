@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,8 +15,10 @@ from payam.campaigns.repository import CampaignRepository
 from payam.campaigns.schemas import Campaign as CampaignSchema
 from payam.campaigns.schemas import CampaignCreate, CampaignUpdate, Counts
 from payam.config import Settings
+from payam.db.session import run_after_commit
 from payam.kit.clock import utc_now
 from payam.kit.errors import Conflict, InvalidInput
+from payam.kit.files import remove_import_files
 from payam.kit.pagination import Page, PageParams
 from payam.media.repository import MediaRepository
 from payam.message.templating import TemplateError, parse_template
@@ -177,7 +180,12 @@ class CampaignService:
         campaign = await self.get(user, campaign_id)
         if campaign.status in {CampaignStatus.RUNNING, CampaignStatus.READY}:
             raise Conflict("Pause or cancel the campaign before deleting it", field="status")
+        # Its imports' rows go with it (ON DELETE CASCADE); their files, once that is committed.
+        storage_keys = await self.repository.import_storage_keys(campaign.id)
         await self.session.delete(campaign)
+        run_after_commit(
+            self.session, partial(remove_import_files, self.settings.data_dir, storage_keys)
+        )
 
     # ---- lifecycle -----------------------------------------------------------------------
 

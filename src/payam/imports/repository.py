@@ -125,6 +125,61 @@ class ImportRepository(Repository[ContactImport]):
         )
         return list((await self.session.scalars(statement)).all())
 
+    async def requeue_if_stalled(self, import_id: int, *, updated_before: datetime) -> bool:
+        """Mark a stalled import as just seen; True for the one caller that did.
+
+        Every worker's housekeeping looks for stalled imports; this makes only one of them queue
+        a new run, and the next look wait another ``updated_before`` period for it.
+        """
+        result = await self.session.execute(
+            update(ContactImport)
+            .where(
+                ContactImport.id == import_id,
+                ContactImport.status.in_([ImportStatus.QUEUED, ImportStatus.RUNNING]),
+                ContactImport.updated_at <= updated_before,
+            )
+            .values(updated_at=utc_now())
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result) == 1
+
+    # --- housekeeping -------------------------------------------------------------------------
+
+    async def unmapped(self, *, created_before: datetime) -> list[tuple[int, str]]:
+        """(id, storage_key) of imports still UPLOADED, waiting for their columns, since before."""
+        statement = (
+            select(ContactImport.id, ContactImport.storage_key)
+            .where(
+                ContactImport.status == ImportStatus.UPLOADED,
+                ContactImport.created_at <= created_before,
+            )
+            .order_by(ContactImport.id)
+        )
+        return [(row.id, row.storage_key) for row in await self.session.execute(statement)]
+
+    async def expire(self, import_id: int, *, error: str) -> bool:
+        """UPLOADED → FAILED; False when its columns were chosen meanwhile (or it expired)."""
+        result = await self.session.execute(
+            update(ContactImport)
+            .where(ContactImport.id == import_id, ContactImport.status == ImportStatus.UPLOADED)
+            .values(status=ImportStatus.FAILED, error=error, finished_at=utc_now())
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result) == 1
+
+    async def statuses(self, storage_keys: Sequence[str]) -> dict[str, ImportStatus]:
+        """storage_key → status of the imports stored under any of ``storage_keys``."""
+        found: dict[str, ImportStatus] = {}
+        for start in range(0, len(storage_keys), IN_LIST_CHUNK):
+            chunk = list(storage_keys[start : start + IN_LIST_CHUNK])
+            rows = await self.session.execute(
+                select(ContactImport.storage_key, ContactImport.status).where(
+                    ContactImport.storage_key.in_(chunk)
+                )
+            )
+            found.update({row.storage_key: row.status for row in rows})
+        return found
+
     # --- campaigns and recipients -------------------------------------------------------------
 
     async def lock_campaign_if(

@@ -16,8 +16,9 @@ from typing import BinaryIO
 import anyio.to_thread
 
 from payam.imports.parsing import FileFormat, UnreadableFile, human_size
+from payam.kit.files import IMPORTS_DIR, import_directory, remove_directory
 
-IMPORTS_DIR = "imports"
+SOURCE_STEM = "source"
 REJECTED_FILE = "rejected.csv"
 HEAD_BYTES = 8192  # enough to tell a format by its first bytes
 WRITE_BLOCK_BYTES = 1024 * 1024
@@ -87,7 +88,7 @@ class ImportStorage:
 
     def place(self, received: ReceivedFile, file_format: FileFormat) -> Path:
         """Give the upload its final name; calamine tells formats apart by the extension."""
-        final = received.directory / f"source.{file_format.extension}"
+        final = received.directory / f"{SOURCE_STEM}.{file_format.extension}"
         received.path.rename(final)
         return final
 
@@ -98,3 +99,19 @@ class ImportStorage:
 
     async def remove_source(self, storage_key: str) -> None:
         await anyio.to_thread.run_sync(lambda: self.path(storage_key).unlink(missing_ok=True))
+
+    # --- housekeeping (blocking: call through anyio.to_thread) ---------------------------------
+
+    def directories(self) -> list[Path]:
+        """Every import's directory on disk, finished, unfinished or owned by nothing."""
+        if not self.root.is_dir():
+            return []
+        return [path for path in self.root.iterdir() if path.is_dir()]
+
+    def source_keys(self, directory: Path) -> list[str]:
+        """The storage keys an import row in ``directory`` can have, one per format."""
+        return [self.key(directory / f"{SOURCE_STEM}.{f.extension}") for f in FileFormat]
+
+    def remove_import(self, storage_key: str) -> None:
+        """Remove an import's directory (its source and rejected.csv); idempotent."""
+        remove_directory(import_directory(self.root.parent, storage_key))

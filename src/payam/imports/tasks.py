@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import structlog
+
+from payam.db.session import transaction
 from payam.imports.importer import finish_import, run_import, stalled_imports
+from payam.imports.repository import ImportRepository
 from payam.jobs import current_attempt, enqueue, job, job_runtime
 from payam.jobs.broker import is_embedded_broker
+from payam.kit.clock import utc_now
 from payam.models import ImportStatus
+from payam.runtime import Runtime
+
+logger = structlog.get_logger(__name__)
 
 IMPORT_QUEUE = "imports"
 IMPORT_TIME_LIMIT_MS = 2 * 60 * 60 * 1000
@@ -50,5 +58,25 @@ async def recover_imports() -> None:
     """
     runtime = job_runtime()
     idle_for = timedelta(0) if is_embedded_broker(runtime.settings.broker_url) else STALLED_AFTER
+    await requeue_stalled_imports(runtime, idle_for=idle_for)
+
+
+async def requeue_stalled_imports(runtime: Runtime, *, idle_for: timedelta = STALLED_AFTER) -> int:
+    """Queue a new run of each import nothing has moved for ``idle_for``; how many were queued.
+
+    At a worker's start (above) and in every worker's housekeeping pass, so an import whose
+    worker died is resumed even when no worker starts again. Of several workers looking at
+    once, one queues each import (``requeue_if_stalled``).
+    """
+    queued = 0
     for import_id in await stalled_imports(runtime, idle_for=idle_for):
-        await enqueue(import_contacts, import_id)
+        async with transaction(runtime.sessionmaker) as session:
+            mine = await ImportRepository(session).requeue_if_stalled(
+                import_id, updated_before=utc_now() - idle_for
+            )
+        if mine:
+            await enqueue(import_contacts, import_id)
+            queued += 1
+    if queued:
+        logger.info("stalled_imports_requeued", count=queued)
+    return queued

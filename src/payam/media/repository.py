@@ -21,6 +21,18 @@ class MediaRepository(Repository[MediaFile]):
             params,
         )
 
+    async def existing_keys(self, storage_keys: list[str], *, chunk: int = 5_000) -> set[str]:
+        """Those of ``storage_keys`` some attachment's row names."""
+        found: set[str] = set()
+        for start in range(0, len(storage_keys), chunk):
+            rows = await self.session.scalars(
+                select(MediaFile.storage_key).where(
+                    MediaFile.storage_key.in_(storage_keys[start : start + chunk])
+                )
+            )
+            found.update(rows.all())
+        return found
+
     async def campaigns_using(self, media_id: int, *, limit: int = 100) -> list[int]:
         """Ids of campaigns that attach this media, read under a share lock.
 

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from payam.config import Settings
+from payam.kit.files import MEDIA_DIR
 
-MEDIA_DIR_NAME = "media"
+MEDIA_DIR_NAME = MEDIA_DIR
 _INCOMING_DIR_NAME = ".incoming"
 _KEY = re.compile(r"[0-9a-f]{2}/[0-9a-f]{32}")
 
@@ -88,7 +89,7 @@ class MediaStorage:
     def delete(self, key: str) -> None:
         self.path_of(key).unlink(missing_ok=True)
 
-    def sweep_incoming(self, *, older_than_seconds: float) -> int:
+    def sweep_incoming(self, *, older_than_seconds: float, now: float | None = None) -> int:
         """Delete staged uploads a crashed process left behind; returns how many went.
 
         A live upload writes to its staged file continuously, so one untouched for longer than
@@ -96,7 +97,7 @@ class MediaStorage:
         """
         if not self.incoming.is_dir():
             return 0
-        cutoff = time.time() - older_than_seconds
+        cutoff = (time.time() if now is None else now) - older_than_seconds
         removed = 0
         for path in self.incoming.glob("*.part"):
             try:
@@ -106,6 +107,22 @@ class MediaStorage:
             except FileNotFoundError:
                 continue  # finished or discarded meanwhile
         return removed
+
+    def kept_keys(self, *, modified_before: float) -> list[str]:
+        """The keys of kept files last written before ``modified_before`` (a POSIX time)."""
+        if not self.root.is_dir():
+            return []
+        keys = []
+        for path in self.root.glob("[0-9a-f][0-9a-f]/*"):
+            key = f"{path.parent.name}/{path.name}"
+            if not _KEY.fullmatch(key):
+                continue
+            try:
+                if path.stat().st_mtime <= modified_before:
+                    keys.append(key)
+            except FileNotFoundError:
+                continue
+        return keys
 
     def read_verified(self, key: str, *, sha256: str) -> bytes | None:
         """The file's bytes if they still hash to ``sha256``; None if missing or changed."""
