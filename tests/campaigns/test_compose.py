@@ -69,6 +69,7 @@ async def test_a_new_campaign_is_a_draft_holding_what_was_sent(
         "is_connected": True,
         "counts": NO_ONE,
         "source_campaign_id": None,
+        "copy_kind": None,
     }
     assert [body[key] for key in ("scheduled_at", "started_at", "completed_at")] == [None] * 3
     assert body["estimated_finish_at"] is None

@@ -6,10 +6,18 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Row, delete, func, insert, literal, select
+from sqlalchemy.orm import aliased
 
 from payam.kit.pagination import Page, PageParams
 from payam.kit.repository import Repository
-from payam.models import Campaign, CampaignSender, CampaignStatus, Recipient, RecipientStatus
+from payam.models import (
+    Campaign,
+    CampaignSender,
+    CampaignStatus,
+    CopyKind,
+    Recipient,
+    RecipientStatus,
+)
 from payam.models.contact_import import ContactImport
 
 # id, phone, name, status, attempt, error, sent_at, delivered_at, read_at
@@ -41,6 +49,18 @@ class CampaignRepository(Repository[Campaign]):
         if status is not None:
             statement = statement.where(Campaign.status == status)
         return await self.paginate(statement, params)
+
+    async def first_copy(self, source_id: int, kind: CopyKind) -> Campaign | None:
+        """The earliest campaign made from ``source_id`` as ``kind``, if one is left.
+
+        Read after the source is locked (and, on MariaDB, in READ COMMITTED), so it sees a copy
+        that a concurrent request committed while this one waited for the lock."""
+        return await self.session.scalar(
+            select(Campaign)
+            .where(Campaign.source_campaign_id == source_id, Campaign.copy_kind == kind)
+            .order_by(Campaign.id)
+            .limit(1)
+        )
 
     # ---- numbers -------------------------------------------------------------------------
 
@@ -122,6 +142,17 @@ class CampaignRepository(Repository[Campaign]):
         )
         count = await self.session.scalar(
             select(func.count()).select_from(Recipient).where(Recipient.campaign_id == copy_id)
+        )
+        return int(count or 0)
+
+    async def count_copied(self, source_id: int, copy_id: int, status: RecipientStatus) -> int:
+        """How many of the copy's recipients were in ``status`` in the source."""
+        copied = aliased(Recipient)
+        count = await self.session.scalar(
+            select(func.count())
+            .select_from(Recipient)
+            .join(copied, (copied.campaign_id == copy_id) & (copied.phone == Recipient.phone))
+            .where(Recipient.campaign_id == source_id, Recipient.status == status)
         )
         return int(count or 0)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +18,7 @@ from payam.campaigns.schemas import (
     CampaignUpdate,
     Preview,
     RecipientView,
+    RetryDraft,
     TestSend,
     TestSent,
 )
@@ -186,14 +187,23 @@ async def duplicate_campaign(
 @router.post(
     "/{campaign_id}/retry",
     status_code=status.HTTP_201_CREATED,
-    response_model=Campaign,
-    responses=problem_responses(404, 409),
+    response_model=RetryDraft,
+    responses={
+        200: {"description": "An earlier retry's draft, still unstarted", "model": RetryDraft},
+        **problem_responses(404, 409),
+    },
 )
 async def retry_campaign(
-    campaign_id: PathId, user: CurrentUser, service: CampaignServiceDep
-) -> Campaign:
-    """A new draft holding the failed and unknown recipients, to send to them again."""
-    return await _view(service, await service.retry(user, campaign_id))
+    campaign_id: PathId, user: CurrentUser, service: CampaignServiceDep, response: Response
+) -> RetryDraft:
+    """A new draft holding the failed and unknown recipients, to send to them again.
+
+    Asked again while that draft is unstarted, answers 200 with it instead of a second one."""
+    run = await service.retry(user, campaign_id)
+    if not run.created:
+        response.status_code = status.HTTP_200_OK
+    view = await _view(service, run.campaign)
+    return RetryDraft(**view.model_dump(), may_have_received=run.may_have_received)
 
 
 @router.get(

@@ -7,7 +7,7 @@ from pydantic import Field, StringConstraints
 
 from payam.kit.ids import Id
 from payam.kit.schemas import InputSchema, Schema, SingleLineText
-from payam.models import CampaignStatus, RecipientStatus
+from payam.models import CampaignStatus, CopyKind, RecipientStatus
 
 MessageText = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
 
@@ -66,9 +66,20 @@ class Campaign(Schema):
     started_at: datetime | None
     completed_at: datetime | None
     estimated_finish_at: datetime | None
-    source_campaign_id: int | None
+    source_campaign_id: int | None = Field(description="The campaign this one was copied from")
+    copy_kind: CopyKind | None = Field(
+        description="DUPLICATE (every recipient again) or RETRY (the failed and unknown ones) "
+        "of source_campaign_id; null for a campaign composed from scratch"
+    )
     created_at: datetime
     updated_at: datetime
+
+
+class RetryDraft(Campaign):
+    may_have_received: int = Field(
+        description="Recipients copied whose outcome was UNKNOWN: the message may have reached "
+        "them already, so warn before starting"
+    )
 
 
 class RecipientView(Schema):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -22,7 +23,7 @@ from payam.kit.files import remove_import_files
 from payam.kit.pagination import Page, PageParams
 from payam.media.repository import MediaRepository
 from payam.message.templating import TemplateError, parse_template
-from payam.models import Campaign, CampaignStatus, Recipient, RecipientStatus, User
+from payam.models import Campaign, CampaignStatus, CopyKind, Recipient, RecipientStatus, User
 from payam.senders.repository import SenderRepository
 
 EDITABLE = frozenset({CampaignStatus.DRAFT, CampaignStatus.READY, CampaignStatus.PAUSED})
@@ -31,6 +32,15 @@ STARTABLE = frozenset({CampaignStatus.DRAFT, CampaignStatus.READY})
 # A start time a moment ago means "now" (the client's clock, the request's trip); one further
 # back is a mistake, not a wish to have started then.
 SCHEDULE_GRACE = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class RetryRun:
+    """A retry's draft: made now, or the one an earlier retry made."""
+
+    campaign: Campaign
+    created: bool
+    may_have_received: int
 
 
 def validate_message(message: str) -> None:
@@ -90,6 +100,7 @@ class CampaignService:
                 completed_at=campaign.completed_at,
                 estimated_finish_at=self._estimate(campaign, connected.get(campaign.id, 0), now),
                 source_campaign_id=campaign.source_campaign_id,
+                copy_kind=campaign.copy_kind,
                 created_at=campaign.created_at,
                 updated_at=campaign.updated_at,
             )
@@ -283,20 +294,45 @@ class CampaignService:
         source = await self.get(user, campaign_id)
         if source.status not in FINISHED:
             raise Conflict("Duplicate a campaign once it has finished", field="status")
-        return await self._copy(user, source, statuses=None, title=f"{source.title or ''} (copy)")
+        return await self._copy(
+            user, source, kind=CopyKind.DUPLICATE, title=f"{source.title or ''} (copy)"
+        )
 
-    async def retry(self, user: User, campaign_id: int) -> Campaign:
-        """A new run for the recipients that failed or whose outcome is unknown."""
-        source = await self.get(user, campaign_id)
+    async def retry(self, user: User, campaign_id: int) -> RetryRun:
+        """A new run for the recipients that failed or whose outcome is unknown; one at most.
+
+        The source stays locked until the request commits, so a second retry (a double click,
+        two tabs) waits for the first and answers with its draft instead of making another: the
+        same recipients in two drafts would be sent to twice."""
+        source = await self.repository.get_or_404(campaign_id, owner_id=user.id, for_update=True)
         if source.status not in FINISHED and source.status is not CampaignStatus.PAUSED:
             raise Conflict("Retry a campaign once it has finished or is paused", field="status")
+        earlier = await self.repository.first_copy(source.id, CopyKind.RETRY)
+        if earlier is not None:
+            if earlier.status is not CampaignStatus.DRAFT:
+                raise Conflict(
+                    f"Campaign {earlier.id} already retried this one; retry that campaign, "
+                    "or delete it to retry this one again",
+                    field="status",
+                )
+            return RetryRun(earlier, created=False, may_have_received=await self._unknown(earlier))
         if source.failed_count + source.unknown_count == 0:
             raise Conflict("No failed or unknown recipients to retry", field="recipients")
-        return await self._copy(
+        copy = await self._copy(
             user,
             source,
-            statuses=(RecipientStatus.FAILED, RecipientStatus.UNKNOWN),
+            kind=CopyKind.RETRY,
             title=f"{source.title or ''} (retry)",
+            statuses=(RecipientStatus.FAILED, RecipientStatus.UNKNOWN),
+        )
+        return RetryRun(copy, created=True, may_have_received=await self._unknown(copy))
+
+    async def _unknown(self, retry: Campaign) -> int:
+        """How many of a retry's recipients may have received the message in its source."""
+        if retry.source_campaign_id is None:
+            return 0
+        return await self.repository.count_copied(
+            retry.source_campaign_id, retry.id, RecipientStatus.UNKNOWN
         )
 
     async def _copy(
@@ -304,8 +340,9 @@ class CampaignService:
         user: User,
         source: Campaign,
         *,
-        statuses: tuple[RecipientStatus, ...] | None,
+        kind: CopyKind,
         title: str,
+        statuses: tuple[RecipientStatus, ...] | None = None,
     ) -> Campaign:
         copy = Campaign(
             user_id=user.id,
@@ -315,6 +352,7 @@ class CampaignService:
             media_id=source.media_id,
             status=CampaignStatus.DRAFT,
             source_campaign_id=source.id,
+            copy_kind=kind,
         )
         self.session.add(copy)
         await self.session.flush()

@@ -19,6 +19,7 @@ from payam.models.campaign import (
     Campaign,
     CampaignSender,
     CampaignStatus,
+    CopyKind,
     Recipient,
     RecipientStatus,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "CampaignSender",
     "CampaignStatus",
     "ContactImport",
+    "CopyKind",
     "GrantSource",
     "ImportStatus",
     "Invoice",

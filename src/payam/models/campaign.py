@@ -32,6 +32,13 @@ class RecipientStatus(StrEnum):
     UNKNOWN = "UNKNOWN"
 
 
+class CopyKind(StrEnum):
+    """How a campaign was made from another: all its recipients again, or those left unsent."""
+
+    DUPLICATE = "DUPLICATE"
+    RETRY = "RETRY"
+
+
 # The campaign column that counts the recipients in each status. PENDING has none: it is what the
 # others leave of total_recipients, so a bulk import changes one number.
 COUNTER_COLUMNS: dict[RecipientStatus, str] = {
@@ -65,6 +72,8 @@ class Campaign(IdMixin, TimestampMixin, Base):
     source_campaign_id: Mapped[int | None] = mapped_column(
         BigIntId, ForeignKey("campaigns.id", ondelete="SET NULL")
     )
+    # Which of the two it is (None for a campaign composed from scratch).
+    copy_kind: Mapped[CopyKind | None] = mapped_column(enum_column(CopyKind))
     # Counters per recipient status, changed in the same transaction as the recipients.
     total_recipients: Mapped[int] = mapped_column(default=0)
     sending_count: Mapped[int] = mapped_column(default=0)
