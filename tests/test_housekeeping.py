@@ -39,6 +39,12 @@ async def sara(client: httpx.AsyncClient) -> dict[str, Any]:
 
 
 @pytest.fixture
+async def campaign_id(runtime: Runtime, settings: Settings, sara: dict[str, Any]) -> int:
+    configure_jobs(settings)  # mapping an import queues its job
+    return await create_campaign(runtime, user_id=sara["user"]["id"])
+
+
+@pytest.fixture
 async def second_worker(settings: Settings) -> AsyncIterator[Runtime]:
     """Another process's view of the same database and data folder: its own connections."""
     runtime = Runtime.create(settings)
@@ -68,6 +74,13 @@ def left_by_a_crash(settings: Settings, *, age_hours: float = 0) -> list[Path]:
     return paths
 
 
+async def removed(paths: list[Path], *, within_seconds: float = 10) -> None:
+    deadline = time.monotonic() + within_seconds
+    while any(path.exists() for path in paths):
+        assert time.monotonic() < deadline, "the orphans are still there"
+        await asyncio.sleep(0.05)
+
+
 async def stall(runtime: Runtime, import_id: int, *, minutes: int = 10) -> None:
     """Make an uploaded import look QUEUED and untouched for ``minutes``, its message lost."""
     async with transaction(runtime.sessionmaker) as session:
@@ -93,10 +106,9 @@ async def test_two_workers_sweeping_at_once_remove_each_orphan_and_requeue_each_
     runtime: Runtime,
     second_worker: Runtime,
     settings: Settings,
+    campaign_id: int,
 ) -> None:
     headers = sara["headers"]
-    campaign_id = await create_campaign(runtime, user_id=sara["user"]["id"])
-    configure_jobs(settings)
     unmapped = (await upload(client, headers, campaign_id, LIST)).json()["id"]
     stalled = (await upload(client, headers, campaign_id, LIST)).json()["id"]
     await stall(runtime, stalled)
@@ -132,10 +144,9 @@ async def test_the_embedded_worker_sweeps_periodically(
     sara: dict[str, Any],
     runtime: Runtime,
     settings: Settings,
+    campaign_id: int,
 ) -> None:
     headers = sara["headers"]
-    campaign_id = await create_campaign(runtime, user_id=sara["user"]["id"])
-    configure_jobs(settings)
     api = Runtime.create(settings.model_copy(update={"housekeeping_seconds": 0.1}))
     async with embedded_background(api):
         await asyncio.sleep(0.3)  # the start-up jobs and a first pass have run
@@ -145,10 +156,7 @@ async def test_the_embedded_worker_sweeps_periodically(
         orphans = left_by_a_crash(settings, age_hours=settings.file_grace_hours + 1)
 
         done = await wait_for_import(client, headers, import_id, within_seconds=10)
-        deadline = time.monotonic() + 10
-        while any(path.exists() for path in orphans):
-            assert time.monotonic() < deadline, "the orphans are still there"
-            await asyncio.sleep(0.05)
+        await removed(orphans)
 
     await api.close()
     assert done["status"] == "COMPLETED"
@@ -162,11 +170,8 @@ async def test_payam_worker_sweeps_periodically(settings: Settings, runtime: Run
         _worker_main(settings.model_copy(update={"housekeeping_seconds": 0.1}), stop)
     )
     try:
-        deadline = time.monotonic() + 10
-        while any(path.exists() for path in orphans):
-            assert time.monotonic() < deadline, "the orphans are still there"
-            assert not worker.done(), worker
-            await asyncio.sleep(0.05)
+        await removed(orphans)
+        assert not worker.done(), worker
     finally:
         stop.set()
         await worker
