@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from sqlalchemy import update
 
-from payam.models import CampaignStatus
+from payam.db.session import transaction
+from payam.kit.clock import utc_now
+from payam.models import Campaign, CampaignStatus, Sender
 from payam.runtime import Runtime
 from tests.campaign_support import campaign_in, campaign_view, create_campaign, link_sender
 from tests.support import PROBLEM_JSON, problem_fields
@@ -185,3 +190,96 @@ async def test_someone_elses_number_is_not_found(
     assert answers[0].headers["content-type"] == PROBLEM_JSON
     assert answers[0].json()["detail"] == answers[1].json()["detail"] == "No such sender"
     assert await shown(client, user, sender["id"]) == sender
+
+
+async def _paced_by_the_engine(
+    runtime: Runtime,
+    sender_id: int,
+    *,
+    last_sent_ago: timedelta,
+    next_send_in: timedelta,
+    sent_since_pause: int = 1,
+) -> datetime:
+    """As the engine leaves a number: a message sent, the next held back to ``next_send_in``."""
+    now = utc_now()
+    async with transaction(runtime.sessionmaker) as session:
+        await session.execute(
+            update(Sender)
+            .where(Sender.id == sender_id)
+            .values(
+                last_sent_at=now - last_sent_ago,
+                next_send_at=now + next_send_in,
+                sent_since_pause=sent_since_pause,
+            )
+        )
+    return now - last_sent_ago
+
+
+def _at(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+async def test_removing_quiet_hours_lets_the_number_send_at_once(
+    client: httpx.AsyncClient, runtime: Runtime, user: dict[str, str], sender: dict[str, Any]
+) -> None:
+    # Held until the old quiet window (23:00-06:30) ends, hours away.
+    await _paced_by_the_engine(
+        runtime, sender["id"], last_sent_ago=timedelta(hours=1), next_send_in=timedelta(hours=6)
+    )
+
+    before = utc_now()
+    response = await change(client, user, sender["id"], {"clear_quiet_hours": True})
+
+    assert response.status_code == 200, response.text
+    assert _at(response.json()["next_send_at"]) <= utc_now()
+    assert _at(response.json()["next_send_at"]) >= before - timedelta(seconds=1)
+    assert (await shown(client, user, sender["id"]))["next_send_at"] == response.json()[
+        "next_send_at"
+    ]
+
+
+async def test_a_shorter_pause_applies_at_once_but_never_before_the_interval(
+    client: httpx.AsyncClient, runtime: Runtime, user: dict[str, str]
+) -> None:
+    campaign = await campaign_in(client, runtime, user, CampaignStatus.RUNNING)
+    sender_id = campaign["sender_ids"][0]
+    async with transaction(runtime.sessionmaker) as session:
+        await session.execute(update(Campaign).values(interval_seconds=20))
+    # The last send started a 300 s pause (the default), 5 s ago.
+    last_sent_at = await _paced_by_the_engine(
+        runtime,
+        sender_id,
+        last_sent_ago=timedelta(seconds=5),
+        next_send_in=timedelta(seconds=295),
+        sent_since_pause=0,
+    )
+    await change(client, user, sender_id, {"pause_every": 50})
+
+    response = await change(client, user, sender_id, {"pause_seconds": 10})
+
+    assert response.status_code == 200, response.text
+    # The pause is now 10 s, but the campaign's 20 s interval still holds.
+    next_send_at = _at(response.json()["next_send_at"])
+    assert abs(next_send_at - (last_sent_at + timedelta(seconds=20))) < timedelta(seconds=1)
+
+
+async def test_new_quiet_hours_hold_the_number_back_at_once(
+    client: httpx.AsyncClient, runtime: Runtime, user: dict[str, str]
+) -> None:
+    sender = await link_sender(client, user)
+    await _paced_by_the_engine(
+        runtime, sender["id"], last_sent_ago=timedelta(hours=1), next_send_in=timedelta(0)
+    )
+    local = utc_now().astimezone(ZoneInfo("Asia/Tehran"))
+    start, end = local - timedelta(hours=1), local + timedelta(hours=2)
+
+    response = await change(
+        client,
+        user,
+        sender["id"],
+        {"quiet_hours": {"start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}},
+    )
+
+    assert response.status_code == 200, response.text
+    held_until = _at(response.json()["next_send_at"]).astimezone(ZoneInfo("Asia/Tehran"))
+    assert held_until == end.replace(second=0, microsecond=0)

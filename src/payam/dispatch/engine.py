@@ -30,7 +30,6 @@ from payam.billing.errors import QuotaRefusal, QuotaRefused
 from payam.billing.quota import QuotaService
 from payam.db.session import transaction
 from payam.dispatch.events import EventHandler
-from payam.dispatch.pacing import PacingState, SenderLimits, after_send, allowed_now, earliest_send
 from payam.dispatch.reconciler import reconcile
 from payam.dispatch.repository import ClaimedRecipient, DispatchRepository, Transition
 from payam.kit.clock import utc_now
@@ -38,6 +37,7 @@ from payam.media.service import load_media_payload
 from payam.message.ids import new_message_id
 from payam.message.templating import Template, parse_template, recipient_values, render_for
 from payam.models import Campaign, RecipientStatus, Sender, SenderStatus
+from payam.pacing import after_send, allowed_now, earliest_send, limits_of, state_of
 from payam.providers.base import (
     FaultKind,
     MediaPayload,
@@ -49,6 +49,7 @@ from payam.providers.base import (
 )
 from payam.providers.registry import build_provider
 from payam.runtime import Runtime
+from payam.senders.repository import SenderRepository
 
 logger = structlog.get_logger(__name__)
 
@@ -276,12 +277,14 @@ class Dispatcher:
             ):
                 return None
             zone = await self._load_zone(repo, sender.user_id)
-            earliest = earliest_send(now, limits=_limits(sender), state=_state(sender), zone=zone)
+            earliest = earliest_send(
+                now, limits=limits_of(sender), state=state_of(sender), zone=zone
+            )
             if earliest > now:
                 sender.next_send_at = earliest
                 return None
-            interval = await repo.strictest_interval(sender.id)
-            room = allowed_now(_limits(sender), _state(sender), zone=zone, now=now)
+            interval = await SenderRepository(session).strictest_interval(sender.id)
+            room = allowed_now(limits_of(sender), state_of(sender), zone=zone, now=now)
             batch = min(MAX_BATCH, room) if interval == 0 else min(1, room)
             if batch <= 0:
                 return None
@@ -503,8 +506,8 @@ class Dispatcher:
         ]
         state = after_send(
             now,
-            limits=_limits(sender),
-            state=_state(sender),
+            limits=limits_of(sender),
+            state=state_of(sender),
             interval_seconds=claim.interval_seconds,
             jitter_ratio=self.settings.pacing_jitter_ratio,
             zone=self._zone(sender.user_id),
@@ -614,22 +617,3 @@ class Dispatcher:
                 await self._notify(campaign_ids)
             except Exception:
                 logger.exception("progress_notify_failed")
-
-
-def _limits(sender: Sender) -> SenderLimits:
-    return SenderLimits(
-        daily_cap=sender.daily_cap,
-        quiet_start_minute=sender.quiet_start_minute,
-        quiet_end_minute=sender.quiet_end_minute,
-        pause_every=sender.pause_every,
-        pause_seconds=sender.pause_seconds,
-    )
-
-
-def _state(sender: Sender) -> PacingState:
-    return PacingState(
-        next_send_at=sender.next_send_at,
-        sent_on_day=sender.sent_on_day,
-        sent_today=sender.sent_today,
-        sent_since_pause=sender.sent_since_pause,
-    )

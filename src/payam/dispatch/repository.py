@@ -222,15 +222,6 @@ class DispatchRepository(Repository[Recipient]):
         )
         return list(rows.all())
 
-    async def strictest_interval(self, sender_id: int) -> int:
-        """Campaigns sharing a number share its pace: the slowest one's interval holds for all."""
-        interval = await self.session.scalar(
-            select(func.max(Campaign.interval_seconds))
-            .join(CampaignSender, CampaignSender.campaign_id == Campaign.id)
-            .where(CampaignSender.sender_id == sender_id, Campaign.status == CampaignStatus.RUNNING)
-        )
-        return int(interval or 0)
-
     async def pending_recipients(self, campaign_id: int, *, limit: int) -> Sequence[Any]:
         rows = await self.session.execute(
             select(

@@ -66,3 +66,12 @@ class SenderRepository(Repository[Sender]):
             .group_by(CampaignSender.campaign_id)
         )
         return {row[0]: row[1] for row in rows}
+
+    async def strictest_interval(self, sender_id: int) -> int:
+        """Campaigns sharing a number share its pace: the slowest one's interval holds for all."""
+        interval = await self.session.scalar(
+            select(func.max(Campaign.interval_seconds))
+            .join(CampaignSender, CampaignSender.campaign_id == Campaign.id)
+            .where(CampaignSender.sender_id == sender_id, Campaign.status == CampaignStatus.RUNNING)
+        )
+        return int(interval or 0)

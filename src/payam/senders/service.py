@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payam.audit.service import record_audit
+from payam.kit.clock import utc_now
 from payam.kit.errors import Conflict, InvalidInput
 from payam.kit.phones import InvalidPhoneNumber, normalize_phone
 from payam.models import CampaignStatus, ProviderName, Sender, SenderStatus, User
+from payam.pacing import limits_of, reschedule, state_of
 from payam.providers.registry import build_provider, sandbox_provider
 from payam.runtime import Runtime
 from payam.senders.repository import SenderRepository
@@ -110,16 +113,28 @@ class SenderService:
         return sender
 
     async def update(self, user: User, sender_id: int, data: SenderUpdate) -> Sender:
-        sender = await self.get(user, sender_id)
+        # Locked: the engine's turn on this number writes the same pacing state.
+        sender = await self.repository.get_or_404(sender_id, owner_id=user.id, for_update=True)
         if data.display_name is not None:
             sender.display_name = data.display_name
+        before = limits_of(sender)
         if data.clear_quiet_hours:
             sender.quiet_start_minute = sender.quiet_end_minute = None
         if data.clear_pause_every:
             sender.pause_every = None
         _apply_limits(sender, data)
-        # The number's next send time stays as it is: it may hold a rate-limit back-off or a
-        # pause that keeps the account safe. New limits apply from the next turn after it.
+        if limits_of(sender) != before and sender.next_send_at is not None:
+            # New limits apply at once: the next send time the old ones made (a quiet window, a
+            # cap's midnight, a pause) is recomputed by the engine's rule, never before the
+            # interval since the last send allows.
+            sender.next_send_at = reschedule(
+                utc_now(),
+                limits=limits_of(sender),
+                state=state_of(sender),
+                last_sent_at=sender.last_sent_at,
+                interval_seconds=await self.repository.strictest_interval(sender.id),
+                zone=ZoneInfo(user.time_zone or self.runtime.settings.user_time_zone),
+            )
         return sender
 
     async def remove(self, user: User, sender_id: int) -> None:

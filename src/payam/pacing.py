@@ -1,15 +1,21 @@
 """When a WhatsApp number may send next: interval with jitter, quiet hours, daily cap, pauses.
 
 Pure functions over a sender's limits and counters, so the rules are tested without a clock.
-Days and quiet hours are the user's local ones (``Asia/Tehran`` by default).
+Days and quiet hours are the user's local ones (``Asia/Tehran`` by default). The engine paces by
+them (``dispatch``); a change of a number's limits recomputes its next moment by them
+(``senders``, :func:`reschedule`), so both follow one rule.
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from payam.models import Sender
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +33,25 @@ class PacingState:
     sent_on_day: date | None
     sent_today: int
     sent_since_pause: int
+
+
+def limits_of(sender: Sender) -> SenderLimits:
+    return SenderLimits(
+        daily_cap=sender.daily_cap,
+        quiet_start_minute=sender.quiet_start_minute,
+        quiet_end_minute=sender.quiet_end_minute,
+        pause_every=sender.pause_every,
+        pause_seconds=sender.pause_seconds,
+    )
+
+
+def state_of(sender: Sender) -> PacingState:
+    return PacingState(
+        next_send_at=sender.next_send_at,
+        sent_on_day=sender.sent_on_day,
+        sent_today=sender.sent_today,
+        sent_since_pause=sender.sent_since_pause,
+    )
 
 
 def _in_quiet_hours(local: datetime, limits: SenderLimits) -> bool:
@@ -96,9 +121,9 @@ def after_send(
     since_pause = state.sent_since_pause + sent
     # The interval is a floor: jitter only ever adds to it.
     wait = interval_seconds + rng.uniform(0, interval_seconds * jitter_ratio)
-    next_send_at = sent_at + timedelta(seconds=wait)
-    if limits.pause_every is not None and since_pause >= limits.pause_every:
-        next_send_at = max(next_send_at, sent_at + timedelta(seconds=limits.pause_seconds))
+    pausing = limits.pause_every is not None and since_pause >= limits.pause_every
+    next_send_at = sent_at + timedelta(seconds=_wait_after(wait, limits, pausing=pausing))
+    if pausing:
         since_pause = 0
     return PacingState(
         next_send_at=next_send_at,
@@ -106,6 +131,35 @@ def after_send(
         sent_today=sent_today,
         sent_since_pause=since_pause,
     )
+
+
+def _wait_after(wait: float, limits: SenderLimits, *, pausing: bool) -> float:
+    """Seconds from a send to the next: the interval's wait, or the longer pause it starts."""
+    return max(wait, limits.pause_seconds) if pausing and limits.pause_every is not None else wait
+
+
+def reschedule(
+    now: datetime,
+    *,
+    limits: SenderLimits,
+    state: PacingState,
+    last_sent_at: datetime | None,
+    interval_seconds: int,
+    zone: ZoneInfo,
+) -> datetime:
+    """The next allowed moment recomputed under (new) ``limits``, whatever the old ones made it.
+
+    From the last send: the interval (without jitter, which only ever adds) and, when that send
+    started a pause (``after_send`` zeroed the count), the pause as the limits now say; then quiet
+    hours and the daily cap by :func:`earliest_send`. Never before ``now``, never earlier than
+    the interval allows.
+    """
+    moment = now
+    if last_sent_at is not None:
+        pausing = state.sent_since_pause == 0
+        wait = _wait_after(interval_seconds, limits, pausing=pausing)
+        moment = max(now, last_sent_at + timedelta(seconds=wait))
+    return earliest_send(now, limits=limits, state=replace(state, next_send_at=moment), zone=zone)
 
 
 def allowed_now(limits: SenderLimits, state: PacingState, *, zone: ZoneInfo, now: datetime) -> int:

@@ -6,7 +6,14 @@ import random
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from payam.dispatch.pacing import PacingState, SenderLimits, after_send, allowed_now, earliest_send
+from payam.pacing import (
+    PacingState,
+    SenderLimits,
+    after_send,
+    allowed_now,
+    earliest_send,
+    reschedule,
+)
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 FRESH = PacingState(next_send_at=None, sent_on_day=None, sent_today=0, sent_since_pause=0)
@@ -120,3 +127,31 @@ def test_a_new_local_day_restarts_the_count() -> None:
     assert after.sent_today == 1
     assert after.sent_on_day == date(2026, 11, 26)
     assert tehran(9) + timedelta(seconds=5) == after.next_send_at
+
+
+def test_reschedule_recomputes_under_new_limits_from_the_last_send() -> None:
+    sent_at = tehran(23, 30)
+    # The old limits held the number until 06:30; without quiet hours only the interval holds.
+    held = PacingState(
+        next_send_at=tehran(6, 30, day=27), sent_on_day=None, sent_today=0, sent_since_pause=3
+    )
+
+    free = reschedule(
+        sent_at + timedelta(seconds=2),
+        limits=limits(),
+        state=held,
+        last_sent_at=sent_at,
+        interval_seconds=10,
+        zone=TEHRAN,
+    )
+    quiet = reschedule(
+        sent_at + timedelta(seconds=2),
+        limits=limits(quiet_start_minute=23 * 60, quiet_end_minute=7 * 60),
+        state=held,
+        last_sent_at=sent_at,
+        interval_seconds=10,
+        zone=TEHRAN,
+    )
+
+    assert free == sent_at + timedelta(seconds=10)
+    assert quiet == tehran(7, 0, day=27)
