@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     # Deployments (or test runs) sharing one Redis keep their live events apart by prefix.
     live_channel_prefix: str = "payam:live:"
+    # Open WebSocket connections one user may hold in one API process; the next is refused.
+    live_max_connections_per_user: int = Field(default=20, ge=1, le=10_000)
 
     secret_key: SecretStr | None = None
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)

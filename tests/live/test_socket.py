@@ -27,6 +27,7 @@ from payam.live.router import (
     CLOSE_FORBIDDEN,
     CLOSE_GOING_AWAY,
     CLOSE_NOT_AUTHENTICATED,
+    CLOSE_TOO_MANY_CONNECTIONS,
     origin_allowed,
 )
 from payam.models import Campaign, CampaignStatus, User, UserStatus
@@ -34,6 +35,7 @@ from payam.pubsub.hub import publish_after_commit
 from tests.live.conftest import (
     APP_ORIGIN,
     SECOND_USER,
+    WAIT,
     HookedHub,
     LiveServer,
     add_campaign,
@@ -537,6 +539,7 @@ async def test_a_client_that_stops_reading_holds_up_no_one(live_server: LiveServ
 async def test_two_hundred_clients_of_one_user_each_get_every_event(
     live_server: LiveServer,
 ) -> None:
+    allow_connections(live_server, 200)
     user_id, token = await user_with_token(live_server)
     campaign = await add_campaign(live_server.runtime, user_id, total_recipients=1000)
     state = campaign_event(campaign, type=CAMPAIGN_PROGRESS)
@@ -558,3 +561,43 @@ async def test_two_hundred_clients_of_one_user_each_get_every_event(
         received = await asyncio.gather(*(every_event(client) for client in clients))
         assert received == [list(range(len(events)))] * 200
         await asyncio.gather(*(client.close() for client in clients))
+
+
+def allow_connections(server: LiveServer, limit: int) -> None:
+    runtime = server.runtime
+    runtime.settings = runtime.settings.model_copy(update={"live_max_connections_per_user": limit})
+
+
+async def test_one_connection_over_the_users_limit_is_refused_with_4429(
+    live_server: LiveServer,
+) -> None:
+    allow_connections(live_server, 2)
+    hub = live_server.hub = HookedHub(live_server.hub)
+    user_id, token = await user_with_token(live_server)
+    _, others_token = await user_with_token(live_server, **SECOND_USER)
+    first = await live_server.connect(token=token)
+    second = await live_server.connect(token=token)
+    await snapshot_of(first)
+    await snapshot_of(second)
+
+    third = await live_server.connect(token=token)
+    code, reason = await close_of(third)
+
+    # The newest is refused; the open ones go on hearing events.
+    assert code == CLOSE_TOO_MANY_CONNECTIONS
+    assert reason is not None
+    assert "at most 2" in reason
+    await hub.publish(user_id, {"type": "marker"})
+    assert await receive(first) == {"type": "marker"}
+    assert await receive(second) == {"type": "marker"}
+    # The limit is per user: someone else still connects.
+    others = await live_server.connect(token=others_token)
+    assert (await receive(others))["type"] == "snapshot"
+    # A socket closed makes room for one more.
+    await first.close()
+    async with asyncio.timeout(WAIT):
+        assert await hub.ended.get() == user_id
+    again = await live_server.connect(token=token)
+    assert (await receive(again))["type"] == "snapshot"
+    for websocket in (second, others, again):
+        await websocket.close()

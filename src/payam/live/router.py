@@ -17,6 +17,11 @@ The protocol, as a client sees it:
    4401; an account banned or deactivated, with 4403. Changes made straight in the database
    are noticed within a minute. The session outlives its access token, as the page refreshes
    that token over HTTP meanwhile.
+6. One user may hold at most ``PAYAM_LIVE_MAX_CONNECTIONS_PER_USER`` sockets (20) open in one
+   API process. One more is closed right after it signs in, before its snapshot, with 4429
+   (``CLOSE_TOO_MANY_CONNECTIONS``) and a reason naming the limit: the newest is refused and
+   the open ones are kept, so a page that opens sockets in a loop cannot push the others out.
+   A client should not reconnect on 4429 until it has closed another socket.
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ __all__ = [
     "CLOSE_FORBIDDEN",
     "CLOSE_GOING_AWAY",
     "CLOSE_NOT_AUTHENTICATED",
+    "CLOSE_TOO_MANY_CONNECTIONS",
     "LiveOptions",
     "get_options",
     "origin_allowed",
@@ -66,6 +72,8 @@ router = APIRouter(tags=["live"])
 CLOSE_NOT_AUTHENTICATED = 4401
 # The account may not be used (banned, deactivated): signing in again will not help.
 CLOSE_FORBIDDEN = 4403
+# The user already has as many sockets open as a user may: close one before opening another.
+CLOSE_TOO_MANY_CONNECTIONS = 4429
 # The server is going away (shutdown): reconnect, to another process if need be.
 CLOSE_GOING_AWAY = 1012
 # A close frame's reason may hold at most 123 bytes.
@@ -259,6 +267,16 @@ class _Connection:
     async def serve(self, hub: LiveHub) -> None:
         user_id = self.identity.user_id
         log = logger.bind(user_id=user_id)
+        limit = self.runtime.settings.live_max_connections_per_user
+        # Counted and joined with no await between: two sockets racing in cannot both slip in.
+        if hub.listener_count(user_id) >= limit:
+            log.info("live_too_many_connections", limit=limit)
+            await _close(
+                self.websocket,
+                CLOSE_TOO_MANY_CONNECTIONS,
+                f"Too many live connections: at most {limit} per user; close another first",
+            )
+            return
         try:
             # Subscribed before the snapshot is read: a change committed in between is then
             # both in the snapshot and queued, rather than in neither.
