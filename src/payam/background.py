@@ -23,6 +23,7 @@ from datetime import datetime
 
 import structlog
 
+from payam.auth import tasks as auth_tasks  # noqa: F401 (and see the module's docstring)
 from payam.config import Settings
 from payam.dispatch.engine import CampaignsChanged, Dispatcher
 from payam.imports import tasks as import_tasks  # (and see the module's docstring)

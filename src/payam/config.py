@@ -80,6 +80,7 @@ class Settings(BaseSettings):
     otp_ttl_seconds: int = Field(default=300, ge=30, le=3600)
     otp_max_attempts: int = Field(default=5, ge=1, le=20)
     otp_resend_seconds: int = Field(default=60, ge=0, le=3600)
+    otp_delivery_deadline_seconds: int = Field(default=120, ge=1, le=3600)
 
     sms_provider: SmsProvider = SmsProvider.CONSOLE
     sms_timeout_seconds: float = 10.0

@@ -20,10 +20,17 @@ class FakeKavenegar:
     template: str = TEMPLATE
     received: list[ReceivedRequest] = field(default_factory=list)
     sent: list[dict[str, str]] = field(default_factory=list)
+    # Lookups still to refuse as Kavenegar does when out of credit (-1: every one).
+    failures_left: int = 0
 
     def clear(self) -> None:
         self.received.clear()
         self.sent.clear()
+        self.failures_left = 0
+
+    def fail(self, times: int = -1) -> None:
+        """Refuse the next ``times`` lookups (every one by default) until ``clear``."""
+        self.failures_left = times
 
     def codes_to(self, receptor: str) -> list[str]:
         """Codes sent to a number in Kavenegar's own form (``0912…``)."""
@@ -48,6 +55,11 @@ class FakeKavenegar:
                 },
             )
         form = {name: values[0] for name, values in parse_qs(request.body.decode()).items()}
+        if self.failures_left:
+            self.failures_left -= 1 if self.failures_left > 0 else 0
+            return Answer.of_json(
+                418, {"return": {"status": 418, "message": "اعتبار حساب شما کافی نیست"}}
+            )
         if form.get("template") != self.template:
             return Answer.of_json(
                 424,

@@ -5,21 +5,26 @@ from __future__ import annotations
 import hmac
 from datetime import timedelta
 
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payam.audit.service import record_audit
-from payam.auth.errors import InvalidCode
+from payam.auth.delivery import deliver, seal
+from payam.auth.errors import CodeNotDelivered, InvalidCode
 from payam.auth.identifiers import canonical_login, find_user_by_login
 from payam.auth.schemas import OtpRequest, OtpVerification
 from payam.auth.service import AuthService, ClientInfo, IssuedSession, account_unavailable
+from payam.auth.tasks import deliver_code
 from payam.auth.tokens import hash_code, new_numeric_code
 from payam.db.session import run_after_commit
+from payam.jobs import enqueue
 from payam.kit.clock import utc_now
 from payam.kit.errors import InvalidInput
 from payam.models import OneTimeCode, OtpChannel, OtpPurpose, User
 from payam.notify.email import EmailSender
-from payam.notify.messages import code_email
 from payam.notify.sms import SmsSender
+
+logger = structlog.get_logger(__name__)
 
 _VERIFICATION_CHANNEL = {
     OtpPurpose.VERIFY_PHONE: OtpChannel.SMS,
@@ -78,19 +83,16 @@ class OtpService:
         now = utc_now()
         await self.auth.auth.retire_codes(user_id=user.id, purpose=purpose, now=now)
         code = new_numeric_code()
-        self.auth.auth.add(
-            OneTimeCode(
-                user_id=user.id,
-                purpose=purpose,
-                channel=channel,
-                destination=destination,
-                code_hash=self._hash(code, user_id=user.id, purpose=purpose),
-                expires_at=now + timedelta(seconds=self.settings.otp_ttl_seconds),
-            )
+        row = OneTimeCode(
+            user_id=user.id,
+            purpose=purpose,
+            channel=channel,
+            destination=destination,
+            code_hash=self._hash(code, user_id=user.id, purpose=purpose),
+            expires_at=now + timedelta(seconds=self.settings.otp_ttl_seconds),
         )
-        self._send_after_commit(
-            user, destination=destination, channel=channel, purpose=purpose, code=code
-        )
+        self.auth.auth.add(row)
+        self._send_after_commit(user, row=row, code=code)
 
     @staticmethod
     def _channel_for(data: OtpRequest, canonical: str) -> OtpChannel:
@@ -100,29 +102,26 @@ class OtpService:
             return data.channel
         return OtpChannel.EMAIL if "@" in canonical else OtpChannel.SMS
 
-    def _send_after_commit(
-        self, user: User, *, destination: str, channel: OtpChannel, purpose: OtpPurpose, code: str
-    ) -> None:
-        ttl_minutes = max(1, self.settings.otp_ttl_seconds // 60)
-        if channel is OtpChannel.SMS:
+    def _send_after_commit(self, user: User, *, row: OneTimeCode, code: str) -> None:
+        """Send once the code is committed; a failed try is handed to ``deliver_code``."""
+        settings = self.settings
+        locale = user.locale
 
-            async def send_sms() -> None:
-                await self.sms_sender.send_code(phone=destination, code=code, purpose=purpose)
-
-            run_after_commit(self.session, send_sms)
-        else:
-            message = code_email(
-                to=destination,
-                code=code,
-                purpose=purpose,
-                locale=user.locale,
-                ttl_minutes=ttl_minutes,
+        async def send() -> None:
+            sent = await deliver(
+                row,
+                code,
+                sms_sender=self.sms_sender,
+                email_sender=self.email_sender,
+                settings=settings,
+                locale=locale,
+                attempt=1,
             )
+            if not sent:
+                sealed = seal(code, code_id=row.id, signing_key=settings.signing_key)
+                await enqueue(deliver_code, row.id, sealed, locale)
 
-            async def send_email() -> None:
-                await self.email_sender.send(message)
-
-            run_after_commit(self.session, send_email)
+        run_after_commit(self.session, send)
 
     def _hash(self, code: str, *, user_id: int, purpose: OtpPurpose) -> str:
         return hash_code(
@@ -155,7 +154,16 @@ class OtpService:
         if user is not None:
             code = await self.auth.auth.latest_open_code(user_id=user.id, purpose=data.purpose)
         now = utc_now()
-        if user is None or code is None or code.expires_at <= now:
+        if user is None or code is None:
+            raise InvalidCode(field="code")
+        if code.undelivered_at is not None:
+            raise CodeNotDelivered(
+                "We could not send this code to your "
+                + ("phone" if code.channel is OtpChannel.SMS else "e-mail")
+                + "; request a new one",
+                field="code",
+            )
+        if code.expires_at <= now:
             raise InvalidCode(field="code")
         if not await self.auth.auth.count_code_attempt(
             code.id, max_attempts=self.settings.otp_max_attempts

@@ -101,6 +101,17 @@ class AuthRepository(Repository[AuthSession]):
         )
         return (await self.session.scalars(statement)).first()
 
+    async def code(self, code_id: int) -> OneTimeCode | None:
+        return await self.session.get(OneTimeCode, code_id)
+
+    async def mark_undelivered(self, code_id: int, *, now: datetime) -> None:
+        """Record that the code could not be sent, unless it was used or replaced meanwhile."""
+        await self.session.execute(
+            update(OneTimeCode)
+            .where(OneTimeCode.id == code_id, OneTimeCode.consumed_at.is_(None))
+            .values(undelivered_at=now)
+        )
+
     async def count_code_attempt(self, code_id: int, *, max_attempts: int) -> bool:
         """Count one try at a code; False when its tries are spent (safe under concurrency)."""
         result = await self.session.execute(

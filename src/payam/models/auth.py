@@ -67,5 +67,7 @@ class OneTimeCode(IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     expires_at: Mapped[datetime]
     consumed_at: Mapped[datetime | None]
+    # Set when every try to send the code failed: the next check of it says so.
+    undelivered_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_one_time_codes_user_id_purpose", "user_id", "purpose"),)
