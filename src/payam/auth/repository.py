@@ -29,6 +29,15 @@ class AuthRepository(Repository[AuthSession]):
         row = (await self.session.execute(statement)).first()
         return None if row is None else (row[0], row[1])
 
+    async def claim_refresh_token(self, token_id: int, *, now: datetime) -> bool:
+        """Mark the token used, if no one has: of two concurrent uses, only one gets True."""
+        claimed = await self.session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.id == token_id, RefreshToken.rotated_at.is_(None))
+            .values(rotated_at=now)
+        )
+        return bool(claimed.rowcount == 1)  # type: ignore[attr-defined]
+
     async def get_refresh_token(self, token_hash: str) -> RefreshToken | None:
         statement = select(RefreshToken).where(RefreshToken.token_hash == token_hash)
         return (await self.session.scalars(statement)).first()

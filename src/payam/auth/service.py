@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -280,13 +279,7 @@ class AuthService:
         if check_csrf is not None:
             # Before anything changes: a forged request leaves the session as it was.
             check_csrf(auth_session.id)
-        # Claim the token with a conditional update: of two concurrent uses, only one wins.
-        claimed = await self.session.execute(
-            update(RefreshToken)
-            .where(RefreshToken.id == stored.id, RefreshToken.rotated_at.is_(None))
-            .values(rotated_at=now)
-        )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        if not await self.auth.claim_refresh_token(stored.id, now=now):
             # A rotated token came back: it was stolen or replayed, so end the whole family.
             await self.auth.revoke_sessions(
                 user_id=auth_session.user_id,
