@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import socket
+from collections import Counter
 from datetime import timedelta
 from typing import Any
 
@@ -17,6 +18,8 @@ from websockets.exceptions import InvalidStatus
 from payam.auth.tokens import decode_access_token, issue_access_token
 from payam.config import Settings
 from payam.db.session import transaction
+from payam.dispatch.repository import DispatchRepository
+from payam.kit.clock import utc_now
 from payam.live.events import (
     CAMPAIGN_PROGRESS,
     CAMPAIGN_STATUS,
@@ -30,7 +33,7 @@ from payam.live.router import (
     CLOSE_TOO_MANY_CONNECTIONS,
     origin_allowed,
 )
-from payam.models import Campaign, CampaignStatus, User, UserStatus
+from payam.models import Campaign, CampaignStatus, RecipientStatus, User, UserStatus
 from payam.pubsub.hub import publish_after_commit
 from tests.live.conftest import (
     APP_ORIGIN,
@@ -51,6 +54,17 @@ async def snapshot_of(websocket: ClientConnection) -> list[dict[str, Any]]:
     assert message["type"] == "snapshot", message
     campaigns: list[dict[str, Any]] = message["campaigns"]
     return campaigns
+
+
+async def watching_a_campaign(
+    server: LiveServer, *, total_recipients: int
+) -> tuple[int, Campaign, ClientConnection]:
+    """A user with one campaign, and a socket of theirs past its snapshot."""
+    user_id, token = await user_with_token(server)
+    campaign = await add_campaign(server.runtime, user_id, total_recipients=total_recipients)
+    websocket = await server.connect(token=token)
+    await snapshot_of(websocket)
+    return user_id, campaign, websocket
 
 
 # --- Signing in ---------------------------------------------------------------------------
@@ -367,10 +381,7 @@ async def test_a_refresh_after_commit_sees_counters_changed_in_bulk(
     live_server: LiveServer,
 ) -> None:
     runtime, hub = live_server.runtime, live_server.hub
-    user_id, token = await user_with_token(live_server)
-    campaign = await add_campaign(runtime, user_id, total_recipients=3)
-    websocket = await live_server.connect(token=token)
-    await snapshot_of(websocket)
+    _, campaign, websocket = await watching_a_campaign(live_server, total_recipients=3)
 
     async with transaction(runtime.sessionmaker) as session:
         row = await session.get_one(Campaign, campaign.id)
@@ -415,14 +426,11 @@ async def test_each_user_hears_only_their_own_campaigns(live_server: LiveServer)
 
 
 async def test_an_older_state_than_the_client_has_is_not_sent(live_server: LiveServer) -> None:
-    runtime, hub = live_server.runtime, live_server.hub
-    user_id, token = await user_with_token(live_server)
-    campaign = await add_campaign(runtime, user_id, total_recipients=5)
-    websocket = await live_server.connect(token=token)
-    await snapshot_of(websocket)
+    hub = live_server.hub
+    user_id, campaign, websocket = await watching_a_campaign(live_server, total_recipients=5)
     event = campaign_event(campaign, type=CAMPAIGN_PROGRESS)
-    older = {**event, "updated_at": (campaign.updated_at - timedelta(seconds=1)).isoformat()}
-    newer = {**event, "updated_at": (campaign.updated_at + timedelta(seconds=1)).isoformat()}
+    older = {**event, "version": campaign.version - 1}
+    newer = {**event, "version": campaign.version + 1}
 
     await hub.publish(user_id, older)
     await hub.publish(user_id, newer)
@@ -543,10 +551,7 @@ async def test_two_hundred_clients_of_one_user_each_get_every_event(
     user_id, token = await user_with_token(live_server)
     campaign = await add_campaign(live_server.runtime, user_id, total_recipients=1000)
     state = campaign_event(campaign, type=CAMPAIGN_PROGRESS)
-    events = [
-        {**state, "n": n, "updated_at": (campaign.updated_at + timedelta(seconds=n)).isoformat()}
-        for n in range(25)
-    ]
+    events = [{**state, "n": n, "version": campaign.version + n} for n in range(25)]
 
     async with asyncio.timeout(120):
         clients = await asyncio.gather(*(live_server.connect(token=token) for _ in range(200)))
@@ -601,3 +606,41 @@ async def test_one_connection_over_the_users_limit_is_refused_with_4429(
     assert (await receive(again))["type"] == "snapshot"
     for websocket in (second, others, again):
         await websocket.close()
+
+
+async def test_states_are_ordered_by_the_database_not_by_the_processes_clocks(
+    live_server: LiveServer,
+) -> None:
+    runtime, hub = live_server.runtime, live_server.hub
+    user_id, campaign, websocket = await watching_a_campaign(live_server, total_recipients=5)
+
+    async def one_more_sent(*, clock_behind: timedelta | None = None) -> None:
+        async with transaction(runtime.sessionmaker) as session:
+            if clock_behind is None:
+                # The engine's own bulk UPDATE of counters.
+                await DispatchRepository(session).bump_counters(
+                    {campaign.id: Counter({RecipientStatus.SENT: 1})}
+                )
+            else:
+                # Another API process whose clock is an hour behind stamps the row.
+                await session.execute(
+                    update(Campaign)
+                    .where(Campaign.id == campaign.id)
+                    .values(sent_count=Campaign.sent_count + 1, updated_at=utc_now() - clock_behind)
+                )
+            row = await session.get_one(Campaign, campaign.id)
+            publish_campaign_after_commit(session, hub, row, type=CAMPAIGN_PROGRESS, refresh=True)
+
+    await one_more_sent()
+    first = await receive(websocket)
+    await one_more_sent(clock_behind=timedelta(hours=1))
+    second = await receive(websocket)
+    # The first state arriving again late (another process's slow publish) is not shown.
+    await hub.publish(user_id, first)
+    await hub.publish(user_id, {"type": "marker"})
+
+    assert second["updated_at"] < first["updated_at"]
+    assert [first["counts"]["sent"], second["counts"]["sent"]] == [1, 2]
+    assert second["version"] > first["version"] > campaign.version
+    assert await receive(websocket) == {"type": "marker"}
+    await websocket.close()

@@ -43,6 +43,7 @@ STATE_ATTRIBUTES = frozenset(
         "started_at",
         "completed_at",
         "updated_at",
+        "version",
     }
 )
 
@@ -59,7 +60,9 @@ def _unloaded(campaign: Campaign) -> set[str]:
 def campaign_state(campaign: Campaign) -> dict[str, Any]:
     """A campaign's status and counters as JSON, as the snapshot and every event carry them.
 
-    ``updated_at`` orders two states of one campaign: a listener keeps the newer one.
+    ``version`` orders two states of one campaign: a listener keeps the one with the higher.
+    The database counts it (``Campaign.version``), so it holds across processes whose clocks
+    disagree; ``updated_at`` is for showing only.
     """
     missing = _unloaded(campaign)
     if missing:
@@ -74,6 +77,7 @@ def campaign_state(campaign: Campaign) -> dict[str, Any]:
         "started_at": _iso(campaign.started_at),
         "completed_at": _iso(campaign.completed_at),
         "updated_at": _iso(campaign.updated_at),
+        "version": campaign.version,
     }
 
 
@@ -94,7 +98,7 @@ def publish_campaign_after_commit(
     """Publish ``campaign``'s event once ``session`` commits, built from its committed state.
 
     Built at commit time rather than now, so it carries every later change of the same
-    transaction and the ``updated_at`` of the final flush. ``refresh=True`` re-reads the row
+    transaction and the ``version`` of the final flush. ``refresh=True`` re-reads the row
     after the commit: for counters changed by a bulk ``UPDATE`` that the loaded object does not
     reflect.
     """

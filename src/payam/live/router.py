@@ -10,7 +10,8 @@ The protocol, as a client sees it:
 2. The server sends ``{"type": "snapshot", "campaigns": [...], "at": ...}``: the state of the
    user's newest 200 campaigns. It replaces whatever the client showed.
 3. Then ``campaign.progress`` and ``campaign.status`` events, each with one campaign's whole
-   state; a client keeps, per campaign, the state with the latest ``updated_at``. Another
+   state; a client keeps, per campaign, the state with the highest ``version`` (a number the
+   database raises with every change of the campaign, so clocks do not matter). Another
    ``snapshot`` may come at any time (the client fell behind, or the servers lost touch).
 4. ``{"type": "ping"}`` every 25 s; the client may send ``{"type": "ping"}`` and gets a pong.
 5. A session that ends (signed out, revoked, its refresh token reused) is closed at once with
@@ -31,7 +32,6 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import datetime
 from urllib.parse import urlsplit
 
 import structlog
@@ -261,8 +261,8 @@ class _Connection:
         self.identity = identity
         # One sender at a time: the event loop, the heartbeat and the pong share the socket.
         self._send_lock = asyncio.Lock()
-        # campaign id -> updated_at of the newest state this client was sent.
-        self._latest: dict[int, datetime] = {}
+        # campaign id -> version of the newest state this client was sent.
+        self._latest: dict[int, int] = {}
 
     async def serve(self, hub: LiveHub) -> None:
         user_id = self.identity.user_id
@@ -330,29 +330,24 @@ class _Connection:
                 )
             ).all()
             states = [campaign_state(campaign) for campaign in campaigns]
-        self._latest = {
-            campaign.id: campaign.updated_at for campaign in campaigns if campaign.updated_at
-        }
+        self._latest = {campaign.id: campaign.version for campaign in campaigns}
         await self._send({"type": "snapshot", "campaigns": states, "at": utc_now().isoformat()})
 
     def _is_stale(self, event: Event) -> bool:
         """Whether the client already has a newer state of this event's campaign.
 
         Events queued while the snapshot was read may predate it, and events of one campaign
-        published by different processes may arrive out of order.
+        published by different processes may arrive out of order. Ordered by ``version``, which
+        the database raises: the processes' clocks (``updated_at``) may disagree.
         """
         campaign_id = event.get("campaign_id")
-        raw = event.get("updated_at")
-        if not isinstance(campaign_id, int) or not isinstance(raw, str):
-            return False
-        try:
-            updated_at = datetime.fromisoformat(raw)
-        except ValueError:
+        version = event.get("version")
+        if not isinstance(campaign_id, int) or not isinstance(version, int):
             return False
         seen = self._latest.get(campaign_id)
-        if seen is not None and updated_at < seen:
+        if seen is not None and version < seen:
             return True
-        self._latest[campaign_id] = updated_at
+        self._latest[campaign_id] = version
         return False
 
     async def _forward(self, events: AsyncIterator[Event]) -> _Refused | None:

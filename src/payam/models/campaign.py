@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, literal_column, text
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -85,6 +85,13 @@ class Campaign(IdMixin, TimestampMixin, Base):
     unknown_count: Mapped[int] = mapped_column(default=0)
     started_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
+    # Counts the row's changes, in the database: every UPDATE of the row (a flush, a bulk
+    # UPDATE of counters or status) sets ``version = version + 1`` in the same statement, so
+    # two states of one campaign are ordered by it, whichever process's clock is off. Live
+    # events carry it; ``updated_at`` is only for showing.
+    version: Mapped[int] = mapped_column(
+        default=1, server_default=text("1"), onupdate=literal_column("version") + 1
+    )
 
     @hybrid_property
     def pending_count(self) -> int:
