@@ -6,11 +6,10 @@ import asyncio
 import contextlib
 
 import structlog
-from sqlalchemy import select
 
 from payam.db.session import transaction
 from payam.live.events import CAMPAIGN_PROGRESS, campaign_event
-from payam.models import Campaign
+from payam.live.repository import LiveRepository
 from payam.pubsub.hub import LiveHub
 from payam.runtime import Runtime
 
@@ -46,9 +45,7 @@ class ProgressPublisher:
             ids, self._pending = sorted(self._pending), set()
             try:
                 async with transaction(self.runtime.sessionmaker) as session:
-                    campaigns = (
-                        await session.scalars(select(Campaign).where(Campaign.id.in_(ids)))
-                    ).all()
+                    campaigns = await LiveRepository(session).states_of(ids)
                     events = [
                         (campaign.user_id, campaign_event(campaign, type=CAMPAIGN_PROGRESS))
                         for campaign in campaigns

@@ -37,8 +37,6 @@ from urllib.parse import urlsplit
 import structlog
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
-from sqlalchemy.orm import load_only
 from starlette.applications import Starlette
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
@@ -49,8 +47,8 @@ from payam.config import Settings
 from payam.db.session import transaction
 from payam.kit.clock import utc_now
 from payam.kit.errors import AccountUnavailable, NotAuthenticated
-from payam.live.events import STATE_ATTRIBUTES, campaign_state
-from payam.models import Campaign
+from payam.live.events import campaign_state
+from payam.live.repository import LiveRepository
 from payam.pubsub.hub import ACCESS_CHANGED, RESYNC, Event, LiveHub
 from payam.runtime import Runtime
 
@@ -80,7 +78,6 @@ CLOSE_GOING_AWAY = 1012
 _MAX_REASON_BYTES = 123
 _MAX_CLIENT_MESSAGE = 8192
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
-_SNAPSHOT_COLUMNS = [getattr(Campaign, name) for name in sorted(STATE_ATTRIBUTES)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,16 +316,9 @@ class _Connection:
 
     async def _send_snapshot(self) -> None:
         async with transaction(self.runtime.sessionmaker) as session:
-            campaigns = (
-                await session.scalars(
-                    select(Campaign)
-                    # Not the message texts and the rest: 200 rows of them add up.
-                    .options(load_only(*_SNAPSHOT_COLUMNS))
-                    .where(Campaign.user_id == self.identity.user_id)
-                    .order_by(Campaign.id.desc())
-                    .limit(self.options.snapshot_limit)
-                )
-            ).all()
+            campaigns = await LiveRepository(session).newest_states(
+                self.identity.user_id, limit=self.options.snapshot_limit
+            )
             states = [campaign_state(campaign) for campaign in campaigns]
         self._latest = {campaign.id: campaign.version for campaign in campaigns}
         await self._send({"type": "snapshot", "campaigns": states, "at": utc_now().isoformat()})
