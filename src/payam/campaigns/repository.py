@@ -14,11 +14,11 @@ from payam.models import (
     Campaign,
     CampaignSender,
     CampaignStatus,
+    ContactImport,
     CopyKind,
     Recipient,
     RecipientStatus,
 )
-from payam.models.contact_import import ContactImport
 
 # id, phone, name, status, attempt, error, sent_at, delivered_at, read_at
 ReportRow = Row[
