@@ -6,7 +6,6 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
 from fastapi.responses import StreamingResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from payam.auth.dependencies import CurrentUser
 from payam.campaigns.export import csv_chunks, xlsx_chunks
@@ -29,10 +28,8 @@ from payam.kit.openapi import file_responses
 from payam.kit.pagination import Page, PageParamsDep
 from payam.kit.problems import problem_responses
 from payam.kit.xlsx import MEDIA_TYPE as XLSX
-from payam.live.events import CAMPAIGN_STATUS, publish_campaign_after_commit
 from payam.models import Campaign as CampaignModel
 from payam.models import CampaignStatus, RecipientStatus
-from payam.runtime import Runtime
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 
@@ -47,16 +44,6 @@ CampaignServiceDep = Annotated[CampaignService, Depends(get_campaign_service)]
 async def _view(service: CampaignService, campaign: CampaignModel) -> Campaign:
     [view] = await service.views([campaign])
     return view
-
-
-async def _changed(
-    runtime: Runtime, session: AsyncSession, service: CampaignService, campaign: CampaignModel
-) -> Campaign:
-    """Answer with the campaign, and tell its open screens once the change has committed."""
-    publish_campaign_after_commit(
-        session, runtime.hub, campaign, type=CAMPAIGN_STATUS, refresh=True
-    )
-    return await _view(service, campaign)
 
 
 @router.get("", response_model=Page[Campaign])
@@ -116,59 +103,41 @@ async def delete_campaign(
 )
 async def start_campaign(
     campaign_id: PathId,
-    runtime: RuntimeDep,
     user: CurrentUser,
     service: CampaignServiceDep,
-    session: SessionDep,
     data: CampaignStart | None = None,
 ) -> Campaign:
     """Start now, or at ``scheduled_at``. Refused, saying why, without a connected number,
     without recipients, or without quota."""
     scheduled_at = data.scheduled_at if data else None
-    campaign = await service.start(user, campaign_id, scheduled_at=scheduled_at)
-    return await _changed(runtime, session, service, campaign)
+    return await _view(service, await service.start(user, campaign_id, scheduled_at=scheduled_at))
 
 
 @router.post("/{campaign_id}/pause", response_model=Campaign, responses=problem_responses(404, 409))
 async def pause_campaign(
-    campaign_id: PathId,
-    runtime: RuntimeDep,
-    user: CurrentUser,
-    service: CampaignServiceDep,
-    session: SessionDep,
+    campaign_id: PathId, user: CurrentUser, service: CampaignServiceDep
 ) -> Campaign:
     """Stop after the message in flight, if any."""
-    campaign = await service.pause(user, campaign_id)
-    return await _changed(runtime, session, service, campaign)
+    return await _view(service, await service.pause(user, campaign_id))
 
 
 @router.post(
     "/{campaign_id}/resume", response_model=Campaign, responses=problem_responses(402, 404, 409)
 )
 async def resume_campaign(
-    campaign_id: PathId,
-    runtime: RuntimeDep,
-    user: CurrentUser,
-    service: CampaignServiceDep,
-    session: SessionDep,
+    campaign_id: PathId, user: CurrentUser, service: CampaignServiceDep
 ) -> Campaign:
-    campaign = await service.resume(user, campaign_id)
-    return await _changed(runtime, session, service, campaign)
+    return await _view(service, await service.resume(user, campaign_id))
 
 
 @router.post(
     "/{campaign_id}/cancel", response_model=Campaign, responses=problem_responses(404, 409)
 )
 async def cancel_campaign(
-    campaign_id: PathId,
-    runtime: RuntimeDep,
-    user: CurrentUser,
-    service: CampaignServiceDep,
-    session: SessionDep,
+    campaign_id: PathId, user: CurrentUser, service: CampaignServiceDep
 ) -> Campaign:
     """Stop for good; recipients not yet sent to stay pending in the report."""
-    campaign = await service.cancel(user, campaign_id)
-    return await _changed(runtime, session, service, campaign)
+    return await _view(service, await service.cancel(user, campaign_id))
 
 
 @router.post(

@@ -21,9 +21,11 @@ from payam.kit.clock import utc_now
 from payam.kit.errors import Conflict, InvalidInput
 from payam.kit.files import remove_import_files
 from payam.kit.pagination import Page, PageParams
+from payam.live.events import CAMPAIGN_STATUS, publish_campaign_after_commit
 from payam.media.repository import MediaRepository
 from payam.message.templating import TemplateError, parse_template
 from payam.models import Campaign, CampaignStatus, CopyKind, Recipient, RecipientStatus, User
+from payam.pubsub.hub import hub_of
 from payam.senders.repository import SenderRepository
 
 EDITABLE = frozenset({CampaignStatus.DRAFT, CampaignStatus.READY, CampaignStatus.PAUSED})
@@ -218,7 +220,7 @@ class CampaignService:
             campaign.scheduled_at = None
         campaign.status_reason = None
         self._audit(user, campaign, "campaign.started")
-        return campaign
+        return self._announced(campaign)
 
     async def pause(self, user: User, campaign_id: int) -> Campaign:
         campaign = await self.get(user, campaign_id)
@@ -226,7 +228,7 @@ class CampaignService:
             raise Conflict(self._cannot(campaign, "pause"), field="status")
         campaign.status = CampaignStatus.PAUSED
         campaign.status_reason = "Paused by you"
-        return campaign
+        return self._announced(campaign)
 
     async def resume(self, user: User, campaign_id: int) -> Campaign:
         campaign = await self.get(user, campaign_id)
@@ -237,7 +239,7 @@ class CampaignService:
         waiting = campaign.scheduled_at is not None and campaign.scheduled_at > utc_now()
         campaign.status = CampaignStatus.READY if waiting else CampaignStatus.RUNNING
         campaign.status_reason = None
-        return campaign
+        return self._announced(campaign)
 
     async def cancel(self, user: User, campaign_id: int) -> Campaign:
         campaign = await self.get(user, campaign_id)
@@ -247,6 +249,13 @@ class CampaignService:
         campaign.status_reason = "Cancelled by you"
         campaign.completed_at = utc_now()
         self._audit(user, campaign, "campaign.cancelled")
+        return self._announced(campaign)
+
+    def _announced(self, campaign: Campaign) -> Campaign:
+        """Tell the owner's open screens of the new status once it has committed."""
+        publish_campaign_after_commit(
+            self.session, hub_of(self.session), campaign, type=CAMPAIGN_STATUS, refresh=True
+        )
         return campaign
 
     def _check_schedule(self, scheduled_at: datetime, *, now: datetime) -> None:

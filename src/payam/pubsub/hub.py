@@ -34,6 +34,7 @@ __all__ = [
     "RedisHub",
     "Subscription",
     "build_hub",
+    "hub_of",
     "publish_after_commit",
     "session_info",
     "tell_access_changed_after_commit",
@@ -374,7 +375,13 @@ def session_info(hub: LiveHub) -> dict[str, Any]:
     return {_HUB_KEY: hub}
 
 
+def hub_of(session: AsyncSession) -> LiveHub:
+    """The hub of the runtime that made ``session`` (see ``session_info``)."""
+    hub: LiveHub = session.info[_HUB_KEY]
+    return hub
+
+
 def tell_access_changed_after_commit(session: AsyncSession, user_id: int) -> None:
     """Once ``session`` commits, make ``user_id``'s open sockets re-check their session and
     account now rather than at their next periodic check."""
-    publish_after_commit(session, session.info[_HUB_KEY], user_id, {"type": ACCESS_CHANGED})
+    publish_after_commit(session, hub_of(session), user_id, {"type": ACCESS_CHANGED})
