@@ -93,6 +93,26 @@ def write_csv(path: Path, rows: int) -> tuple[int, int]:
     return sum(seen), bad
 
 
+def database_bytes(database: Path) -> int:
+    """The SQLite database's size on disk, its write-ahead log included."""
+    return sum(
+        path.stat().st_size
+        for path in (database, database.with_name(database.name + "-wal"))
+        if path.exists()
+    )
+
+
+def disk_report(workdir: Path, source: Path, database_growth: int, *, imported: int) -> str:
+    """The space an operator plans for (docs/operations.md, "Space")."""
+    rejected = sum(path.stat().st_size for path in workdir.rglob("rejected.csv"))
+    per_million = database_growth / max(imported, 1) * 1_000_000
+    return (
+        f"disk: upload {source.stat().st_size / 1e6:.1f} MB, rejected.csv {rejected / 1e6:.1f} MB, "
+        f"database growth {database_growth / 1e6:.0f} MB ({per_million / 1e6:.0f} MB per million "
+        "recipients)"
+    )
+
+
 def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
@@ -184,6 +204,7 @@ async def bench(rows: int, workdir: Path) -> None:
             job_campaign, bare_campaign = (campaign.id for campaign in campaigns)
 
         rss_before = peak_rss_mib()
+        database_before = database_bytes(database)
         started = time.perf_counter()
         async with transaction(runtime.sessionmaker) as session:
             user = await session.get_one(User, user.id)
@@ -208,6 +229,7 @@ async def bench(rows: int, workdir: Path) -> None:
         await run_import(runtime, preview.id)
         job_seconds = time.perf_counter() - started
         rss_job = peak_rss_mib()
+        database_growth = database_bytes(database) - database_before
 
         async with transaction(runtime.sessionmaker) as session:
             done = await session.get_one(ContactImport, preview.id)
@@ -257,6 +279,7 @@ async def bench(rows: int, workdir: Path) -> None:
         f"peak RSS: {rss_before:.0f} MiB before the upload, {rss_upload:.0f} MiB after it, "
         f"{rss_job:.0f} MiB after the job, {peak_rss_mib():.0f} MiB after the bare loop"
     )
+    print(disk_report(workdir, source, database_growth, imported=done.imported))
     per_million = end_to_end * 1_000_000 / rows
     verdict = "met" if per_million < 10 else "NOT met"
     print(
