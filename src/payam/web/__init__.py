@@ -1,0 +1,1 @@
+"""What ``payam serve`` serves beside the API: the web app, security headers, the API contract."""
