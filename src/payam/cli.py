@@ -1,4 +1,9 @@
-"""The ``payam`` command line."""
+"""The ``payam`` command line.
+
+Each command imports what it uses inside its body: the whole application takes seconds of CPU
+to import, and `payam --help`, `payam migrate` or a worker restarting after a crash should not
+pay for the parts they never run.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +12,8 @@ from collections.abc import Coroutine
 from typing import Annotated, Any, TypeVar
 
 import typer
-import uvicorn
-from sqlalchemy.exc import DBAPIError
 
-from payam.admin.bootstrap import create_super_admin, ensure_super_admin
-from payam.background import run_worker
 from payam.config import get_settings
-from payam.db.engine import engine_for
-from payam.db.migrate import upgrade_to_head
-from payam.db.session import create_sessionmaker, transaction
-from payam.kit.errors import PayamError
-from payam.observability.logging import configure_logging
 
 app = typer.Typer(
     help="Payam: a multi-user WhatsApp campaign manager.",
@@ -41,6 +37,8 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the API (and the web app) over HTTP; the API docs are at /api/docs."""
+    import uvicorn
+
     settings = get_settings()
     if workers > 1 and settings.is_sqlite:
         raise typer.BadParameter("several workers need PostgreSQL or MariaDB, not SQLite")
@@ -67,6 +65,9 @@ def worker() -> None:
     Run as many as you like beside `payam serve` (with PAYAM_EMBEDDED_WORKER=false there); each
     WhatsApp number is served by one worker at a time and moves on if that worker dies.
     """
+    from payam.background import run_worker
+    from payam.observability.logging import configure_logging
+
     configure_logging(json_logs=True)
     run_worker(get_settings())
 
@@ -74,6 +75,8 @@ def worker() -> None:
 @app.command()
 def migrate() -> None:
     """Bring the database schema up to date (safe to run again)."""
+    from payam.db.migrate import upgrade_to_head
+
     settings = get_settings()
     upgrade_to_head(settings)
     typer.echo(f"Database is up to date ({settings.database_url.split('@')[-1]}).")
@@ -128,6 +131,10 @@ ResultT = TypeVar("ResultT")
 
 def _run_or_explain(work: Coroutine[Any, Any, ResultT]) -> ResultT:
     """Run ``work``; a refusal is told as a sentence and exit code 1, not a traceback."""
+    from sqlalchemy.exc import DBAPIError
+
+    from payam.kit.errors import PayamError
+
     try:
         return asyncio.run(work)
     except PayamError as error:
@@ -146,6 +153,10 @@ def _run_or_explain(work: Coroutine[Any, Any, ResultT]) -> ResultT:
 
 
 async def _create_admin(*, email: str, username: str, phone: str, name: str, password: str) -> str:
+    from payam.admin.bootstrap import create_super_admin
+    from payam.db.engine import engine_for
+    from payam.db.session import create_sessionmaker, transaction
+
     settings = get_settings()
     engine = engine_for(settings)
     try:
@@ -167,6 +178,10 @@ async def _create_admin(*, email: str, username: str, phone: str, name: str, pas
 
 
 async def _ensure_admin() -> tuple[str, str | None] | None:
+    from payam.admin.bootstrap import ensure_super_admin
+    from payam.db.engine import engine_for
+    from payam.db.session import create_sessionmaker, transaction
+
     settings = get_settings()
     engine = engine_for(settings)
     try:
