@@ -9,7 +9,7 @@ PORT ?= 8000
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install run test lint typecheck unit migrate clean
+.PHONY: install run test lint typecheck unit migrate openapi clean
 
 $(UV):
 	python3 -m venv $(TOOLS)
@@ -41,6 +41,10 @@ unit:
 
 migrate: install
 	$(VENV)/bin/payam migrate
+
+## Write the API's schema to docs/openapi.json, the contract clients and the web app build against.
+openapi: install
+	$(VENV)/bin/payam openapi --output docs/openapi.json
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -80,6 +81,23 @@ def migrate() -> None:
     settings = get_settings()
     upgrade_to_head(settings)
     typer.echo(f"Database is up to date ({settings.database_url.split('@')[-1]}).")
+
+
+@app.command()
+def openapi(
+    output: Annotated[
+        Path | None, typer.Option(help="Write it here (make openapi: docs/openapi.json).")
+    ] = None,
+) -> None:
+    """Print the API's OpenAPI schema, as the published contract docs/openapi.json holds it."""
+    from payam.app import create_app
+    from payam.web.contract import render_openapi
+
+    text = render_openapi(create_app(get_settings()))
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
 
 
 @app.command("create-admin")

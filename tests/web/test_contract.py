@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from payam import cli
 from payam.app import create_app
 from payam.config import Settings
 from payam.web.contract import CONTRACT_PATH, render_openapi
@@ -32,3 +34,12 @@ def test_the_schema_text_is_the_same_on_every_render(settings: Settings) -> None
     assert first.endswith("}\n")
     assert not first.endswith("\n\n")
     assert list(json.loads(first)) == sorted(json.loads(first))
+
+
+def test_payam_openapi_writes_the_contract(tmp_path: Path) -> None:
+    written = tmp_path / "openapi.json"
+
+    result = CliRunner().invoke(cli.app, ["openapi", "--output", str(written)])
+
+    assert result.exit_code == 0, result.output
+    assert written.read_text(encoding="utf-8") == (ROOT / CONTRACT_PATH).read_text(encoding="utf-8")
