@@ -1,0 +1,83 @@
+import AxeBuilder from '@axe-core/playwright';
+import { expect, type APIRequestContext, type Page } from '@playwright/test';
+import { randomInt } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+
+export interface Person {
+  name: string;
+  username: string;
+  email: string;
+  /** As typed, in the local form. */
+  phone: string;
+  /** As Payam stores it (E.164). */
+  e164: string;
+  password: string;
+}
+
+export function newPerson(): Person {
+  const serial = `${Date.now() % 1_000_000}${randomInt(10, 99)}`.padStart(8, '0').slice(-7);
+  return {
+    name: `مریم آزمون ${serial}`,
+    username: `user${serial}`,
+    email: `user${serial}@example.com`,
+    phone: `0912${serial}`,
+    e164: `+98912${serial}`,
+    password: `Kavir-${serial}-Lale!`,
+  };
+}
+
+/** The last code the test SMS gateway received for this number and purpose. */
+export async function smsCode(request: APIRequestContext, phone: string, purpose: string): Promise<string> {
+  const url = `http://127.0.0.1:${process.env.SMS_GATEWAY_PORT}/codes?to=${encodeURIComponent(phone)}&purpose=${purpose}`;
+  let code = '';
+  await expect
+    .poll(async () => {
+      const response = await request.get(url);
+      code = response.ok() ? ((await response.json()) as { code: string }).code : '';
+      return code;
+    })
+    .not.toBe('');
+  return code;
+}
+
+/** A new account with a verified phone, signed in on this page (through the API, quickly). */
+export async function signedIn(page: Page): Promise<Person> {
+  const person = newPerson();
+  const api = page.request;
+  const registered = await api.post('/api/v1/auth/register', {
+    data: { name: person.name, username: person.username, email: person.email, phone: person.phone, password: person.password },
+  });
+  expect(registered.status()).toBe(201);
+  const code = await smsCode(api, person.e164, 'VERIFY_PHONE');
+  const verified = await api.post('/api/v1/auth/otp/verify', {
+    data: { purpose: 'VERIFY_PHONE', login: person.e164, code },
+  });
+  expect(verified.ok()).toBeTruthy();
+  const login = await api.post('/api/v1/auth/login', {
+    data: { login: person.username, password: person.password, use_cookies: true },
+  });
+  expect(login.ok()).toBeTruthy();
+  return person;
+}
+
+/** Fails on any accessibility violation axe finds (WCAG 2 A and AA) on what the page shows. */
+export async function expectAccessible(page: Page): Promise<void> {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
+  const found = results.violations.map(
+    (violation) => `${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(' ')).join(', ')})`,
+  );
+  expect(found).toEqual([]);
+}
+
+const SCREENSHOTS = new URL('../../../docs/screenshots/', import.meta.url).pathname;
+
+/** Saves what the page shows into docs/screenshots/<name>.png for the README. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
+}
+
+/** Chooses the language with the switch in the header. */
+export async function useLanguage(page: Page, language: 'فارسی' | 'English'): Promise<void> {
+  await page.getByRole('radio', { name: language }).check({ force: true });
+}

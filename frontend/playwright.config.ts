@@ -1,0 +1,68 @@
+import { defineConfig, devices } from '@playwright/test';
+import { createServer } from 'node:net';
+
+// Browser tests against the real service. Nothing here downloads a browser: Debian's Chromium
+// drives them (PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1; never `playwright install`).
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+// Chosen once by the runner; its workers inherit them through the environment.
+process.env.E2E_API_PORT ??= String(await freePort());
+process.env.E2E_WEB_PORT ??= String(await freePort());
+process.env.SMS_GATEWAY_PORT ??= String(await freePort());
+const webUrl = `http://127.0.0.1:${process.env.E2E_WEB_PORT}`;
+process.env.E2E_WEB_URL = webUrl;
+const chromium = {
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+};
+
+export default defineConfig({
+  testDir: './e2e',
+  fullyParallel: true,
+  workers: 2,
+  retries: process.env.CI ? 1 : 0,
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  reporter: [['list']],
+  use: {
+    baseURL: webUrl,
+    launchOptions: chromium,
+    trace: 'retain-on-failure',
+    locale: 'fa-IR',
+    timezoneId: 'Asia/Tehran',
+  },
+  projects: [
+    { name: 'desktop', use: { ...devices['Desktop Chrome'], launchOptions: chromium } },
+    { name: 'phone', use: { ...devices['Pixel 7'], launchOptions: chromium }, grep: /@phone/ },
+  ],
+  webServer: [
+    {
+      command: 'node e2e/support/sms-gateway.mjs',
+      url: `http://127.0.0.1:${process.env.SMS_GATEWAY_PORT}/`,
+      reuseExistingServer: false,
+    },
+    {
+      command: 'node e2e/support/serve.mjs',
+      url: `http://127.0.0.1:${process.env.E2E_API_PORT}/healthz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+    },
+    {
+      // The built app, its /api sent to the service (as `payam serve` itself will do).
+      command: `npx vite preview --strictPort --port ${process.env.E2E_WEB_PORT} --host 127.0.0.1`,
+      url: webUrl,
+      env: { PAYAM_API_URL: `http://127.0.0.1:${process.env.E2E_API_PORT}` },
+      reuseExistingServer: false,
+    },
+  ],
+});

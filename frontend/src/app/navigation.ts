@@ -1,0 +1,26 @@
+import { IconCreditCard, IconLayoutDashboard, IconSpeakerphone, IconUserCircle, IconBrandWhatsapp } from '@tabler/icons-react';
+import type { ComponentType } from 'react';
+import type { UserRole } from '../client';
+
+export interface NavItem {
+  to: string;
+  /** A key in the common namespace. */
+  label: string;
+  icon: ComponentType<{ size?: number; 'aria-hidden'?: boolean }>;
+}
+
+/** The signed-in person's screens, in menu order. */
+export const mainNavigation: NavItem[] = [
+  { to: '/', label: 'nav.dashboard', icon: IconLayoutDashboard },
+  { to: '/campaigns', label: 'nav.campaigns', icon: IconSpeakerphone },
+  { to: '/numbers', label: 'nav.numbers', icon: IconBrandWhatsapp },
+  { to: '/billing', label: 'nav.billing', icon: IconCreditCard },
+  { to: '/account', label: 'nav.account', icon: IconUserCircle },
+];
+
+/** The administration screens (the admin console adds its items here); shown to admins only. */
+export const adminNavigation: NavItem[] = [];
+
+export function isAdmin(role: UserRole): boolean {
+  return role === 'ADMIN' || role === 'SUPER_ADMIN';
+}

@@ -1,0 +1,58 @@
+// Words the whole app shares: the shell, navigation and generic states.
+export const fa = {
+  appName: 'پیام',
+  nav: {
+    main: 'منوی اصلی',
+    dashboard: 'پیشخوان',
+    campaigns: 'کارزارها',
+    numbers: 'شماره‌های واتس‌اپ',
+    billing: 'بسته‌ها و پرداخت',
+    account: 'حساب کاربری',
+    admin: 'مدیریت',
+    toggle: 'باز و بسته کردن منو',
+  },
+  language: { label: 'زبان', fa: 'فارسی', en: 'English' },
+  signOut: 'خروج',
+  loading: 'در حال بارگذاری…',
+  retry: 'دوباره امتحان کنید',
+  save: 'ذخیره',
+  cancel: 'انصراف',
+  saved: 'ذخیره شد',
+  errors: {
+    network: 'به سرور پیام دسترسی نیست. اتصال اینترنت را بررسی کنید و دوباره امتحان کنید.',
+    server: 'خطایی در سرور رخ داد. کمی بعد دوباره امتحان کنید؛ اگر تکرار شد این کد را به پشتیبانی بدهید: {{requestId}}',
+    rateLimited: 'تعداد تلاش‌ها زیاد بود. {{seconds}} ثانیه دیگر دوباره امتحان کنید.',
+    loadFailed: 'این بخش بارگذاری نشد.',
+    required: 'این بخش را پر کنید',
+  },
+  notFound: { title: 'این صفحه پیدا نشد', back: 'بازگشت به پیشخوان' },
+};
+
+export const en: typeof fa = {
+  appName: 'Payam',
+  nav: {
+    main: 'Main menu',
+    dashboard: 'Dashboard',
+    campaigns: 'Campaigns',
+    numbers: 'WhatsApp numbers',
+    billing: 'Packages & payments',
+    account: 'Account',
+    admin: 'Administration',
+    toggle: 'Open or close the menu',
+  },
+  language: { label: 'Language', fa: 'فارسی', en: 'English' },
+  signOut: 'Sign out',
+  loading: 'Loading…',
+  retry: 'Try again',
+  save: 'Save',
+  cancel: 'Cancel',
+  saved: 'Saved',
+  errors: {
+    network: 'Payam cannot be reached. Check your connection and try again.',
+    server: 'Something went wrong on the server. Try again in a moment; if it keeps happening, give support this code: {{requestId}}',
+    rateLimited: 'Too many tries. Try again in {{seconds}} seconds.',
+    loadFailed: 'This could not be loaded.',
+    required: 'Fill this in',
+  },
+  notFound: { title: 'This page does not exist', back: 'Back to the dashboard' },
+};
