@@ -11,6 +11,8 @@ from fastapi_offline import FastAPIOffline
 
 from payam import __version__
 from payam.admin.router import router as admin_router
+from payam.apikeys.router import router as api_keys_router
+from payam.apikeys.service import authenticate_api_key
 from payam.auth.router import router as auth_router
 from payam.background import embedded_background
 from payam.billing.admin_router import router as billing_admin_router
@@ -70,12 +72,14 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     )
     if runtime is not None:
         app.state.runtime = runtime
+    app.state.key_authenticator = authenticate_api_key
     install_problem_handlers(app)
     document_problems(app)
 
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(auth_router)
     api.include_router(users_router)
+    api.include_router(api_keys_router)
     api.include_router(admin_router)
     api.include_router(billing_router)
     api.include_router(billing_admin_router)

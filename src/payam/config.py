@@ -72,6 +72,7 @@ class Settings(BaseSettings):
     rate_limit_login: str = "10/minute"
     rate_limit_otp_request: str = "5/15minutes"
     rate_limit_otp_verify: str = "10/15minutes"
+    rate_limit_api_key: str = "600/minute"
     login_lockout_threshold: int = Field(default=5, ge=1)
     login_lockout_base_seconds: int = Field(default=30, ge=1)
     # Short on purpose: a stranger who types wrong passwords for someone else delays them too.

@@ -7,6 +7,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from payam.models import AuditLogEntry
 
+# The log context's field naming the API key a request came with (bound by the key check in
+# ``payam.auth.dependencies``); every audit entry such a request makes names the key too.
+API_KEY_FIELD = "api_key_id"
+
 
 def record_audit(
     session: AsyncSession,
@@ -18,7 +22,10 @@ def record_audit(
     details: dict[str, Any] | None = None,
 ) -> None:
     """Add an audit entry to the current transaction, so it lands exactly when the action does."""
-    request_id = structlog.contextvars.get_contextvars().get("request_id")
+    context = structlog.contextvars.get_contextvars()
+    request_id = context.get("request_id")
+    if context.get(API_KEY_FIELD) is not None:
+        details = {**(details or {}), API_KEY_FIELD: context[API_KEY_FIELD]}
     session.add(
         AuditLogEntry(
             action=action,

@@ -1,5 +1,6 @@
 """ORM models, kept in one package so features can refer to each other's tables without cycles."""
 
+from payam.models.api_key import ApiKey
 from payam.models.audit import AuditLogEntry
 from payam.models.auth import AuthSession, OneTimeCode, OtpChannel, OtpPurpose, RefreshToken
 from payam.models.billing import (
@@ -32,6 +33,7 @@ from payam.models.user import User, UserRole, UserStatus
 
 __all__ = [
     "COUNTER_COLUMNS",
+    "ApiKey",
     "AuditLogEntry",
     "AuthSession",
     "Campaign",
