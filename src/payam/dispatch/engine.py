@@ -37,6 +37,7 @@ from payam.media.service import load_media_payload
 from payam.message.ids import new_message_id
 from payam.message.templating import Template, parse_template, recipient_values, render_for
 from payam.models import Campaign, RecipientStatus, Sender, SenderStatus
+from payam.observability.metrics import CLAIMS_LOST
 from payam.pacing import after_send, allowed_now, earliest_send, limits_of, state_of
 from payam.providers.base import (
     FaultKind,
@@ -54,13 +55,17 @@ from payam.senders.repository import SenderRepository
 logger = structlog.get_logger(__name__)
 
 CampaignsChanged = Callable[[set[int]], Awaitable[None]]
-IN_FLIGHT = frozenset({RecipientStatus.SENDING, RecipientStatus.UNKNOWN})
+# A claim's outcome moves only rows still SENDING under its attempt: once the reconciler has
+# made them UNKNOWN (the lease ran out), the claim is no longer this worker's to record.
+CLAIMED = frozenset({RecipientStatus.SENDING})
 # A batch only when the pace allows no gap at all (interval 0, the sandbox); else one at a time.
 MAX_BATCH = 100
 ZONE_CACHE_SECONDS = 60.0
 RECORD_ATTEMPTS = 3
 CONNECT_RETRY_SECONDS = 30
 LEASE_MARGIN_SECONDS = 3
+LEASE_RAN_OUT = "the worker was held up past its claim's lease before sending"
+NO_ANSWER = "WhatsApp did not answer within the claim's lease"
 
 
 def new_worker_id() -> str:
@@ -79,6 +84,9 @@ class Claim:
     interval_seconds: int
     reservation_id: int
     recipients: list[ClaimedRecipient]
+    # time.monotonic() after which no send of this claim starts and none is awaited: the lease
+    # less a margin to record in, so the worker records before the reconciler may take it.
+    deadline: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,6 +392,7 @@ class Dispatcher:
             interval_seconds=interval,
             reservation_id=reservation.id,
             recipients=claimed,
+            deadline=time.monotonic() + self.settings.claim_lease_seconds - LEASE_MARGIN_SECONDS,
         )
 
     async def _send(self, claim: Claim, session: ProviderSession) -> list[Outcome]:
@@ -394,10 +403,14 @@ class Dispatcher:
             # a crash leaves claims unknown as short as one round trip.
             return list(
                 await asyncio.gather(
-                    *(self._send_one(session, template, media, r) for r in claim.recipients)
+                    *(
+                        self._send_one(session, template, media, r, deadline=claim.deadline)
+                        for r in claim.recipients
+                    )
                 )
             )
-        return [await self._send_one(session, template, media, claim.recipients[0])]
+        recipient = claim.recipients[0]
+        return [await self._send_one(session, template, media, recipient, deadline=claim.deadline)]
 
     async def _send_one(
         self,
@@ -405,6 +418,8 @@ class Dispatcher:
         template: Template,
         media: MediaPayload | None,
         recipient: ClaimedRecipient,
+        *,
+        deadline: float,
     ) -> Outcome:
         values = recipient_values(
             name=recipient.name, phone=recipient.phone, variables=recipient.variables
@@ -415,10 +430,19 @@ class Dispatcher:
             message_id=recipient.message_id,
             media=media,
         )
+        if time.monotonic() >= deadline:
+            # The worker was held up (frozen, starved) past its claim: the lease may have gone
+            # to the reconciler, so this send must not start. Nothing went out.
+            return Outcome(recipient, fault=ProviderFault(FaultKind.TRANSIENT, LEASE_RAN_OUT))
         try:
-            return Outcome(recipient, accepted=await session.send(message))
+            async with asyncio.timeout(deadline - time.monotonic()):
+                return Outcome(recipient, accepted=await session.send(message))
         except ProviderFault as fault:
             return Outcome(recipient, fault=fault)
+        except TimeoutError:
+            # No answer within the claim: it may have gone out. Recorded UNKNOWN while the
+            # claim is still ours; a receipt settles it.
+            return Outcome(recipient, fault=ProviderFault(FaultKind.UNCERTAIN, NO_ANSWER))
         except Exception as error:
             # We cannot tell whether WhatsApp took it: never resend blindly.
             logger.exception("send_raised", recipient_id=recipient.id)
@@ -426,12 +450,11 @@ class Dispatcher:
             return Outcome(recipient, fault=uncertain)
 
     async def _record(self, claim: Claim, outcomes: list[Outcome]) -> None:
+        """Record a claim's outcomes, fenced by its attempt ids: rows the reconciler took (the
+        lease ran out) stay as it left them, UNKNOWN, for a receipt to settle."""
         now = utc_now()
         transitions = [self._transition(outcome, now=now) for outcome in outcomes]
-        accepted = [outcome for outcome in outcomes if outcome.accepted is not None]
-        charged = len(accepted) + sum(
-            1 for outcome in outcomes if outcome.fault and outcome.fault.kind is FaultKind.UNCERTAIN
-        )
+        reached = [outcome.recipient for outcome in outcomes if outcome.accepted is not None]
         changed: set[int] = {claim.campaign_id}
         async with transaction(self.runtime.sessionmaker) as session:
             repo = DispatchRepository(session)
@@ -439,21 +462,43 @@ class Dispatcher:
             sender = await repo.sender_for_update(claim.sender_id)
             applied = await repo.apply_transitions(transitions)
             changed |= applied.campaigns
-            if accepted:
+            if reached:
                 # A receipt may have beaten us to the row; it still needs its send time.
-                await repo.stamp_sent([outcome.recipient.id for outcome in accepted], now=now)
-            await QuotaService(session).settle(claim.reservation_id, used=charged)
+                await repo.stamp_sent(reached, now=now)
+            # Charged by what the rows show once moved, never by what this worker believes:
+            # the reservation settles once, whoever (worker or reconciler) gets there first.
+            charged = await repo.charged_counts([claim.reservation_id])
+            held = await QuotaService(session).settle(
+                claim.reservation_id, used=charged.get(claim.reservation_id, 0)
+            )
             if sender is not None:
                 changed |= await self._pace(repo, sender, claim, outcomes, now=now)
             changed |= set(await repo.finish_campaigns(changed, now=now))
+        if not held and not applied.moved:
+            self._claim_lost(claim, outcomes)
         await self._campaigns_changed(changed)
+
+    def _claim_lost(self, claim: Claim, outcomes: list[Outcome]) -> None:
+        """The claim was no longer ours when its outcome came to be recorded: said, not written."""
+        went_out = sum(1 for outcome in outcomes if outcome.accepted is not None)
+        CLAIMS_LOST.inc()
+        logger.warning(
+            "claim_lost",
+            worker_id=self.worker_id,
+            sender_id=claim.sender_id,
+            campaign_id=claim.campaign_id,
+            recipients=len(outcomes),
+            sent=went_out,
+            detail="the claim's lease ran out before its outcome was recorded; its recipients "
+            "stay UNKNOWN until a receipt settles them",
+        )
 
     def _transition(self, outcome: Outcome, *, now: datetime) -> Transition:
         recipient = outcome.recipient
 
         def to(status: RecipientStatus, **values: Any) -> Transition:
             return Transition(
-                recipient.id, status, IN_FLIGHT, attempt_id=recipient.attempt_id, values=values
+                recipient.id, status, CLAIMED, attempt_id=recipient.attempt_id, values=values
             )
 
         if outcome.accepted is not None:
@@ -523,6 +568,10 @@ class Dispatcher:
             if fault.kind is FaultKind.TRANSIENT:
                 backoff = min(300.0, 2.0 ** min(max(r.attempt for r in claim.recipients), 8))
                 next_send_at = max(next_send_at or now, now + timedelta(seconds=backoff))
+        # Never earlier than the number's next moment as it stands (limits changed meanwhile, or
+        # another worker's claim on it): a late outcome only ever pushes it forward.
+        if next_send_at is not None and sender.next_send_at is not None:
+            next_send_at = max(next_send_at, sender.next_send_at)
         sender.next_send_at = next_send_at
         sender.last_sent_at = now if reached else sender.last_sent_at
         sender.sent_on_day = state.sent_on_day

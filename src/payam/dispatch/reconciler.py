@@ -1,7 +1,10 @@
 """The periodic sweep that keeps promises when workers die: never skipped, never stuck.
 
 - A claim whose lease ran out becomes UNKNOWN (its worker may have sent it; only a receipt can
-  tell), and its quota is counted as used: a message that may have gone out is paid for.
+  tell), and its reservation is settled by its rows, UNKNOWN counted as used: a message that may
+  have gone out is paid for. The claim is then no longer its worker's: the worker's late outcome
+  is fenced off by the attempt id (it moves only rows still SENDING), so nothing it writes can
+  change what this settlement charged.
 - A quota reservation whose claim ended without being recorded is settled by its rows.
 - A scheduled campaign whose time has come starts (or pauses, saying why, if it cannot).
 - A running campaign with nothing left to send is completed.
@@ -45,9 +48,10 @@ async def reconcile(runtime: Runtime, *, now: datetime) -> set[int]:
             ]
         )
         changed |= applied.campaigns
-        quota = QuotaService(session)
-        for reservation_id in sorted({row.quota_reservation_id for row in expired} - {None}):
-            await quota.commit(reservation_id)
+        # Settle each claim that ran out once none of its rows is SENDING any more (a sweep's
+        # limit may split one): by its rows, like every settlement.
+        ran_out = sorted({row.quota_reservation_id for row in expired} - {None})
+        over = set(ran_out) - await repo.still_sending(ran_out)
         # A claim's worker may die after a receipt moved its rows on, leaving nothing SENDING
         # to expire: settle such reservations by what their rows show.
         stale = await ReservationRepository(session).held_since(
@@ -55,8 +59,10 @@ async def reconcile(runtime: Runtime, *, now: datetime) -> set[int]:
             unless=claim_in_flight,
             limit=SWEEP_RESERVATIONS,
         )
-        charged = await repo.charged_counts(stale)
-        for reservation_id in stale:
+        settle = sorted(over | set(stale))
+        charged = await repo.charged_counts(settle)
+        quota = QuotaService(session)
+        for reservation_id in settle:
             await quota.settle(reservation_id, used=charged.get(reservation_id, 0))
         due = await repo.due_scheduled(now=now)
         connected = await SenderRepository(session).connected_counts([c.id for c in due])

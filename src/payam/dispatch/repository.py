@@ -39,21 +39,18 @@ from payam.models import (
     Recipient,
     RecipientStatus,
     Sender,
-    SenderStatus,
     Suppression,
     User,
 )
+from payam.stats.ledger import record_outcomes
 
 RECIPIENTS = cast(Table, Recipient.__table__)
 
 
+# What a recorded send shows (a receipt may have moved it past SENT first).
+REACHED_STATUSES = (RecipientStatus.SENT, RecipientStatus.DELIVERED, RecipientStatus.READ)
 # What a reservation is charged for: messages that went out, or may have.
-CHARGED_STATUSES = (
-    RecipientStatus.SENT,
-    RecipientStatus.DELIVERED,
-    RecipientStatus.READ,
-    RecipientStatus.UNKNOWN,
-)
+CHARGED_STATUSES = (*REACHED_STATUSES, RecipientStatus.UNKNOWN)
 
 
 @dataclass
@@ -116,7 +113,8 @@ class DispatchRepository(Repository[Recipient]):
     async def lease_senders(
         self, *, worker_id: str, now: datetime, until: datetime, take_at_most: int
     ) -> set[int]:
-        """Renew this worker's numbers, take free ones, let go of those no longer connected.
+        """Renew this worker's numbers, take free ones, let go of those no longer connected
+        (or suspended by an admin: ``Sender.may_send``).
 
         A connected number is held even with nothing to send: its connection is where receipts
         and replies (opt-outs) arrive, long after its campaigns end.
@@ -131,7 +129,7 @@ class DispatchRepository(Repository[Recipient]):
             await self.session.scalars(
                 select(Sender.id)
                 .where(
-                    Sender.status == SenderStatus.CONNECTED,
+                    Sender.may_send,
                     or_(Sender.lease_owner.is_(None), Sender.lease_expires_at < now),
                 )
                 .order_by(Sender.id)
@@ -151,7 +149,7 @@ class DispatchRepository(Repository[Recipient]):
             )
         await self.session.execute(
             update(Sender)
-            .where(Sender.lease_owner == worker_id, Sender.status != SenderStatus.CONNECTED)
+            .where(Sender.lease_owner == worker_id, ~Sender.may_send)
             .values(lease_owner=None, lease_expires_at=None)
             .execution_options(synchronize_session=False)
         )
@@ -301,14 +299,22 @@ class DispatchRepository(Repository[Recipient]):
             .execution_options(synchronize_session=False)
         )
 
-    async def stamp_sent(self, recipient_ids: Sequence[int], *, now: datetime) -> None:
+    async def stamp_sent(self, claimed: Sequence[ClaimedRecipient], *, now: datetime) -> None:
         """Set the send time of these recipients that have none yet (a receipt may have moved
-        one on before its outcome was recorded)."""
+        one on before its outcome was recorded), only where this claim's attempt still holds
+        the row and it shows a send: a row the reconciler made UNKNOWN keeps no send time."""
+        table = RECIPIENTS
         await self.session.execute(
-            update(Recipient)
-            .where(Recipient.id.in_(recipient_ids), Recipient.sent_at.is_(None))
-            .values(sent_at=now)
-            .execution_options(synchronize_session=False)
+            update(table)
+            .where(
+                table.c.id == bindparam("row_id"),
+                table.c.attempt_id == bindparam("claim_attempt_id"),
+                table.c.sent_at.is_(None),
+                # Not IN: executemany takes no expanding parameters.
+                or_(*(table.c.status == status for status in REACHED_STATUSES)),
+            )
+            .values(sent_at=now),
+            [{"row_id": row.id, "claim_attempt_id": row.attempt_id} for row in claimed],
         )
 
     # ---- transitions ---------------------------------------------------------------------
@@ -363,6 +369,8 @@ class DispatchRepository(Repository[Recipient]):
                 parameters,
             )
         await self.bump_counters(deltas)
+        # The daily statistics move in this same transaction, so they never drift from the rows.
+        await record_outcomes(self.session, {i: (before[i], to) for i, (to, _) in after.items()})
         return AppliedTransitions(moved=moved, campaigns=set(deltas))
 
     async def bump_counters(self, deltas: dict[int, Counter[RecipientStatus]]) -> None:
@@ -485,6 +493,20 @@ class DispatchRepository(Repository[Recipient]):
             for reservation_id, count in rows.all()
             if reservation_id is not None
         }
+
+    async def still_sending(self, reservation_ids: Sequence[int]) -> set[int]:
+        """Those of these reservations with a recipient still SENDING (a claim not over)."""
+        if not reservation_ids:
+            return set()
+        rows = await self.session.scalars(
+            select(Recipient.quota_reservation_id)
+            .where(
+                Recipient.quota_reservation_id.in_(reservation_ids),
+                Recipient.status == RecipientStatus.SENDING,
+            )
+            .distinct()
+        )
+        return {reservation_id for reservation_id in rows.all() if reservation_id is not None}
 
     async def recipients_by_message_id(self, message_ids: Sequence[str]) -> Sequence[Any]:
         rows = await self.session.execute(

@@ -17,6 +17,7 @@ from prometheus_client import (
 from starlette.responses import Response
 
 __all__ = [
+    "CLAIMS_LOST",
     "HTTP_EXCEPTIONS",
     "HTTP_REQUESTS",
     "HTTP_REQUEST_DURATION",
@@ -48,6 +49,13 @@ HTTP_EXCEPTIONS = Counter(
     "payam_http_exceptions_total",
     "HTTP requests whose handling raised an exception no handler turned into a response.",
     ["method", "route"],
+    registry=REGISTRY,
+)
+
+CLAIMS_LOST = Counter(
+    "payam_dispatch_claims_lost_total",
+    "Claims whose lease ran out before their worker recorded them (frozen or starved worker, "
+    "send slower than the lease); their recipients stayed UNKNOWN for receipts to settle.",
     registry=REGISTRY,
 )
 
