@@ -1,9 +1,11 @@
 // Every namespace, one per feature: a feature's `locales.ts` exports `fa` and `en`; add it here.
 import * as auth from '../features/auth/locales';
+import * as campaigns from '../features/campaigns/locales';
 import * as dashboard from '../features/dashboard/locales';
+import * as imports from '../features/imports/locales';
 import * as common from './common';
 
 export const resources = {
-  fa: { common: common.fa, auth: auth.fa, dashboard: dashboard.fa },
-  en: { common: common.en, auth: auth.en, dashboard: dashboard.en },
+  fa: { common: common.fa, auth: auth.fa, dashboard: dashboard.fa, campaigns: campaigns.fa, imports: imports.fa },
+  en: { common: common.en, auth: auth.en, dashboard: dashboard.en, campaigns: campaigns.en, imports: imports.en },
 };
