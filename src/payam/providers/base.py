@@ -27,11 +27,22 @@ class MediaPayload:
 
 
 @dataclass(frozen=True, slots=True)
+class TemplateChoice:
+    """An approved WhatsApp template (Cloud API) and its body's parameters, in order."""
+
+    name: str
+    language: str
+    parameters: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class OutgoingMessage:
     to: str  # E.164
     text: str
     message_id: str  # ours, chosen before the send
     media: MediaPayload | None = None
+    # Sent instead of the text by a transport that has templates (the Cloud API).
+    template: TemplateChoice | None = None
 
 
 @dataclass(frozen=True, slots=True)
