@@ -154,15 +154,23 @@ def _listening_socket() -> socket.socket:
 
 
 @asynccontextmanager
-async def served(app: FastAPI) -> AsyncIterator[str]:
+async def served(app: FastAPI, *, forwarded_allow_ips: str | None = None) -> AsyncIterator[str]:
     """The app on a real uvicorn server on loopback, in this event loop; yields host:port.
 
     For what the in-process transport cannot show: WebSockets, and responses that arrive a
     piece at a time (httpx's ASGI transport hands over a body only once it is complete).
+    ``forwarded_allow_ips`` names the proxies whose X-Forwarded-* headers uvicorn believes, as
+    ``payam serve`` is told (uvicorn's default, loopback, when None).
     """
     sock = _listening_socket()
     host, port = sock.getsockname()
-    config = uvicorn.Config(app, lifespan="off", log_config=None, access_log=False)
+    config = uvicorn.Config(
+        app,
+        lifespan="off",
+        log_config=None,
+        access_log=False,
+        forwarded_allow_ips=forwarded_allow_ips,
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:

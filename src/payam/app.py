@@ -31,15 +31,19 @@ from payam.observability.middleware import RequestContextMiddleware
 from payam.runtime import Runtime
 from payam.senders.router import router as senders_router
 from payam.users.router import router as users_router
+from payam.web.docs import docs_router
+from payam.web.headers import SecurityHeadersMiddleware
+from payam.web.spa import install_web_app
 
 API_PREFIX = "/api/v1"
+DOCS_ASSETS = "/api/docs-assets"
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
     """Build the app. Tests pass their own ``runtime``; the server builds one per process."""
     settings = settings or (runtime.settings if runtime else get_settings())
     # Each uvicorn worker process builds its own app, so logging is configured here, not in the CLI.
-    configure_logging(json_logs=True)
+    configure_logging(settings.log_format)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -58,16 +62,16 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             if owned:
                 await app.state.runtime.close()
 
-    # The docs' scripts are served from the package: no CDN, so they work offline and behind
-    # networks that block CDNs.
+    # The docs' scripts are served from the package (static_url): no CDN, so they work offline and
+    # behind networks that block CDNs. Its page is payam.web.docs', which the strict CSP allows.
     app = FastAPIOffline(
         title="Payam",
         summary="WhatsApp campaign manager",
         version=__version__,
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,
         redoc_url=None,
-        static_url="/api/docs-assets",
+        static_url=DOCS_ASSETS,
         lifespan=lifespan,
     )
     if runtime is not None:
@@ -90,6 +94,16 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     api.include_router(live_router)
     app.include_router(api)
     app.include_router(health_router)
+    app.include_router(
+        docs_router(
+            docs_url="/api/docs",
+            openapi_url=f"{API_PREFIX}/openapi.json",
+            assets_url=DOCS_ASSETS,
+            title="Payam API",
+        )
+    )
+    # Last: the web app answers every path no route above took (but the API's).
+    install_web_app(app, settings.web_dir)
 
     if settings.cors_origins:
         app.add_middleware(
@@ -100,6 +114,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             allow_headers=["*"],
         )
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)
     # Added last so it is outermost: it sees every request, and the route once matched.
     app.add_middleware(RequestContextMiddleware)
     return app

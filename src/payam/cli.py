@@ -69,8 +69,9 @@ def worker() -> None:
     from payam.background import run_worker
     from payam.observability.logging import configure_logging
 
-    configure_logging(json_logs=True)
-    run_worker(get_settings())
+    settings = get_settings()
+    configure_logging(settings.log_format)
+    run_worker(settings)
 
 
 @app.command()

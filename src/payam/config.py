@@ -32,6 +32,12 @@ class PaymentGatewayName(StrEnum):
     ZARINPAL = "zarinpal"
 
 
+class LogFormat(StrEnum):
+    AUTO = "auto"
+    CONSOLE = "console"
+    JSON = "json"
+
+
 class EmailProvider(StrEnum):
     CONSOLE = "console"
     SMTP = "smtp"
@@ -153,6 +159,10 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str | None = None
     # Every request body but a streamed upload (those have the limits above).
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # The built web app that payam serve serves at /.
+    web_dir: Path = Path("frontend/dist")
+    # auto: readable lines on a terminal, JSON otherwise.
+    log_format: LogFormat = LogFormat.AUTO
 
     @model_validator(mode="before")
     @classmethod

@@ -8,9 +8,12 @@ from pathlib import Path
 
 import pytest
 import structlog
+from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from payam.app import create_app
+from payam.config import LogFormat, Settings
 from payam.observability.logging import configure_logging
 
 from ._support import json_lines, preserved_logging
@@ -110,7 +113,7 @@ def test_uvicorn_access_lines_are_left_to_the_middleware(
 
 
 def test_console_renderer_for_humans(capsys: pytest.CaptureFixture[str]) -> None:
-    configure_logging(json_logs=False)
+    configure_logging(LogFormat.CONSOLE)
     structlog.stdlib.get_logger("payam.test").info("readable", user_id=7)
     logging.getLogger("payam.stdlib").warning("also readable")
 
@@ -145,3 +148,91 @@ async def test_sqlalchemy_echo_lines_are_json(
     records = json_lines(capsys.readouterr().out)
     assert any(r["event"] == "SELECT 1" for r in records)
     assert {r["logger"] for r in records} == {"sqlalchemy.engine.Engine"}
+
+
+class _Terminal(io.StringIO):
+    """Standard output as a person's terminal looks to the process."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_auto_writes_json_where_no_person_reads(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging(LogFormat.AUTO)
+    structlog.stdlib.get_logger("payam.test").info("to_a_collector", user_id=7)
+
+    (record,) = json_lines(capsys.readouterr().out)
+    assert record["event"] == "to_a_collector"
+
+
+def test_auto_writes_readable_lines_on_a_terminal() -> None:
+    terminal = _Terminal()
+    with contextlib.redirect_stdout(terminal):
+        configure_logging(LogFormat.AUTO)
+        structlog.stdlib.get_logger("payam.test").info("to_a_person", user_id=7)
+
+    (line,) = terminal.getvalue().splitlines()
+    assert "to_a_person" in line
+    assert "user_id" in line
+    assert not line.startswith("{")
+
+
+def test_json_is_kept_on_a_terminal_when_asked_for() -> None:
+    terminal = _Terminal()
+    with contextlib.redirect_stdout(terminal):
+        configure_logging(LogFormat.JSON)
+        structlog.stdlib.get_logger("payam.test").info("collected")
+
+    (record,) = json_lines(terminal.getvalue())
+    assert record["event"] == "collected"
+
+
+def test_readable_tracebacks_leave_out_frame_locals(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging(LogFormat.CONSOLE)
+
+    def sign_in(password: str) -> None:
+        raise ValueError("wrong")
+
+    typed = "-".join(["hunter2", "secret"])  # so the traceback's source lines do not show it
+    try:
+        sign_in(typed)
+    except ValueError:
+        structlog.stdlib.get_logger("payam.test").exception("sign_in_failed")
+
+    out = capsys.readouterr().out
+    assert "sign_in_failed" in out
+    assert "ValueError: wrong" in out
+    assert "hunter2-secret" not in out
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(None, LogFormat.AUTO), ("json", LogFormat.JSON), ("console", LogFormat.CONSOLE)],
+)
+def test_payam_log_format_picks_the_format(
+    monkeypatch: pytest.MonkeyPatch, value: str | None, expected: LogFormat
+) -> None:
+    if value is None:
+        monkeypatch.delenv("PAYAM_LOG_FORMAT", raising=False)
+    else:
+        monkeypatch.setenv("PAYAM_LOG_FORMAT", value)
+
+    assert Settings(_env_file=None).log_format is expected
+
+
+def test_an_unknown_log_format_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAYAM_LOG_FORMAT", "xml")
+
+    with pytest.raises(ValidationError, match="log_format"):
+        Settings(_env_file=None)
+
+
+def test_the_app_logs_in_the_configured_format(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    create_app(settings.model_copy(update={"log_format": LogFormat.CONSOLE}))
+    structlog.stdlib.get_logger("payam.test").info("served")
+
+    (line,) = capsys.readouterr().out.splitlines()
+    assert "served" in line
+    assert not line.startswith("{")

@@ -1,8 +1,10 @@
 """One log format for the whole process: structlog and stdlib ``logging`` share one renderer.
 
 Call :func:`configure_logging` once at start-up, before the server starts logging. Lines go to
-stdout, one JSON object each (``json_logs=True``), with ``timestamp`` (ISO 8601, UTC), ``level``,
-``event``, ``logger`` and whatever was bound with ``structlog.contextvars`` (``request_id``).
+stdout with ``timestamp`` (ISO 8601, UTC), ``level``, ``event``, ``logger`` and whatever was bound
+with ``structlog.contextvars`` (``request_id``): one JSON object each for log collectors, or
+readable lines for a person at a terminal (``PAYAM_LOG_FORMAT``: ``auto`` picks by whether stdout
+is a terminal).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from typing import TextIO
 import structlog
 import structlog.tracebacks
 from structlog.typing import Processor
+
+from payam.config import LogFormat
 
 __all__ = ["configure_logging"]
 
@@ -56,12 +60,14 @@ def _shared_processors() -> list[Processor]:
     ]
 
 
-def configure_logging(*, json_logs: bool = True, level: str = "INFO") -> None:
+def configure_logging(log_format: LogFormat = LogFormat.JSON, *, level: str = "INFO") -> None:
     """Route structlog and stdlib logging through one renderer on stdout.
 
     Safe to call more than once: the previous Payam handler is replaced, not duplicated, and
     handlers others put on the root logger (pytest's capture, for one) are left alone.
     """
+    if log_format is LogFormat.AUTO:
+        log_format = LogFormat.CONSOLE if sys.stdout.isatty() else LogFormat.JSON
     shared = _shared_processors()
     structlog.configure(
         processors=[
@@ -78,17 +84,17 @@ def configure_logging(*, json_logs: bool = True, level: str = "INFO") -> None:
         cache_logger_on_first_use=False,
     )
 
-    renderer: Processor
-    if json_logs:
-        renderer = structlog.processors.JSONRenderer()
-        final: list[Processor] = [
-            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            _STRUCTURED_TRACEBACKS,
-            renderer,
-        ]
+    final: list[Processor] = [structlog.stdlib.ProcessorFormatter.remove_processors_meta]
+    if log_format is LogFormat.JSON:
+        final += [_STRUCTURED_TRACEBACKS, structlog.processors.JSONRenderer()]
     else:
-        renderer = structlog.dev.ConsoleRenderer(colors=sys.stdout.isatty())
-        final = [structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer]
+        # A plain traceback: the console renderer's default (rich's, when installed) prints
+        # frame locals, which carry passwords, tokens and codes.
+        final.append(
+            structlog.dev.ConsoleRenderer(
+                colors=sys.stdout.isatty(), exception_formatter=structlog.dev.plain_traceback
+            )
+        )
 
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder()],
