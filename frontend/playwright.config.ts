@@ -28,6 +28,8 @@ const chromium = {
 
 export default defineConfig({
   testDir: './e2e',
+  // Two runs at once (two people, or CI beside a developer) each keep their own results.
+  outputDir: process.env.E2E_OUTPUT_DIR ?? 'test-results',
   fullyParallel: true,
   workers: 2,
   retries: process.env.CI ? 1 : 0,
@@ -59,7 +61,7 @@ export default defineConfig({
     },
     {
       // The built app, its /api sent to the service (as `payam serve` itself will do).
-      command: `npx vite preview --strictPort --port ${process.env.E2E_WEB_PORT} --host 127.0.0.1`,
+      command: `npx vite preview --strictPort --port ${process.env.E2E_WEB_PORT} --host 127.0.0.1 --outDir "${process.env.E2E_DIST ?? 'dist'}"`,
       url: webUrl,
       env: { PAYAM_API_URL: `http://127.0.0.1:${process.env.E2E_API_PORT}` },
       reuseExistingServer: false,

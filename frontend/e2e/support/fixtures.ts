@@ -79,5 +79,5 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 
 /** Chooses the language with the switch in the header. */
 export async function useLanguage(page: Page, language: 'فارسی' | 'English'): Promise<void> {
-  await page.getByRole('radio', { name: language }).check({ force: true });
+  await page.locator('label', { hasText: language }).click();
 }

@@ -3,13 +3,20 @@ import { createBrowserRouter, Outlet } from 'react-router';
 import { NotFound } from './NotFound';
 import { PublicLayout } from './PublicLayout';
 import { RequireSession } from './RequireSession';
+import { RouteError } from './RouteError';
 import { SessionWatcher } from './SessionWatcher';
 import { AppLayout } from './shell/AppLayout';
 
 // Each screen is its own chunk, so the first visit loads only what it shows.
 const SignUpPage = lazy(() => import('../features/auth/SignUpPage'));
 const VerifyPage = lazy(() => import('../features/auth/VerifyPage'));
+const SignInPage = lazy(() => import('../features/auth/SignInPage'));
+const ForgotPasswordPage = lazy(() => import('../features/auth/ForgotPasswordPage'));
 const DashboardPage = lazy(() => import('../features/dashboard/DashboardPage'));
+const CampaignListPage = lazy(() => import('../features/campaigns/CampaignListPage'));
+const NewCampaignPage = lazy(() => import('../features/campaigns/wizard/NewCampaignPage'));
+const CampaignWizardPage = lazy(() => import('../features/campaigns/wizard/CampaignWizardPage'));
+const CampaignPage = lazy(() => import('../features/campaigns/CampaignPage'));
 
 function Root() {
   return (
@@ -23,12 +30,15 @@ function Root() {
 export const router = createBrowserRouter([
   {
     element: <Root />,
+    errorElement: <RouteError />,
     children: [
       {
         element: <PublicLayout />,
         children: [
           { path: 'sign-up', element: <SignUpPage /> },
           { path: 'verify', element: <VerifyPage /> },
+          { path: 'sign-in', element: <SignInPage /> },
+          { path: 'forgot-password', element: <ForgotPasswordPage /> },
         ],
       },
       {
@@ -39,6 +49,10 @@ export const router = createBrowserRouter([
             children: [
               { index: true, element: <DashboardPage /> },
               // Signed-in screens go here, one line each.
+              { path: 'campaigns', element: <CampaignListPage /> },
+              { path: 'campaigns/new', element: <NewCampaignPage /> },
+              { path: 'campaigns/:campaignId/edit', element: <CampaignWizardPage /> },
+              { path: 'campaigns/:campaignId', element: <CampaignPage /> },
               { path: '*', element: <NotFound /> },
             ],
           },

@@ -9,9 +9,9 @@ export const theme = createTheme({
   defaultRadius: 'md',
 });
 
-/** Mantine's dimmed grey is too faint for small text on white (WCAG AA); one shade darker. */
+/** Mantine's dimmed grey and error red are too faint for small text on white (WCAG AA). */
 export const cssVariablesResolver: CSSVariablesResolver = () => ({
   variables: {},
-  light: { '--mantine-color-dimmed': 'var(--mantine-color-gray-7)' },
+  light: { '--mantine-color-dimmed': 'var(--mantine-color-gray-7)', '--mantine-color-error': 'var(--mantine-color-red-9)' },
   dark: {},
 });

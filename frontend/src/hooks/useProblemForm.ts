@@ -1,11 +1,12 @@
 import type { UseFormReturnType } from '@mantine/form';
 import { useTranslation } from 'react-i18next';
-import { describeError } from '../api/describeError';
+import { describeError, translatedProblem } from '../api/describeError';
 import { ApiError } from '../api/problem';
 
 /**
- * Puts an API refusal where it belongs: each field's reason under its input, and returns the
- * rest (a sentence for the whole form) or null when every reason found its input.
+ * Puts an API refusal where it belongs: each field's reason under its input (in the reader's
+ * language when the app knows the problem), and returns a sentence for the whole form, or null
+ * when every reason found its input.
  */
 export function useProblemForm<Values extends Record<string, unknown>>(form: UseFormReturnType<Values>) {
   const { t } = useTranslation();
@@ -13,7 +14,8 @@ export function useProblemForm<Values extends Record<string, unknown>>(form: Use
     if (error instanceof ApiError) {
       const fields = error.fieldErrors;
       const known = Object.keys(fields).filter((field) => field in form.getValues());
-      for (const field of known) form.setFieldError(field, fields[field]);
+      const translated = translatedProblem(error, t);
+      for (const field of known) form.setFieldError(field, translated ?? fields[field]);
       if (known.length > 0 && known.length === Object.keys(fields).length) return null;
     }
     return describeError(error, t);

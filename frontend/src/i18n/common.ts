@@ -26,6 +26,20 @@ export const fa = {
     required: 'این بخش را پر کنید',
   },
   notFound: { title: 'این صفحه پیدا نشد', back: 'بازگشت به پیشخوان' },
+  routeError: {
+    title: 'این صفحه باز نشد',
+    hint: 'شاید نسخهٔ تازه‌ای از پیام منتشر شده باشد. صفحه را دوباره بارگذاری کنید.',
+    reload: 'بارگذاری دوباره',
+  },
+  // The API's problem types (the last part of `type`), in words that say what to do.
+  problems: {
+    'invalid-credentials': 'نام کاربری یا رمز عبور درست نیست. دوباره بنویسید یا با کد یک‌بارمصرف وارد شوید.',
+    'invalid-code': 'این کد درست نیست یا منقضی شده است. دوباره بنویسید یا کد تازه بخواهید.',
+    'code-not-delivered': 'نتوانستیم این کد را برایتان بفرستیم. کد تازه بخواهید.',
+    'account-unavailable': 'این حساب غیرفعال است. با پشتیبانی تماس بگیرید.',
+    'csrf-failed': 'نشست شما تازه شد. صفحه را دوباره بارگذاری کنید و دوباره امتحان کنید.',
+    conflict: 'این مورد قبلاً استفاده شده است؛ مقدار دیگری بنویسید.',
+  },
 };
 
 export const en: typeof fa = {
@@ -55,4 +69,17 @@ export const en: typeof fa = {
     required: 'Fill this in',
   },
   notFound: { title: 'This page does not exist', back: 'Back to the dashboard' },
+  routeError: {
+    title: 'This page could not be opened',
+    hint: 'A new version of Payam may have been released. Reload the page.',
+    reload: 'Reload',
+  },
+  problems: {
+    'invalid-credentials': 'The login or the password is wrong. Type them again, or sign in with a one-time code.',
+    'invalid-code': 'This code is wrong or has expired. Type it again, or ask for a new one.',
+    'code-not-delivered': 'We could not send this code. Ask for a new one.',
+    'account-unavailable': 'This account is disabled. Contact support.',
+    'csrf-failed': 'Your session was renewed. Reload the page and try again.',
+    conflict: 'This is already in use; choose another.',
+  },
 };
