@@ -8,8 +8,23 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+# Browsers are the machine's (Debian's Chromium); npm never downloads one.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: install run test lint typecheck unit migrate openapi clean
+# The web app (frontend/). Its npm runs under the machine's Node when new enough, otherwise under
+# the Node make install puts in .venv (payam.web.node says which).
+FRONTEND := frontend
+NPM := cd $(FRONTEND) && ../$(VENV)/bin/python -m payam.web.node npm
+NPX := cd $(FRONTEND) && ../$(VENV)/bin/python -m payam.web.node npx
+NODE_DEPS := $(FRONTEND)/node_modules/.package-lock.json
+WEB_BUILD := $(FRONTEND)/dist/index.html
+WEB_SOURCES := $(shell find $(FRONTEND)/src $(FRONTEND)/public -type f 2>/dev/null) \
+	$(wildcard $(FRONTEND)/index.html $(FRONTEND)/package.json $(FRONTEND)/*.config.* \
+	$(FRONTEND)/tsconfig*.json $(FRONTEND)/scripts/*)
+CHROMIUM ?= /usr/bin/chromium
+NO_FRONTEND = echo "$@: skipped, there is no $(FRONTEND)/package.json"
+
+.PHONY: install run test lint typecheck unit migrate openapi clean web client frontend-test
 
 $(UV):
 	python3 -m venv $(TOOLS)
@@ -18,14 +33,17 @@ $(UV):
 install: $(UV)
 	$(UV) sync --locked --quiet
 
-## Install, migrate the embedded SQLite database under ./var/, make sure an admin exists, serve.
-run: install
+## Install, build the web app, migrate the embedded SQLite database under ./var/, make sure an
+## admin exists, serve; once it answers, print the address to open and the admin's sign-in.
+run: install web
 	$(VENV)/bin/payam migrate
-	$(VENV)/bin/payam create-admin --if-missing
-	$(VENV)/bin/payam serve --host $(HOST) --port $(PORT)
+	@note="$$($(VENV)/bin/payam create-admin --if-missing)" && echo "$$note" \
+	  && { $(VENV)/bin/python -m payam.web.announce "http://$(HOST):$(PORT)" "$$note" & } \
+	  && exec $(VENV)/bin/payam serve --host $(HOST) --port $(PORT)
 
-## Lint, type-check and run every test (PAYAM_TEST_DATABASE_URL picks the database).
-test: install lint typecheck unit
+## Lint, type-check and run every test (PAYAM_TEST_DATABASE_URL picks the database), then the
+## web app's.
+test: install lint typecheck unit frontend-test
 
 lint:
 	$(VENV)/bin/ruff check src tests bench
@@ -45,6 +63,41 @@ migrate: install
 ## Write the API's schema to docs/openapi.json, the contract clients and the web app build against.
 openapi: install
 	$(VENV)/bin/payam openapi --output docs/openapi.json
+
+## Build the web app into frontend/dist (npm ci, npm run build), unless the build is up to date.
+web: install
+	@$(if $(wildcard $(FRONTEND)/package.json),$(MAKE) --no-print-directory $(WEB_BUILD),$(NO_FRONTEND))
+
+$(NODE_DEPS): $(FRONTEND)/package-lock.json
+	$(NPM) ci --no-audit --no-fund
+	@touch $@
+
+$(WEB_BUILD): $(NODE_DEPS) $(WEB_SOURCES)
+	$(NPM) run build
+
+## Regenerate the web app's API client (frontend/src/client) from docs/openapi.json.
+client: install
+	@$(if $(wildcard $(FRONTEND)/package.json),$(MAKE) --no-print-directory $(NODE_DEPS),$(NO_FRONTEND))
+	@$(if $(wildcard $(FRONTEND)/package.json),$(NPM) run generate)
+
+## The web app's checks: its client is current, types, lint and unit tests, the build within its
+## size budget, and the browser tests in Chromium (skipped, saying so, when there is none).
+frontend-test: install
+ifeq ($(wildcard $(FRONTEND)/package.json),)
+	@$(NO_FRONTEND)
+else
+	@$(MAKE) --no-print-directory $(NODE_DEPS)
+	@fresh=$$(mktemp -d) && trap 'rm -rf "$$fresh"' EXIT \
+	  && ( $(NPX) openapi-ts --output "$$fresh" >/dev/null ) \
+	  && if ! diff -rq "$$fresh" $(FRONTEND)/src/client; then \
+	    echo "$(FRONTEND)/src/client is stale: docs/openapi.json changed. Run make client and commit it."; \
+	    exit 1; fi
+	$(NPM) run check
+	$(NPM) run build
+	@if [ -x "$(CHROMIUM)" ]; then \
+	  cd $(FRONTEND) && CHROMIUM_PATH="$(CHROMIUM)" ../$(VENV)/bin/python -m payam.web.node npm run e2e; \
+	else echo "frontend-test: browser tests skipped, no Chromium at $(CHROMIUM) (apt-get install chromium)"; fi
+endif
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache

@@ -236,3 +236,16 @@ def test_the_app_logs_in_the_configured_format(
     (line,) = capsys.readouterr().out.splitlines()
     assert "served" in line
     assert not line.startswith("{")
+
+
+def test_uvicorns_coloured_copy_of_its_message_is_left_out(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    configure_logging()
+    logging.getLogger("uvicorn.error").info(
+        "Started server process [%d]", 42, extra={"color_message": "Started \x1b[36m%d\x1b[0m"}
+    )
+
+    (record,) = json_lines(capsys.readouterr().out)
+    assert record["event"] == "Started server process [42]"
+    assert "color_message" not in record

@@ -15,7 +15,7 @@ from typing import TextIO
 
 import structlog
 import structlog.tracebacks
-from structlog.typing import Processor
+from structlog.typing import EventDict, Processor
 
 from payam.config import LogFormat
 
@@ -48,6 +48,12 @@ class _PayamHandler(logging.StreamHandler[TextIO]):
         # Handler.handle() holds the handler's lock around emit(), so this swap is not racy.
         self.stream = sys.stdout
         super().emit(record)
+
+
+def _drop_color_message(_: object, __: str, event: EventDict) -> EventDict:
+    """uvicorn passes its message again, with terminal colour codes, as an extra: once is enough."""
+    event.pop("color_message", None)
+    return event
 
 
 def _shared_processors() -> list[Processor]:
@@ -97,7 +103,7 @@ def configure_logging(log_format: LogFormat = LogFormat.JSON, *, level: str = "I
         )
 
     formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder()],
+        foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder(), _drop_color_message],
         processors=final,
     )
     handler = _PayamHandler()
