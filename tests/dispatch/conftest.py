@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from payam.db.session import transaction
 from payam.dispatch.engine import Dispatcher
@@ -82,3 +84,29 @@ def counters_match(view: dict[str, Any], counts: dict[str, int]) -> bool:
         key.upper(): value for key, value in view["counts"].items() if key != "total" and value
     }
     return shown == counts and view["counts"]["total"] == sum(counts.values())
+
+
+class StatementFault:
+    """The database refusing the statements ``matches`` picks (``times`` times, or until the
+    block ends), as if it went away at that moment."""
+
+    def __init__(self, matches: Callable[[str], bool], *, times: int | None = None) -> None:
+        self.matches = matches
+        self.left = times
+        self.refused = 0
+
+    def __call__(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if self.left != 0 and self.matches(statement):
+            self.refused += 1
+            if self.left is not None:
+                self.left -= 1
+            raise ConnectionError("the database went away")
+
+
+@contextmanager
+def database_refuses(engine: AsyncEngine, fault: StatementFault) -> Iterator[StatementFault]:
+    event.listen(engine.sync_engine, "before_cursor_execute", fault)
+    try:
+        yield fault
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", fault)

@@ -20,7 +20,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -73,6 +73,15 @@ def new_worker_id() -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Hold:
+    """What a claim did to its number's pace before sending (see ``Dispatcher._hold``)."""
+
+    wait_seconds: float  # the interval (with jitter) or pause the claim's sends start
+    counted_on: date | None  # the day its sends were counted against the daily cap
+    pause_started: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Claim:
     sender_id: int
     sender_phone: str | None
@@ -87,6 +96,7 @@ class Claim:
     # time.monotonic() after which no send of this claim starts and none is awaited: the lease
     # less a margin to record in, so the worker records before the reconciler may take it.
     deadline: float
+    hold: Hold
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,6 +315,7 @@ class Dispatcher:
                     batch=batch,
                     now=now,
                     interval=interval,
+                    zone=zone,
                     changed=changed,
                 )
                 if claim is not None:
@@ -322,6 +333,7 @@ class Dispatcher:
         batch: int,
         now: datetime,
         interval: int,
+        zone: ZoneInfo,
         changed: set[int],
     ) -> Claim | None:
         rows = list(await repo.pending_recipients(campaign.id, limit=batch))
@@ -393,6 +405,39 @@ class Dispatcher:
             reservation_id=reservation.id,
             recipients=claimed,
             deadline=time.monotonic() + self.settings.claim_lease_seconds - LEASE_MARGIN_SECONDS,
+            hold=self._hold(sender, count=len(claimed), now=now, interval=interval, zone=zone),
+        )
+
+    def _hold(
+        self, sender: Sender, *, count: int, now: datetime, interval: int, zone: ZoneInfo
+    ) -> Hold:
+        """Pace the number before its sends, in the claim's transaction: count them as sent and
+        hold it until the claim's lease is over plus the wait. Recording corrects both; a worker
+        that never records (killed, the database gone for longer than its retries) leaves the
+        number counted and waiting at least its interval after any send the claim may have made.
+        """
+        limits = limits_of(sender)
+        state = after_send(
+            now,
+            limits=limits,
+            state=state_of(sender),
+            interval_seconds=interval,
+            jitter_ratio=self.settings.pacing_jitter_ratio,
+            zone=zone,
+            rng=self.rng,
+            sent=count,
+        )
+        assert state.next_send_at is not None
+        lease = timedelta(seconds=self.settings.claim_lease_seconds)
+        sender.next_send_at = state.next_send_at + lease
+        sender.last_sent_at = now
+        sender.sent_on_day = state.sent_on_day
+        sender.sent_today = state.sent_today
+        sender.sent_since_pause = state.sent_since_pause
+        return Hold(
+            wait_seconds=(state.next_send_at - now).total_seconds(),
+            counted_on=state.sent_on_day,
+            pause_started=limits.pause_every is not None and state.sent_since_pause == 0,
         )
 
     async def _send(self, claim: Claim, session: ProviderSession) -> list[Outcome]:
@@ -472,7 +517,7 @@ class Dispatcher:
                 claim.reservation_id, used=charged.get(claim.reservation_id, 0)
             )
             if sender is not None:
-                changed |= await self._pace(repo, sender, claim, outcomes, now=now)
+                changed |= await self._pace(repo, sender, claim, outcomes, now=now, held=held)
             changed |= set(await repo.finish_campaigns(changed, now=now))
         if not held and not applied.moved:
             self._claim_lost(claim, outcomes)
@@ -542,41 +587,36 @@ class Dispatcher:
         outcomes: list[Outcome],
         *,
         now: datetime,
+        held: bool,
     ) -> set[int]:
-        reached = [
-            outcome
+        """The number's next moment once the outcomes are known. The claim counted its sends and
+        held the number (``_hold``); a claim still ``held`` (this worker's, recorded now) gives
+        back the count of what surely did not go out and waits from now instead of the hold. A
+        claim the reconciler took leaves both as they are: its sends may all have happened."""
+        reached = sum(
+            1
             for outcome in outcomes
             if outcome.accepted is not None
             or (outcome.fault is not None and outcome.fault.kind is FaultKind.UNCERTAIN)
-        ]
-        state = after_send(
-            now,
-            limits=limits_of(sender),
-            state=state_of(sender),
-            interval_seconds=claim.interval_seconds,
-            jitter_ratio=self.settings.pacing_jitter_ratio,
-            zone=self._zone(sender.user_id),
-            rng=self.rng,
-            sent=len(reached),
         )
-        next_send_at = state.next_send_at
+        next_send_at = sender.next_send_at or now
+        if held:
+            not_sent = len(outcomes) - reached
+            if not_sent and sender.sent_on_day == claim.hold.counted_on:
+                sender.sent_today = max(0, sender.sent_today - not_sent)
+            if not_sent and not claim.hold.pause_started:
+                sender.sent_since_pause = max(0, sender.sent_since_pause - not_sent)
+            next_send_at = now + timedelta(seconds=claim.hold.wait_seconds)
+            sender.last_sent_at = now if reached else sender.last_sent_at
         faults = [outcome.fault for outcome in outcomes if outcome.fault is not None]
         for fault in faults:
             if fault.kind is FaultKind.RATE_LIMITED:
                 wait = fault.retry_after_seconds or 60.0
-                next_send_at = max(next_send_at or now, now + timedelta(seconds=wait))
+                next_send_at = max(next_send_at, now + timedelta(seconds=wait))
             if fault.kind is FaultKind.TRANSIENT:
                 backoff = min(300.0, 2.0 ** min(max(r.attempt for r in claim.recipients), 8))
-                next_send_at = max(next_send_at or now, now + timedelta(seconds=backoff))
-        # Never earlier than the number's next moment as it stands (limits changed meanwhile, or
-        # another worker's claim on it): a late outcome only ever pushes it forward.
-        if next_send_at is not None and sender.next_send_at is not None:
-            next_send_at = max(next_send_at, sender.next_send_at)
+                next_send_at = max(next_send_at, now + timedelta(seconds=backoff))
         sender.next_send_at = next_send_at
-        sender.last_sent_at = now if reached else sender.last_sent_at
-        sender.sent_on_day = state.sent_on_day
-        sender.sent_today = state.sent_today
-        sender.sent_since_pause = state.sent_since_pause
         account = next((fault for fault in faults if fault.kind is FaultKind.ACCOUNT), None)
         if account is None:
             return set()

@@ -1,0 +1,63 @@
+"""A number's interval holds whatever fails after a send (issue 13, break 2).
+
+The database goes away right after a send, so recording its outcome fails every time the
+worker tries. The next send on that number must still come no sooner than the interval after
+the one that may have happened, and the daily count must include it.
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+import httpx
+from sqlalchemy import select
+
+from payam.config import Settings
+from payam.db.session import transaction
+from payam.dispatch.engine import RECORD_ATTEMPTS, Dispatcher
+from payam.models import SandboxMessage
+from payam.runtime import Runtime
+from tests.campaign_support import run_until
+from tests.dispatch.conftest import (
+    StatementFault,
+    accepted_per_phone,
+    database_refuses,
+    started_campaign,
+)
+
+INTERVAL = 1
+
+
+def records_a_send(statement: str) -> bool:
+    """The UPDATE that moves recipients to SENT (only it sets provider_message_id)."""
+    return statement.startswith("UPDATE recipients") and "provider_message_id" in statement
+
+
+async def test_a_send_whose_record_failed_still_spaces_the_next_and_is_counted(
+    client: httpx.AsyncClient, runtime: Runtime, user: dict[str, str], settings: Settings
+) -> None:
+    runtime.settings = settings.model_copy(update={"claim_lease_seconds": 5})
+    worker = Dispatcher(runtime, worker_id="unlucky")
+    sender, _campaign = await started_campaign(
+        client, runtime, user, messages=100, recipients=2, interval=INTERVAL
+    )
+
+    async def both_sent() -> bool:
+        return len(await accepted_per_phone(runtime)) == 2
+
+    fault = StatementFault(records_a_send, times=RECORD_ATTEMPTS)
+    try:
+        with database_refuses(runtime.engine, fault):
+            await run_until(worker, both_sent, within_seconds=30)
+            await worker.wait_idle()
+    finally:
+        await worker.shutdown()
+
+    # Every try to record the first send failed.
+    assert fault.refused == RECORD_ATTEMPTS
+    async with transaction(runtime.sessionmaker) as session:
+        moments = sorted((await session.scalars(select(SandboxMessage.accepted_at))).all())
+    [gap] = [(later - earlier).total_seconds() for earlier, later in pairwise(moments)]
+    assert gap >= INTERVAL
+    number = (await client.get(f"/api/v1/senders/{sender['id']}", headers=user)).json()
+    assert number["sent_today"] == 2
