@@ -51,7 +51,8 @@ def message(to: str, number: int = 0, *, text: str | None = None) -> OutgoingMes
 
 @dataclass
 class Listener:
-    """Reads a session's events in the background, as the engine would, noting when each came."""
+    """Reads a session's events in the background, as the engine would, noting when each came
+    and acknowledging it (the engine acknowledges once it has recorded them)."""
 
     session: SandboxSession
     events: list[tuple[float, ProviderEvent]] = field(default_factory=list)
@@ -64,6 +65,7 @@ class Listener:
     async def _read(self) -> None:
         async for event in self.session.events():
             self.events.append((time.monotonic(), event))
+            await self.session.acknowledge([event])
 
     def receipts(self, status: ReceiptStatus) -> list[str]:
         return [

@@ -26,6 +26,9 @@ from payam.runtime import Runtime
 logger = structlog.get_logger(__name__)
 
 EVENT_BATCH = 500
+# A batch the database refused is tried again after 0.2 s, doubling up to 5 s.
+RETRY_SECONDS = 0.1
+MAX_RETRY_SECONDS = 5.0
 _BEFORE_DELIVERY = frozenset(
     {RecipientStatus.SENDING, RecipientStatus.SENT, RecipientStatus.UNKNOWN}
 )
@@ -70,7 +73,9 @@ class EventHandler:
         self.notify = notify
 
     async def consume(self, *, sender_id: int, user_id: int, session: ProviderSession) -> None:
-        """Pump a session's events into batches, each handled in one transaction."""
+        """Pump a session's events into batches, each handled in one transaction and only then
+        acknowledged to the transport (``providers.base``): a batch the database refused is
+        tried again, and one this worker dies holding is handed out again to the next."""
         queue: asyncio.Queue[ProviderEvent] = asyncio.Queue(maxsize=EVENT_BATCH * 4)
 
         async def pump() -> None:
@@ -83,14 +88,29 @@ class EventHandler:
                 batch = [await queue.get()]
                 while len(batch) < EVENT_BATCH and not queue.empty():
                     batch.append(queue.get_nowait())
+                await self._handle_until_recorded(batch, sender_id=sender_id, user_id=user_id)
                 try:
-                    await self.handle(batch, sender_id=sender_id, user_id=user_id)
+                    await session.acknowledge(batch)
                 except Exception:
-                    logger.exception("provider_events_failed", sender_id=sender_id)
+                    # Recorded all the same; the transport hands them out again, harmlessly.
+                    logger.exception("provider_events_ack_failed", sender_id=sender_id)
         finally:
             pumping.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await pumping
+
+    async def _handle_until_recorded(
+        self, batch: list[ProviderEvent], *, sender_id: int, user_id: int
+    ) -> None:
+        failures = 0
+        while True:
+            try:
+                await self.handle(batch, sender_id=sender_id, user_id=user_id)
+                return
+            except Exception:
+                failures += 1
+                logger.exception("provider_events_failed", sender_id=sender_id, failures=failures)
+                await asyncio.sleep(min(RETRY_SECONDS * 2 ** min(failures, 8), MAX_RETRY_SECONDS))
 
     async def handle(self, events: list[ProviderEvent], *, sender_id: int, user_id: int) -> None:
         receipts = [event for event in events if isinstance(event, Receipt)]

@@ -4,11 +4,27 @@ The engine chooses the message id before the send (``OutgoingMessage.message_id`
 that can use it as WhatsApp's id does (WhatsApp Web), one that cannot echoes it back in receipts
 (the Cloud API's ``biz_opaque_callback_data``). Either way a receipt names the message by our id,
 so it can settle a send whose outcome a crash left unknown.
+
+Events are delivered at least once, and acknowledged only once recorded. The engine takes a
+batch from ``ProviderSession.events()``, records it in one database transaction, and only after
+that transaction commits calls ``ProviderSession.acknowledge`` with the batch. A transport:
+
+- keeps every event it handed out and that was not acknowledged, and hands it out again to the
+  next session of the number (after the worker died, its transaction failed, or it closed the
+  session), so a worker killed between taking a receipt and recording it loses nothing;
+- tells its own source that an event is done only in ``acknowledge``, never on handing it out:
+  the sandbox marks its ledger row then; a Cloud API adapter answers Meta's webhook 200 only
+  once the event is written to the database (its inbox), and marks the inbox row taken only in
+  ``acknowledge``; a WhatsApp Web adapter, whose library acknowledges to WhatsApp by itself when
+  its event handler returns, writes the event to the database in that handler;
+- may hand an event out more than once (two processes briefly holding one number, a crash just
+  after the commit and before ``acknowledge``): recording an event is idempotent (a receipt
+  moves a message forward, never back; an opt-out is added once).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -131,10 +147,21 @@ class ProviderSession(Protocol):
         ...
 
     def events(self) -> AsyncIterator[ProviderEvent]:
-        """Receipts, inbound messages and connection changes, for as long as the session lives."""
+        """Receipts, inbound messages and connection changes, for as long as the session lives.
+
+        Each receipt and inbound message stays the transport's (handed out again after a crash
+        or a close) until ``acknowledge`` names it.
+        """
         ...
 
-    async def close(self) -> None: ...
+    async def acknowledge(self, events: Sequence[ProviderEvent]) -> None:
+        """These events are recorded (their transaction committed): the transport may forget
+        them. Called after ``close`` too, for a batch recorded while the session closed."""
+        ...
+
+    async def close(self) -> None:
+        """End ``events()``; events handed out and not acknowledged are handed out again later."""
+        ...
 
 
 class Provider(Protocol):

@@ -7,6 +7,12 @@ send still leaves the record, and the receipts for it arrive when the number is 
 that is how the engine settles recipients a crash left UNKNOWN, and how the crash test proves that
 nothing was sent twice.
 
+Receipts follow the contract in ``providers.base``: the ledger marks one delivered (or read)
+only when the engine acknowledges it, after recording it. One taken and not acknowledged (the
+worker died, its transaction failed) is handed out again, to the next session of the number; a
+process never hands out the same one twice at once, but two processes holding one number (a
+lease changing hands) may both hand it out, as WhatsApp may: recording a receipt is idempotent.
+
 One ``SandboxProvider`` serves every number a process holds. Its sessions share one writer that
 group-commits concurrent sends and one task that polls the ledger for due receipts of all open
 numbers at once, so ten thousand open numbers cost one query per poll, not ten thousand.
@@ -72,7 +78,7 @@ def is_on_whatsapp(phone: str, *, not_on_whatsapp_rate: float) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class _Queued:
-    """An event waiting in a session, with the ledger row it claimed (to give back on close)."""
+    """An event waiting in a session, with the ledger row it stands for (receipts only)."""
 
     event: ProviderEvent
     row_id: int | None = None
@@ -143,6 +149,8 @@ class SandboxSession:
         self._closed = False
         # The last claim for this number hit the batch limit: more is due right away.
         self._more_due = False
+        # Receipts handed out and not yet acknowledged (kept past close for a late ack).
+        self._unacked: dict[Receipt, _Queued] = {}
 
     @property
     def closed(self) -> bool:
@@ -191,8 +199,9 @@ class SandboxSession:
     async def events(self) -> AsyncIterator[ProviderEvent]:
         """Receipts, replies and connection changes until close().
 
-        Receipts are claimed from the ledger only while someone iterates here, a batch at a time,
-        so a number nobody listens to keeps its receipts in the ledger for later.
+        Receipts are taken from the ledger only while someone iterates here, a batch at a time,
+        so a number nobody listens to keeps its receipts in the ledger for later. The ledger
+        keeps each one due until ``acknowledge``.
         """
         if self._closed:
             return
@@ -207,16 +216,27 @@ class SandboxSession:
                 if self._queue.empty() and self._more_due:
                     self._more_due = False
                     self._provider._wake_pump()
+                if isinstance(item.event, Receipt) and item.row_id is not None:
+                    self._unacked[item.event] = item
                 yield item.event
         finally:
             self._consumers -= 1
 
+    async def acknowledge(self, events: Sequence[ProviderEvent]) -> None:
+        """These events are recorded: the ledger marks their receipts delivered or read."""
+        items = [
+            self._unacked.pop(event)
+            for event in events
+            if isinstance(event, Receipt) and event in self._unacked
+        ]
+        await self._provider._acknowledge(items)
+
     async def close(self) -> None:
-        """End the stream and hand receipts claimed but not yet taken back to the ledger."""
+        """End the stream; receipts not taken, or taken and not acknowledged, stay due."""
         if self._closed:
             return
         self._closed = True
-        untaken: list[_Queued] = []
+        untaken: list[_Queued] = list(self._unacked.values())
         while not self._queue.empty():
             item = self._queue.get_nowait()
             if item is not None:
@@ -309,6 +329,9 @@ class SandboxProvider:
         self._batch_size = batch_size
         self._ledger = _LedgerWriter(sessionmaker, batch_size=batch_size)
         self._sessions: dict[str, list[SandboxSession]] = {}
+        # Receipts (ledger row, stage) handed to a session and neither acknowledged nor given
+        # back: the pump passes over them, so this process never hands one out twice at once.
+        self._out: set[tuple[int, ReceiptStatus]] = set()
         self._account_down: dict[str, tuple[SenderStatus, str]] = {}
         self._pump: asyncio.Task[None] | None = None
         self._pump_stop = asyncio.Event()
@@ -400,7 +423,7 @@ class SandboxProvider:
         if not sessions:
             self._sessions.pop(session.phone, None)
         try:
-            await self._give_back(untaken)
+            self._give_back(untaken)
         finally:
             if not self._sessions and self._pump is not None:
                 pump = self._pump
@@ -445,25 +468,21 @@ class SandboxProvider:
         )
         more_due = False
         for start in range(0, len(phones), _PHONES_PER_QUERY):
-            for claimed in await self._claim(stages, phones[start : start + _PHONES_PER_QUERY]):
+            for claimed in await self._take(stages, phones[start : start + _PHONES_PER_QUERY]):
                 more_due = more_due or claimed.full
                 await self._route(claimed)
         return more_due
 
-    async def _claim(self, stages: Sequence[_Stage], phones: list[str]) -> list[_Claimed]:
-        """Mark due rows of these numbers delivered, then read, at most a batch of each.
+    async def _take(self, stages: Sequence[_Stage], phones: list[str]) -> list[_Claimed]:
+        """Due rows of these numbers, a batch of each stage, less those already handed out.
 
-        One transaction with conditional updates, so two processes holding the same number never
-        both yield a receipt: SKIP LOCKED keeps them off each other's rows where the database has
-        it, SQLite runs one such transaction at a time, and the ``IS NULL`` conditions hold in
-        any case. Both stages share the transaction: one commit (one SQLite write lock) per poll.
+        Only reads: the ledger changes when a receipt is acknowledged (``_acknowledge``), so a
+        process that dies holding receipts leaves them due for the next.
         """
         now = utc_now()
-        claims: list[_Claimed] = []
+        taken: list[_Claimed] = []
         async with transaction(self._sessionmaker) as session:
-            returning = session.get_bind().dialect.update_returning
             for stage in stages:
-                due = stage.due(now - timedelta(seconds=stage.delay_seconds))
                 found = (
                     await session.execute(
                         select(
@@ -472,37 +491,43 @@ class SandboxProvider:
                             SandboxMessage.recipient_phone,
                             SandboxMessage.message_id,
                         )
-                        .where(SandboxMessage.sender_phone.in_(phones), *due)
+                        .where(
+                            SandboxMessage.sender_phone.in_(phones),
+                            *stage.due(now - timedelta(seconds=stage.delay_seconds)),
+                        )
                         .order_by(SandboxMessage.id)
-                        .limit(self._batch_size)
-                        .with_for_update(skip_locked=True)
+                        .limit(self._batch_size + len(self._out))
                     )
                 ).all()
-                if not found:
+                rows = [_Due(*row) for row in found if (row.id, stage.status) not in self._out]
+                rows = rows[: self._batch_size]
+                if not rows:
                     continue
-                rows = [_Due(*row) for row in found]
-                ids = [row.id for row in rows]
-                claim = (
-                    update(SandboxMessage)
-                    .where(SandboxMessage.id.in_(ids), *due)
-                    .values({stage.column: now})
-                    .execution_options(synchronize_session=False)
-                )
-                if returning:
-                    ours = set(
-                        (await session.execute(claim.returning(SandboxMessage.id))).scalars()
+                self._out.update((row.id, stage.status) for row in rows)
+                full = len(rows) >= self._batch_size
+                taken.append(_Claimed(stage=stage, rows=rows, at=now, full=full))
+        return taken
+
+    async def _acknowledge(self, items: Sequence[_Queued]) -> None:
+        """Mark these receipts' rows delivered or read (each once), then let them go."""
+        by_column: dict[tuple[str, datetime], list[int]] = {}
+        for item in items:
+            if item.row_id is None or not isinstance(item.event, Receipt):
+                continue
+            column = "read_at" if item.stage is ReceiptStatus.READ else "delivered_at"
+            by_column.setdefault((column, item.event.at), []).append(item.row_id)
+        if by_column:
+            async with transaction(self._sessionmaker) as session:
+                for (column, at), ids in sorted(by_column.items()):
+                    await session.execute(
+                        update(SandboxMessage)
+                        .where(
+                            SandboxMessage.id.in_(ids), getattr(SandboxMessage, column).is_(None)
+                        )
+                        .values({column: at})
+                        .execution_options(synchronize_session=False)
                     )
-                    rows = [row for row in rows if row.id in ours]
-                else:
-                    # MariaDB has no UPDATE ... RETURNING; its rows are ours because SELECT ...
-                    # FOR UPDATE locked them. Should that ever not hold, claim none, not twice.
-                    result = await session.execute(claim)
-                    if int(getattr(result, "rowcount", -1)) != len(ids):
-                        raise RuntimeError("sandbox receipts: locked rows changed under the claim")
-                claims.append(
-                    _Claimed(stage=stage, rows=rows, at=now, full=len(ids) >= self._batch_size)
-                )
-        return claims
+        self._give_back(items)
 
     async def _route(self, claimed: _Claimed) -> None:
         stage, at = claimed.stage, claimed.at
@@ -531,7 +556,7 @@ class SandboxProvider:
                 target._deliver(items, more_due=claimed.full)
             else:
                 orphans.extend(items)
-        await self._give_back(orphans)
+        self._give_back(orphans)
 
     def _reply(self, recipient: str, *, at: datetime) -> InboundMessage | None:
         settings = self.settings
@@ -543,30 +568,11 @@ class SandboxProvider:
             text = self._random.choice(FRIENDLY_REPLIES)
         return InboundMessage(from_phone=recipient, text=text, at=at)
 
-    async def _give_back(self, items: Sequence[_Queued]) -> None:
-        """Unclaim receipts nobody took, so the next session of the number gets them."""
-        read = [item.row_id for item in items if item.stage is ReceiptStatus.READ and item.row_id]
-        delivered = [
-            item.row_id for item in items if item.stage is ReceiptStatus.DELIVERED and item.row_id
-        ]
-        if not read and not delivered:
-            return
-        async with transaction(self._sessionmaker) as session:
-            # Read first: a delivery is only given back while its read is not claimed.
-            if read:
-                await session.execute(
-                    update(SandboxMessage)
-                    .where(SandboxMessage.id.in_(read))
-                    .values(read_at=None)
-                    .execution_options(synchronize_session=False)
-                )
-            if delivered:
-                await session.execute(
-                    update(SandboxMessage)
-                    .where(SandboxMessage.id.in_(delivered), SandboxMessage.read_at.is_(None))
-                    .values(delivered_at=None)
-                    .execution_options(synchronize_session=False)
-                )
+    def _give_back(self, items: Sequence[_Queued]) -> None:
+        """Receipts nobody took (or took and dropped) are due again, for any session."""
+        self._out.difference_update(
+            (item.row_id, item.stage) for item in items if item.row_id and item.stage
+        )
 
     def _new_phone(self) -> str:
         """A fresh Iranian mobile number in the 0990 range that the sandbox has on WhatsApp."""
