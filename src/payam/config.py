@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     database_echo: bool = False
     # None: one connection on SQLite (its single writer), a pool of 10 (+20) elsewhere.
     database_pool_size: int | None = Field(default=None, ge=1, le=1000)
+    # Connections opened beyond the pool at busy moments (None: 20 with the default pool, 0 with
+    # a pool size set); never on SQLite.
+    database_pool_overflow: int | None = Field(default=None, ge=0, le=1000)
     database_pool_timeout_seconds: float = Field(default=60.0, gt=0, le=600)
     redis_url: str | None = None
     # Deployments (or test runs) sharing one Redis keep their live events apart by prefix.
@@ -120,7 +123,9 @@ class Settings(BaseSettings):
     schedule_horizon_days: int = Field(default=365, ge=1, le=3650)
     pacing_jitter_ratio: float = Field(default=0.3, ge=0, le=2)
     claim_lease_seconds: int = Field(default=120, ge=5, le=3600)
-    sender_lease_seconds: int = Field(default=30, ge=5, le=600)
+    # How long a send may take; then it counts as UNKNOWN (capped by the claim lease).
+    send_timeout_seconds: float = Field(default=20.0, gt=0, le=600)
+    sender_lease_seconds: int = Field(default=15, ge=5, le=600)
     dispatch_poll_seconds: float = Field(default=0.5, gt=0, le=10)
     reconcile_seconds: float = Field(default=5.0, gt=0, le=300)
     max_send_attempts: int = Field(default=5, ge=1, le=50)
@@ -148,6 +153,23 @@ class Settings(BaseSettings):
     sandbox_read_seconds: float = Field(default=10.0, ge=0)
     sandbox_reply_rate: float = Field(default=0.05, ge=0, le=1)
     sandbox_opt_out_rate: float = Field(default=0.2, ge=0, le=1)
+
+    # The official WhatsApp Cloud API (provider "cloud"). A number may name its own Graph URL.
+    cloud_graph_base_url: str = "https://graph.facebook.com"
+    cloud_api_version: str = Field(default="v23.0", pattern=r"^v\d+\.\d+$")
+    cloud_timeout_seconds: float = Field(default=15.0, gt=0, le=120)
+    cloud_inbox_poll_seconds: float = Field(default=0.5, gt=0, le=60)
+    # Fernet keys sealing numbers' secrets, comma-separated (the first seals, all open).
+    credential_keys: SecretStr | None = None
+
+    # Outgoing webhooks.
+    webhook_allow_private_networks: bool = False
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    webhook_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    webhook_retry_first_seconds: float = Field(default=5.0, gt=0, le=3600)
+    webhook_retry_hours: float = Field(default=24.0, ge=0, le=24 * 7)
+    webhook_disable_after_failures: int = Field(default=20, ge=1)
+    webhook_disable_after_hours: float = Field(default=24.0, ge=0, le=24 * 30)
 
     admin_email: str = "admin@example.com"
     admin_password: SecretStr | None = None

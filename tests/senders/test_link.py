@@ -52,6 +52,7 @@ async def test_a_sandbox_number_links_at_once_with_its_limits(
         "pause_seconds": 120,
         "sent_today": 0,
         "next_send_at": None,
+        "cloud": None,
     }
     assert (await client.get(f"{SENDERS}/{sender['id']}", headers=user)).json() == sender
     assert await numbers(client, user) == [sender]
@@ -72,7 +73,7 @@ async def test_a_number_linked_with_a_name_alone_has_safe_defaults(
     ("change", "field"),
     [
         ({"provider": "web"}, "provider"),
-        ({"provider": "cloud"}, "provider"),
+        ({"provider": "cloud"}, "cloud"),
         ({"provider": "telegram"}, "provider"),
         ({"phone": "12"}, "phone"),
         ({"display_name": ""}, "display_name"),

@@ -3,38 +3,65 @@
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from payam.kit.errors import InvalidInput
 from payam.models import ProviderName
 from payam.providers.base import Provider
+from payam.providers.cloud.provider import CloudProvider
 from payam.providers.sandbox import SandboxProvider
 from payam.runtime import Runtime
 
 _NOT_YET = {
     ProviderName.WEB: "WhatsApp Web",
-    ProviderName.CLOUD: "WhatsApp Cloud API",
 }
 
-# One sandbox per Runtime (that is, per process): its sessions share one receipt poller and one
-# ledger writer, and a test that drives account faults must reach the instance the engine uses.
-# Keyed by id() because Runtime is an unhashable dataclass; the entry goes with the runtime.
-_sandboxes: dict[int, SandboxProvider] = {}
+# One provider of each kind per Runtime (that is, per process): the sandbox's sessions share one
+# receipt poller and one ledger writer, and a test that drives account faults must reach the
+# instance the engine uses. Keyed by id() because Runtime is an unhashable dataclass; the
+# entries go with the runtime.
+_instances: dict[tuple[int, ProviderName], Any] = {}
+ProviderT = TypeVar("ProviderT")
+
+
+def _kept(runtime: Runtime, name: ProviderName, make: Callable[[], ProviderT]) -> ProviderT:
+    key = (id(runtime), name)
+    provider: ProviderT | None = _instances.get(key)
+    if provider is None:
+        provider = make()
+        _instances[key] = provider
+        weakref.finalize(runtime, _instances.pop, key, None)
+    return provider
 
 
 def sandbox_provider(runtime: Runtime) -> SandboxProvider:
     """The process's sandbox transport, typed as such (for link() and set_account_status())."""
-    key = id(runtime)
-    provider = _sandboxes.get(key)
-    if provider is None:
-        provider = SandboxProvider(sessionmaker=runtime.sessionmaker, settings=runtime.settings)
-        _sandboxes[key] = provider
-        weakref.finalize(runtime, _sandboxes.pop, key, None)
-    return provider
+    return _kept(
+        runtime,
+        ProviderName.SANDBOX,
+        lambda: SandboxProvider(sessionmaker=runtime.sessionmaker, settings=runtime.settings),
+    )
+
+
+def cloud_provider(runtime: Runtime) -> CloudProvider:
+    """The process's Cloud API transport."""
+    return _kept(
+        runtime,
+        ProviderName.CLOUD,
+        lambda: CloudProvider(
+            sessionmaker=runtime.sessionmaker,
+            settings=runtime.settings,
+            http=runtime.http_client,
+        ),
+    )
 
 
 def build_provider(name: ProviderName, *, runtime: Runtime) -> Provider:
     """The transport for ``name``; the same instance on every call with the same runtime."""
     if name == ProviderName.SANDBOX:
         return sandbox_provider(runtime)
+    if name == ProviderName.CLOUD:
+        return cloud_provider(runtime)
     label = _NOT_YET.get(ProviderName(name), str(name))
     raise InvalidInput(f"The {label} transport is not available yet", field="provider")

@@ -8,8 +8,8 @@ from payam.auth.dependencies import CurrentUser
 from payam.dependencies import RuntimeDep, SessionDep
 from payam.kit.ids import PathId
 from payam.kit.problems import problem_responses
-from payam.senders.schemas import Sender, SenderCreate, SenderUpdate
-from payam.senders.service import SenderService, to_sender_schema
+from payam.senders.schemas import Sender, SenderCreate, SenderUpdate, WhatsAppTemplate
+from payam.senders.service import SenderService
 
 router = APIRouter(prefix="/senders", tags=["senders"])
 
@@ -24,26 +24,43 @@ SenderServiceDep = Annotated[SenderService, Depends(get_sender_service)]
 @router.get("", response_model=list[Sender])
 async def list_senders(user: CurrentUser, service: SenderServiceDep) -> list[Sender]:
     """Your linked WhatsApp numbers."""
-    return [to_sender_schema(sender) for sender in await service.list(user)]
+    return [service.present(sender) for sender in await service.list(user)]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=Sender)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Sender,
+    responses=problem_responses(422, 503),
+)
 async def link_sender(data: SenderCreate, user: CurrentUser, service: SenderServiceDep) -> Sender:
     """Link a number, with the limits that keep it safe (daily cap, quiet hours, pauses)."""
-    return to_sender_schema(await service.link(user, data))
+    return service.present(await service.link(user, data))
 
 
 @router.get("/{sender_id}", response_model=Sender, responses=problem_responses(404))
 async def read_sender(sender_id: PathId, user: CurrentUser, service: SenderServiceDep) -> Sender:
-    return to_sender_schema(await service.get(user, sender_id))
+    return service.present(await service.get(user, sender_id))
 
 
-@router.patch("/{sender_id}", response_model=Sender, responses=problem_responses(404))
+@router.patch("/{sender_id}", response_model=Sender, responses=problem_responses(404, 422, 503))
 async def update_sender(
     sender_id: PathId, data: SenderUpdate, user: CurrentUser, service: SenderServiceDep
 ) -> Sender:
     """Rename a number or change its limits; running campaigns follow at once."""
-    return to_sender_schema(await service.update(user, sender_id, data))
+    return service.present(await service.update(user, sender_id, data))
+
+
+@router.get(
+    "/{sender_id}/templates",
+    response_model=list[WhatsAppTemplate],
+    responses=problem_responses(404, 422, 503),
+)
+async def list_templates(
+    sender_id: PathId, user: CurrentUser, service: SenderServiceDep
+) -> list[WhatsAppTemplate]:
+    """A Cloud API number's message templates (from its WhatsApp Business Account)."""
+    return list(await service.templates(user, sender_id))
 
 
 @router.delete(

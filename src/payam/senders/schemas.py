@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, HttpUrl, StringConstraints, field_validator, model_validator
 
 from payam.kit.schemas import InputSchema, Schema, SingleLineText
 from payam.models import ProviderName, SenderStatus
@@ -50,11 +51,46 @@ class SenderLimits(InputSchema):
     pause_seconds: int | None = Field(default=None, ge=1, le=24 * 3600)
 
 
+_GRAPH_ID = r"^[0-9]{1,32}$"
+_SECRET = StringConstraints(strip_whitespace=True, min_length=8, max_length=1024)
+
+
+class CloudCredentials(InputSchema):
+    """A Cloud API number, as Meta's WhatsApp Manager and app dashboard show it.
+
+    The access token, app secret and verify token are stored encrypted and never shown again
+    in full.
+    """
+
+    phone_number_id: str = Field(pattern=_GRAPH_ID, examples=["106540352242922"])
+    waba_id: str = Field(pattern=_GRAPH_ID, description="The WhatsApp Business Account id")
+    access_token: Annotated[str, _SECRET] = Field(description="A system user's permanent token")
+    app_secret: Annotated[str, _SECRET] = Field(description="Signs the webhooks Meta sends")
+    verify_token: Annotated[str, _SECRET] = Field(
+        description="Any text you choose; type the same in the app's webhook settings"
+    )
+    graph_base_url: HttpUrl | None = Field(
+        default=None, description="Another Graph API address (a proxy, a test server)"
+    )
+
+
+class CloudCredentialsUpdate(InputSchema):
+    """New credentials for a Cloud API number; what is left out stays as it is."""
+
+    access_token: Annotated[str, _SECRET] | None = None
+    app_secret: Annotated[str, _SECRET] | None = None
+    verify_token: Annotated[str, _SECRET] | None = None
+    graph_base_url: HttpUrl | None = None
+
+
 class SenderCreate(SenderLimits):
     provider: ProviderName = ProviderName.SANDBOX
     display_name: SingleLineText
     phone: str | None = Field(
         default=None, max_length=32, description="Sandbox only: the simulated account's number"
+    )
+    cloud: CloudCredentials | None = Field(
+        default=None, description="Cloud API numbers only (and required for them)"
     )
 
 
@@ -62,6 +98,21 @@ class SenderUpdate(SenderLimits):
     display_name: SingleLineText | None = None
     clear_quiet_hours: bool = False
     clear_pause_every: bool = False
+    cloud: CloudCredentialsUpdate | None = Field(
+        default=None, description="Cloud API numbers only: checked with Meta, then connected"
+    )
+
+
+class CloudDetails(Schema):
+    """A Cloud API number's settings; its secrets only by their last characters."""
+
+    phone_number_id: str
+    waba_id: str
+    graph_base_url: str
+    access_token: str = Field(examples=["…x9Qz"])
+    app_secret: str
+    verify_token: str
+    webhook_url: str = Field(description="The callback URL to give Meta's app dashboard")
 
 
 class Sender(Schema):
@@ -78,3 +129,15 @@ class Sender(Schema):
     sent_today: int
     next_send_at: datetime | None
     created_at: datetime
+    cloud: CloudDetails | None = None
+
+
+class WhatsAppTemplate(Schema):
+    """A message template of the number's WhatsApp Business Account, as Meta lists it."""
+
+    name: str
+    language: str = Field(examples=["fa", "en_US"])
+    status: str = Field(description="Only APPROVED templates can be sent", examples=["APPROVED"])
+    category: str = Field(examples=["MARKETING", "UTILITY"])
+    body: str = Field(examples=["سلام {{1}}، سفارش {{2}} آماده است."])
+    parameters: int = Field(description="How many values the body takes ({{1}}, {{2}}, …)")

@@ -8,19 +8,24 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payam.audit.service import record_audit
+from payam.db.session import commit_now
 from payam.kit.clock import utc_now
 from payam.kit.errors import Conflict, InvalidInput
 from payam.kit.phones import InvalidPhoneNumber, normalize_phone
 from payam.models import CampaignStatus, ProviderName, Sender, SenderStatus, User
 from payam.pacing import limits_of, reschedule, state_of
-from payam.providers.registry import build_provider, sandbox_provider
+from payam.providers.cloud.credentials import CredentialUnreadable
+from payam.providers.registry import build_provider, cloud_provider, sandbox_provider
 from payam.runtime import Runtime
 from payam.senders.repository import SenderRepository
 from payam.senders.schemas import (
+    CloudCredentialsUpdate,
+    CloudDetails,
     QuietHours,
     SenderCreate,
     SenderLimits,
     SenderUpdate,
+    WhatsAppTemplate,
     clock_from_minutes,
     minutes_from_clock,
 )
@@ -29,7 +34,27 @@ from payam.senders.schemas import Sender as SenderSchema
 ACTIVE_CAMPAIGN_STATUSES = (CampaignStatus.RUNNING, CampaignStatus.READY, CampaignStatus.PAUSED)
 
 
-def to_sender_schema(sender: Sender) -> SenderSchema:
+def webhook_url(public_url: str, sender_id: int) -> str:
+    return f"{public_url.rstrip('/')}/api/v1/webhooks/whatsapp/{sender_id}"
+
+
+def _cloud_details(sender: Sender, *, public_url: str) -> CloudDetails | None:
+    config = sender.provider_config
+    if sender.provider is not ProviderName.CLOUD or "phone_number_id" not in config:
+        return None
+    hints = config.get("hints") or {}
+    return CloudDetails(
+        phone_number_id=str(config["phone_number_id"]),
+        waba_id=str(config["waba_id"]),
+        graph_base_url=str(config["graph_base_url"]),
+        access_token=str(hints.get("access_token", "…")),
+        app_secret=str(hints.get("app_secret", "…")),
+        verify_token=str(hints.get("verify_token", "…")),
+        webhook_url=webhook_url(public_url, sender.id),
+    )
+
+
+def to_sender_schema(sender: Sender, *, public_url: str) -> SenderSchema:
     quiet = None
     if sender.quiet_start_minute is not None and sender.quiet_end_minute is not None:
         quiet = QuietHours(
@@ -50,6 +75,7 @@ def to_sender_schema(sender: Sender) -> SenderSchema:
         sent_today=sender.sent_today,
         next_send_at=sender.next_send_at,
         created_at=sender.created_at,
+        cloud=_cloud_details(sender, public_url=public_url),
     )
 
 
@@ -71,6 +97,9 @@ class SenderService:
         self.runtime = runtime
         self.repository = SenderRepository(session)
 
+    def present(self, sender: Sender) -> SenderSchema:
+        return to_sender_schema(sender, public_url=self.runtime.settings.public_url)
+
     async def list(self, user: User) -> Sequence[Sender]:
         return await self.repository.list_owned(user.id)
 
@@ -78,11 +107,14 @@ class SenderService:
         return await self.repository.get_or_404(sender_id, owner_id=user.id)
 
     async def link(self, user: User, data: SenderCreate) -> Sender:
-        """Link a number. A sandbox number links at once, as if its QR code had been scanned."""
+        """Link a number. A sandbox number links at once, as if its QR code had been scanned;
+        a Cloud API number once Meta accepts its credentials."""
         # Refuses, naming the field, a transport that is not available yet.
         build_provider(data.provider, runtime=self.runtime)
-        if data.provider is not ProviderName.SANDBOX:
-            raise InvalidInput("Only sandbox numbers can be linked for now", field="provider")
+        if data.provider is ProviderName.CLOUD:
+            return await self._link_cloud(user, data)
+        if data.cloud is not None:
+            raise InvalidInput("Only Cloud API numbers take Cloud credentials", field="cloud")
         hint = None
         if data.phone is not None:
             try:
@@ -92,6 +124,31 @@ class SenderService:
             except InvalidPhoneNumber as exc:
                 raise InvalidInput(str(exc), field="phone") from exc
         phone, config = await sandbox_provider(self.runtime).link(user_phone_hint=hint)
+        return await self._linked(user, data, phone=phone, config=config)
+
+    async def _link_cloud(self, user: User, data: SenderCreate) -> Sender:
+        credentials = data.cloud
+        if credentials is None:
+            raise InvalidInput("A Cloud API number needs its credentials", field="cloud")
+        if data.phone is not None:
+            raise InvalidInput("A Cloud API number's phone comes from Meta", field="phone")
+        provider = cloud_provider(self.runtime)
+        config = provider.sealed(
+            phone_number_id=credentials.phone_number_id,
+            waba_id=credentials.waba_id,
+            access_token=credentials.access_token,
+            app_secret=credentials.app_secret,
+            verify_token=credentials.verify_token,
+            graph_base_url=str(credentials.graph_base_url) if credentials.graph_base_url else None,
+        )
+        # Meta is asked outside any transaction: a slow Graph API holds no connection or lock.
+        await commit_now(self.session)
+        phone = await provider.verified_phone(config)
+        return await self._linked(user, data, phone=phone, config=config)
+
+    async def _linked(
+        self, user: User, data: SenderCreate, *, phone: str, config: dict[str, object]
+    ) -> Sender:
         sender = Sender(
             user_id=user.id,
             provider=data.provider,
@@ -113,8 +170,17 @@ class SenderService:
         return sender
 
     async def update(self, user: User, sender_id: int, data: SenderUpdate) -> Sender:
+        recheck = None
+        if data.cloud is not None:
+            recheck = await self._recheck_cloud(user, sender_id, data.cloud)
         # Locked: the engine's turn on this number writes the same pacing state.
         sender = await self.repository.get_or_404(sender_id, owner_id=user.id, for_update=True)
+        if recheck is not None:
+            # Meta accepts the credentials: the number may send again (after a revoked token,
+            # a block lifted), and campaigns paused for it can be resumed.
+            sender.phone, sender.provider_config = recheck
+            sender.status = SenderStatus.CONNECTED
+            sender.status_reason = None
         if data.display_name is not None:
             sender.display_name = data.display_name
         before = limits_of(sender)
@@ -136,6 +202,42 @@ class SenderService:
                 zone=ZoneInfo(user.time_zone or self.runtime.settings.user_time_zone),
             )
         return sender
+
+    async def _recheck_cloud(
+        self, user: User, sender_id: int, credentials: CloudCredentialsUpdate
+    ) -> tuple[str, dict[str, object]]:
+        """The number's new phone and config once the Graph API accepts the new credentials."""
+        sender = await self.get(user, sender_id)
+        if sender.provider is not ProviderName.CLOUD:
+            raise InvalidInput("Only Cloud API numbers take Cloud credentials", field="cloud")
+        provider = cloud_provider(self.runtime)
+        try:
+            config = provider.updated(
+                dict(sender.provider_config),
+                access_token=credentials.access_token,
+                app_secret=credentials.app_secret,
+                verify_token=credentials.verify_token,
+                graph_base_url=(
+                    str(credentials.graph_base_url) if credentials.graph_base_url else None
+                ),
+            )
+        except CredentialUnreadable as error:
+            raise InvalidInput(
+                "The stored secrets cannot be read with the configured keys: give all three",
+                field="cloud",
+            ) from error
+        await commit_now(self.session)
+        return await provider.verified_phone(config), config
+
+    async def templates(self, user: User, sender_id: int) -> Sequence[WhatsAppTemplate]:
+        """A Cloud number's message templates, asked of Meta outside any transaction."""
+        sender = await self.get(user, sender_id)
+        if sender.provider is not ProviderName.CLOUD:
+            raise InvalidInput("Only Cloud API numbers have message templates", field="sender_id")
+        config = dict(sender.provider_config)
+        await commit_now(self.session)
+        found = await cloud_provider(self.runtime).templates(config)
+        return [WhatsAppTemplate.model_validate(template) for template in found]
 
     async def remove(self, user: User, sender_id: int) -> None:
         sender = await self.get(user, sender_id)

@@ -1,0 +1,1 @@
+"""The official WhatsApp Business Cloud API (provider ``cloud``), over the Graph API."""
