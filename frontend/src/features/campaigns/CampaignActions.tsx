@@ -22,7 +22,7 @@ export function CampaignActions({ campaign }: { campaign: Campaign }) {
         </Button>
       )}
       {actions.includes('pause') && (
-        <Button variant="light" color="yellow" loading={busy('pause')} onClick={() => action.mutate('pause')} leftSection={<IconPlayerPause size={16} aria-hidden />}>
+        <Button variant="default" loading={busy('pause')} onClick={() => action.mutate('pause')} leftSection={<IconPlayerPause size={16} aria-hidden />}>
           {t('actions.pause')}
         </Button>
       )}
@@ -32,22 +32,22 @@ export function CampaignActions({ campaign }: { campaign: Campaign }) {
         </Button>
       )}
       {actions.includes('retry') && (
-        <Button variant="light" loading={busy('retry')} onClick={() => action.mutate('retry')} leftSection={<IconRepeat size={16} aria-hidden />}>
+        <Button variant="default" loading={busy('retry')} onClick={() => action.mutate('retry')} leftSection={<IconRepeat size={16} aria-hidden />}>
           {t('actions.retry')}
         </Button>
       )}
       {actions.includes('duplicate') && (
-        <Button variant="light" loading={busy('duplicate')} onClick={() => action.mutate('duplicate')} leftSection={<IconCopy size={16} aria-hidden />}>
+        <Button variant="default" loading={busy('duplicate')} onClick={() => action.mutate('duplicate')} leftSection={<IconCopy size={16} aria-hidden />}>
           {t('actions.duplicate')}
         </Button>
       )}
       {actions.includes('cancel') && (
-        <ConfirmButton variant="light" color="red" loading={busy('cancel')} question={t('actions.cancelConfirm')} onConfirm={() => action.mutate('cancel')} leftSection={<IconPlayerStop size={16} aria-hidden />}>
+        <ConfirmButton variant="default" c="red.9" color="red" loading={busy('cancel')} question={t('actions.cancelConfirm')} onConfirm={() => action.mutate('cancel')} leftSection={<IconPlayerStop size={16} aria-hidden />}>
           {t('actions.cancel')}
         </ConfirmButton>
       )}
       {actions.includes('delete') && (
-        <ConfirmButton variant="subtle" color="red" loading={busy('delete')} question={t('actions.deleteConfirm')} onConfirm={() => action.mutate('delete')} leftSection={<IconTrash size={16} aria-hidden />}>
+        <ConfirmButton variant="default" c="red.9" color="red" loading={busy('delete')} question={t('actions.deleteConfirm')} onConfirm={() => action.mutate('delete')} leftSection={<IconTrash size={16} aria-hidden />}>
           {t('actions.delete')}
         </ConfirmButton>
       )}

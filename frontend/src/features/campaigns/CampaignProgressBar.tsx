@@ -15,7 +15,7 @@ export function CampaignProgressBar({ counts, size = 'md' }: { counts: Counts; s
   });
   return (
     <div>
-      <Progress value={percent} size={size} aria-label={t('progress.label')} aria-valuetext={words} />
+      <Progress value={percent} size={size} aria-label={t('progress.label')} />
       <Group justify="space-between" mt={4}>
         <Text size="xs" c="dimmed">
           {words}

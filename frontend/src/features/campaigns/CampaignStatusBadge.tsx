@@ -6,7 +6,7 @@ import { STATUS_COLORS } from './status';
 export function CampaignStatusBadge({ status }: { status: CampaignStatus }) {
   const { t } = useTranslation('campaigns');
   return (
-    <Badge color={STATUS_COLORS[status]} variant="light">
+    <Badge color={STATUS_COLORS[status]} variant="dot">
       {t(`status.${status}`)}
     </Badge>
   );

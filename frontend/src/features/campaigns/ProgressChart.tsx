@@ -30,6 +30,7 @@ export function ProgressChart({ samples }: { samples: readonly ProgressSample[] 
           dataKey="time"
           curveType="monotone"
           withDots={false}
+          yAxisProps={{ allowDecimals: false }}
           valueFormatter={(value) => formatNumber(value, i18n.language)}
           series={[
             { name: 'sent', label: t('progress.sent'), color: 'cyan.6' },

@@ -26,7 +26,7 @@ function RecipientRow({ recipient }: { recipient: RecipientView }) {
       </Table.Td>
       <Table.Td>{recipient.name ?? ''}</Table.Td>
       <Table.Td>
-        <Badge color={RECIPIENT_COLORS[recipient.status]} variant="light">
+        <Badge color={RECIPIENT_COLORS[recipient.status]} variant="dot">
           {t(`recipientStatus.${recipient.status}`)}
         </Badge>
       </Table.Td>

@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
 
-const MIN_GAP_MS = 3_000;
+const MIN_GAP_MS = 2_000;
 
 /** Calls `refetch` when `key` changes, no more often than every few seconds (the last change wins). */
 export function useRefetchOnChange(key: string, refetch: () => unknown): void {

@@ -23,7 +23,7 @@ function Counter({ label, value, color }: { label: string; value: number; color?
 }
 
 /** One import: its progress while it runs (read again every moment), then what came of it;
- * `onFinished` when one seen running ends. */
+ * `onFinished` once it is seen finished. */
 export function ImportProgress({ initial, onFinished }: { initial: ImportView; onFinished?: () => void }) {
   const { t, i18n } = useTranslation('imports');
   const query = useQuery({
@@ -33,10 +33,10 @@ export function ImportProgress({ initial, onFinished }: { initial: ImportView; o
   });
   const view = query.data;
   const running = isRunning(view);
-  const wasRunning = useRef(running);
+  const told = useRef(false);
   useEffect(() => {
-    if (running || !wasRunning.current) return;
-    wasRunning.current = false;
+    if (running || told.current) return;
+    told.current = true;
     onFinished?.();
   }, [running, onFinished]);
   return (

@@ -51,7 +51,7 @@ export function RecipientsImporter({ campaignId, total }: { campaignId: number; 
         />
       )}
       {!showForm && !preview && (
-        <Button variant="light" leftSection={<IconPlus size={16} aria-hidden />} onClick={() => setAdding(true)} style={{ alignSelf: 'flex-start' }}>
+        <Button variant="default" leftSection={<IconPlus size={16} aria-hidden />} onClick={() => setAdding(true)} style={{ alignSelf: 'flex-start' }}>
           {t('summary.addMore')}
         </Button>
       )}

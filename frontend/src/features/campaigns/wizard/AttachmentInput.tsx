@@ -28,8 +28,8 @@ export function AttachmentInput({ campaignId, mediaId, filename }: { campaignId:
         <Text size="sm">{filename ?? '…'}</Text>
         <Button
           size="xs"
-          variant="subtle"
-          color="red"
+          variant="default"
+          c="red.9"
           loading={update.isPending}
           leftSection={<IconX size={14} aria-hidden />}
           onClick={() => update.mutate({ remove_media: true })}

@@ -1,4 +1,5 @@
 import { Alert, Anchor, Button, Group, Stack, Stepper, Title } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams, useSearchParams } from 'react-router';
@@ -18,11 +19,13 @@ function Wizard({ campaign }: { campaign: Campaign }) {
   const [params, setParams] = useSearchParams();
   const step = Math.min(STEPS.length - 1, Math.max(0, Number(params.get('step') ?? 0) || 0));
   const go = (next: number) => setParams({ step: String(next) });
+  const phone = useMediaQuery('(max-width: 36em)');
   return (
     <Stack>
-      <Stepper active={step} onStepClick={go} size="sm" wrap={false}>
-        {STEPS.map((name) => (
-          <Stepper.Step key={name} label={t(`wizard.steps.${name}`)} />
+      <Stepper active={step} onStepClick={go} size="sm">
+        {STEPS.map((name, index) => (
+          // On a phone only the current step is named beside its number; the others by their label for screen readers.
+          <Stepper.Step key={name} label={!phone || index === step ? t(`wizard.steps.${name}`) : undefined} aria-label={t(`wizard.steps.${name}`)} />
         ))}
       </Stepper>
       {step === 0 && <RecipientsImporter campaignId={campaign.id} total={campaign.counts.total} />}

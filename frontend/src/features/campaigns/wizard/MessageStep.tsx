@@ -77,7 +77,7 @@ export function MessageStep({ campaign }: { campaign: Campaign }) {
             {t('message.insertVariable')}:
           </Text>
           {variables.map((variable) => (
-            <Button key={variable} size="compact-xs" variant="light" onClick={() => insert(variable)}>
+            <Button key={variable} size="compact-xs" variant="default" onClick={() => insert(variable)}>
               {`{{${variable}}}`}
             </Button>
           ))}

@@ -1,5 +1,6 @@
 import { Alert, Anchor, Badge, Checkbox, Group, SegmentedControl, Stack, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import type { Campaign, Sender } from '../../../client';
@@ -23,7 +24,7 @@ function SenderLabel({ sender }: { sender: Sender }) {
           {sender.phone}
         </Text>
       )}
-      <Badge size="xs" variant="light" color={sender.status === 'CONNECTED' ? 'teal' : 'gray'}>
+      <Badge size="xs" variant="dot" color={sender.status === 'CONNECTED' ? 'teal' : 'gray'}>
         {t(`sending.status.${sender.status}`)}
       </Badge>
       <Text span size="xs" c="dimmed">
@@ -37,6 +38,8 @@ function NumbersField({ campaign }: { campaign: Campaign }) {
   const { t } = useTranslation('campaigns');
   const senders = useQuery(listSendersApiV1SendersGetOptions());
   const update = useDraftUpdate(campaign.id);
+  // Ticked at once; the saved list comes back with the answer (and a refusal puts it back).
+  const [chosen, setChosen] = useState(campaign.sender_ids.map(String));
   if (senders.isPending) return <PageLoader />;
   if (senders.isError) return <QueryError error={senders.error} onRetry={() => void senders.refetch()} />;
   if (senders.data.length === 0) {
@@ -56,8 +59,11 @@ function NumbersField({ campaign }: { campaign: Campaign }) {
     <Checkbox.Group
       label={t('sending.numbers')}
       description={t('sending.numbersHint')}
-      value={campaign.sender_ids.map(String)}
-      onChange={(ids) => update.mutate({ sender_ids: ids.map(Number) })}
+      value={chosen}
+      onChange={(ids) => {
+        setChosen(ids);
+        update.mutate({ sender_ids: ids.map(Number) }, { onError: () => setChosen(campaign.sender_ids.map(String)) });
+      }}
       error={error}
     >
       <Stack gap="xs" mt="xs">

@@ -34,12 +34,12 @@ export function StartRefusal({ error, onStep }: { error: unknown; onStep: (step:
       <Stack gap="xs" align="flex-start">
         {message}
         {fix?.to && (
-          <Button component={Link} to={fix.to} size="xs" color="red" variant="light">
+          <Button component={Link} to={fix.to} size="xs" color="red">
             {fix.label}
           </Button>
         )}
         {fix?.step !== undefined && (
-          <Button size="xs" color="red" variant="light" onClick={() => onStep(fix.step ?? 0)}>
+          <Button size="xs" color="red" onClick={() => onStep(fix.step ?? 0)}>
             {fix.label}
           </Button>
         )}

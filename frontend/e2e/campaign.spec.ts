@@ -1,0 +1,174 @@
+import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import { randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fa as auth } from '../src/features/auth/locales';
+import { en as campaignsEn, fa as campaigns } from '../src/features/campaigns/locales';
+import { fa as dashboard } from '../src/features/dashboard/locales';
+import { en as importsEn, fa as imports } from '../src/features/imports/locales';
+import { expectAccessible, newPerson, screenshot, signedIn, smsCode, useLanguage } from './support/fixtures';
+
+const ADMIN = { login: 'admin@example.com', password: 'e2e-Admin-pass-4821' };
+// A 1×1 PNG: an attachment recognised by its content.
+const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+
+function mobile(): string {
+  return `0935${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
+}
+
+/** A request that changes something, as the page would make it: with the session's CSRF token. */
+async function apiPost(page: Page, url: string, data: unknown) {
+  const csrf = (await page.context().cookies()).find((cookie) => cookie.name === 'payam_csrf')?.value ?? '';
+  const response = await page.request.post(url, { data, headers: { 'X-CSRF-Token': csrf } });
+  expect(response.ok(), await response.text()).toBeTruthy();
+  return response.json();
+}
+
+/** A package on sale, put there by the first admin. */
+async function packageOnSale(request: APIRequestContext): Promise<number> {
+  const login = await request.post('/api/v1/auth/login', { data: ADMIN });
+  const { access_token: token } = (await login.json()) as { access_token: string };
+  const created = await request.post('/api/v1/admin/packages', {
+    headers: { Authorization: `Bearer ${token}` },
+    data: { title: 'Starter', price: 1_000_000, duration_days: 30, message_limit: 1000 },
+  });
+  expect(created.status()).toBe(201);
+  return ((await created.json()) as { id: number }).id;
+}
+
+/** Pays for a package on the sandbox gateway's page, as a payer would. */
+async function buyPackage(page: Page, packageId: number): Promise<void> {
+  const checkout = (await apiPost(page, '/api/v1/payments/checkout', { package_id: packageId })) as { redirect_url: string };
+  await page.goto(checkout.redirect_url);
+  await page.getByRole('button', { name: /Pay/ }).click();
+  await expect(page.getByText(/Payment successful/)).toBeVisible();
+}
+
+async function linkSandboxNumber(page: Page, name: string): Promise<void> {
+  await apiPost(page, '/api/v1/senders', { display_name: name, provider: 'sandbox' });
+}
+
+async function signUp(page: Page, request: APIRequestContext): Promise<void> {
+  const person = newPerson();
+  await page.goto('/sign-up');
+  await page.getByLabel(auth.fields.name).fill(person.name);
+  await page.getByLabel(auth.fields.username).fill(person.username);
+  await page.getByLabel(auth.fields.email).fill(person.email);
+  await page.getByLabel(auth.fields.phone).fill(person.phone);
+  await page.getByLabel(auth.fields.password).fill(person.password);
+  await page.getByRole('button', { name: auth.signUp.submit }).click();
+  await page.getByLabel(auth.fields.code).fill(await smsCode(request, person.e164, 'VERIFY_PHONE'));
+  await page.getByRole('button', { name: auth.verify.submit }).click();
+  await expect(page.getByRole('heading', { name: dashboard.title })).toBeVisible();
+}
+
+async function createDraft(page: Page, words: typeof campaigns, title: string): Promise<void> {
+  await page.goto('/campaigns');
+  await expect(page.getByText(words.list.emptyTitle)).toBeVisible();
+  await page.getByRole('link', { name: words.list.new }).first().click();
+  await page.getByLabel(words.wizard.titleLabel).fill(title);
+  await page.getByRole('button', { name: words.wizard.create }).click();
+  await expect(page.getByRole('heading', { name: title })).toBeVisible();
+}
+
+async function pasteRecipients(page: Page, words: typeof imports, lines: string[]): Promise<void> {
+  await page.getByText(words.source.paste).click();
+  await page.getByLabel(words.source.pasteLabel).fill(lines.join('\n'));
+  await page.getByRole('button', { name: words.source.upload }).click();
+  await page.getByRole('button', { name: words.mapping.start }).click();
+  await expect(page.getByText(words.progress.completed)).toBeVisible();
+}
+
+test('a newcomer buys a package, links a number, imports a list and watches the campaign finish live, then exports it', async ({ page, request }) => {
+  test.setTimeout(150_000);
+  const packageId = await packageOnSale(request);
+  await signUp(page, request);
+  await buyPackage(page, packageId);
+  await linkSandboxNumber(page, 'Shop line');
+
+  await createDraft(page, campaigns, 'Yalda sale');
+  await expectAccessible(page);
+
+  // Recipients: a CSV with a header, one row that is not a phone number.
+  const phones = [mobile(), mobile(), mobile()];
+  const csv = ['phone,name,city', `${phones[0]},Sara,Tabriz`, `${phones[1]},Reza,Shiraz`, `${phones[2]},,Yazd`, 'not-a-number,Bad,Qom'].join('\n');
+  await page.locator('input[type=file]').setInputFiles({ name: 'customers.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.getByRole('button', { name: imports.source.upload }).click();
+  await expect(page.getByText(imports.mapping.title)).toBeVisible();
+  await expect(page.getByRole('cell', { name: 'Tabriz' })).toBeVisible();
+  await expect(page.getByRole('textbox', { name: imports.mapping.phone })).toHaveValue('phone');
+  if (!(await page.locator('.mantine-Pill-root', { hasText: 'city' }).count())) {
+    await page.getByRole('textbox', { name: imports.mapping.variables }).click();
+    await page.getByRole('option', { name: 'city' }).click();
+    await page.keyboard.press('Escape');
+  }
+  await screenshot(page, 'campaign-import-fa');
+  await page.getByRole('button', { name: imports.mapping.start }).click();
+  await expect(page.getByText(imports.progress.completed)).toBeVisible();
+  await expect(page.getByRole('link', { name: imports.progress.rejectedDownload })).toBeVisible();
+  const rejected = page.waitForEvent('download');
+  await page.getByRole('link', { name: imports.progress.rejectedDownload }).click();
+  expect(readFileSync((await (await rejected).path()) as string, 'utf8')).toContain('not-a-number');
+
+  // The message: a variable from the file, a fallback and a spintax; the preview renders it per recipient.
+  await page.getByRole('button', { name: campaigns.wizard.next }).click();
+  await page.getByLabel(campaigns.message.label).fill('{سلام|درود} {{name|مشتری عزیز}}، حراج یلدا در {{city}}!');
+  await expect(page.getByTestId('message-bubble')).toContainText('Tabriz');
+  await expect(page.getByTestId('message-bubble')).toContainText('Sara');
+  await page.locator('input[type=file]').setInputFiles({ name: 'yalda.png', mimeType: 'image/png', buffer: Buffer.from(PNG, 'base64') });
+  await expect(page.getByTestId('message-bubble')).toContainText('yalda.png');
+  await expectAccessible(page);
+  await screenshot(page, 'campaign-compose-fa');
+
+  // Numbers and pace.
+  await page.getByRole('button', { name: campaigns.wizard.next }).click();
+  await page.getByRole('checkbox', { name: /Shop line/ }).check();
+  await page.getByText(campaigns.sending.seconds.replace('{{formatted}}', '۵')).click();
+  await expect(page.getByRole('checkbox', { name: /Shop line/ })).toBeChecked();
+
+  // Review and start.
+  await page.getByRole('button', { name: campaigns.wizard.next }).click();
+  await expectAccessible(page);
+  await page.getByRole('button', { name: campaigns.review.start }).click();
+
+  // The campaign page: counters move over the WebSocket until it completes, without a reload.
+  await expect(page.getByText(campaigns.progress.live)).toBeVisible();
+  await expect(page.getByTestId('count-total')).toContainText('۳');
+  await screenshot(page, 'campaign-live-fa');
+  await expect(page.getByText(campaigns.status.COMPLETED).first()).toBeVisible({ timeout: 90_000 });
+  await expect(page.getByTestId('count-pending')).toContainText('۰');
+  await expect(page.locator('tbody').getByText(campaigns.recipientStatus.PENDING)).toHaveCount(0);
+  await expectAccessible(page);
+  await screenshot(page, 'campaign-completed-fa');
+
+  const exported = page.waitForEvent('download');
+  await page.getByRole('link', { name: campaigns.export.csv }).click();
+  const report = readFileSync((await (await exported).path()) as string, 'utf8');
+  for (const phone of phones) expect(report).toContain(phone.slice(1));
+
+  await page.goto('/campaigns');
+  await expect(page.getByRole('link', { name: 'Yalda sale' })).toBeVisible();
+  await screenshot(page, 'campaign-list-fa');
+});
+
+test('starting without a package is refused with the reason and a way to buy one, in English @phone', async ({ page }) => {
+  await signedIn(page);
+  await linkSandboxNumber(page, 'Office');
+  await page.goto('/campaigns');
+  await useLanguage(page, 'English');
+  await createDraft(page, campaignsEn, 'Spring offer');
+  await pasteRecipients(page, importsEn, [mobile(), `${mobile()},Nima`]);
+
+  await page.getByRole('button', { name: campaignsEn.wizard.next }).click();
+  await page.getByRole('button', { name: campaignsEn.wizard.next }).click();
+  await page.getByRole('checkbox', { name: /Office/ }).check();
+  await expect(page.getByRole('checkbox', { name: /Office/ })).toBeChecked();
+  await page.getByRole('button', { name: campaignsEn.wizard.next }).click();
+  await page.getByRole('button', { name: campaignsEn.review.start }).click();
+
+  const refusal = page.getByRole('alert').filter({ hasText: campaignsEn.review.refused });
+  await expect(refusal).toContainText(campaignsEn.refusal.NO_SUBSCRIPTION);
+  await expect(refusal.getByRole('link', { name: campaignsEn.review.fixQuota })).toHaveAttribute('href', '/billing');
+  await expect(page.locator('html')).toHaveAttribute('dir', 'ltr');
+  await expectAccessible(page);
+  await screenshot(page, `campaign-refused-en-${test.info().project.name}`);
+});
