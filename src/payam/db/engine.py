@@ -30,9 +30,11 @@ def create_engine(
     *,
     echo: bool = False,
     pool_size: int | None = None,
+    pool_overflow: int | None = None,
     pool_timeout_seconds: float = 60.0,
 ) -> AsyncEngine:
-    """``pool_size`` None: the backend's own default (one connection on SQLite, see below)."""
+    """``pool_size`` None: the backend's own default (one connection on SQLite, see below);
+    ``pool_overflow`` None: 20 over the default pool, none over a pool size given."""
     url = make_url(database_url)
     options: dict[str, Any] = {"echo": echo, "pool_timeout": pool_timeout_seconds}
     if url.get_backend_name() == "sqlite":
@@ -42,10 +44,14 @@ def create_engine(
         # in an in-process queue, handed over at once, instead of in SQLite's busy handler,
         # which polls with sleeps of up to 100 ms (ten times slower under a busy dispatcher).
         options.update(pool_size=pool_size or 1, max_overflow=0)
-    elif pool_size is not None:
-        options.update(pool_pre_ping=True, pool_size=pool_size, max_overflow=0, pool_recycle=1800)
     else:
-        options.update(pool_pre_ping=True, pool_size=10, max_overflow=20, pool_recycle=1800)
+        default_overflow = 20 if pool_size is None else 0
+        options.update(
+            pool_pre_ping=True,
+            pool_size=pool_size or 10,
+            max_overflow=default_overflow if pool_overflow is None else pool_overflow,
+            pool_recycle=1800,
+        )
     if url.get_backend_name() in {"mysql", "mariadb"}:
         options["isolation_level"] = "READ COMMITTED"
     engine = create_async_engine(url, **options)
@@ -60,6 +66,7 @@ def engine_for(settings: Settings) -> AsyncEngine:
         settings.database_url,
         echo=settings.database_echo,
         pool_size=settings.database_pool_size,
+        pool_overflow=settings.database_pool_overflow,
         pool_timeout_seconds=settings.database_pool_timeout_seconds,
     )
 

@@ -93,8 +93,8 @@ class Claim:
     interval_seconds: int
     reservation_id: int
     recipients: list[ClaimedRecipient]
-    # time.monotonic() after which no send of this claim starts and none is awaited: the lease
-    # less a margin to record in, so the worker records before the reconciler may take it.
+    # time.monotonic() after which no send of this claim starts and none is awaited: its send
+    # window (``Dispatcher._send_window``), which ends before the claim's lease does.
     deadline: float
     hold: Hold
 
@@ -404,15 +404,23 @@ class Dispatcher:
             interval_seconds=interval,
             reservation_id=reservation.id,
             recipients=claimed,
-            deadline=time.monotonic() + self.settings.claim_lease_seconds - LEASE_MARGIN_SECONDS,
+            deadline=time.monotonic() + self._send_window(),
             hold=self._hold(sender, count=len(claimed), now=now, interval=interval, zone=zone),
+        )
+
+    def _send_window(self) -> float:
+        """Seconds after a claim within which its sends start and are answered: the send
+        timeout, and always a margin before the claim's lease ends, to record in."""
+        settings = self.settings
+        return min(
+            settings.send_timeout_seconds, settings.claim_lease_seconds - LEASE_MARGIN_SECONDS
         )
 
     def _hold(
         self, sender: Sender, *, count: int, now: datetime, interval: int, zone: ZoneInfo
     ) -> Hold:
         """Pace the number before its sends, in the claim's transaction: count them as sent and
-        hold it until the claim's lease is over plus the wait. Recording corrects both; a worker
+        hold it until its send window is over plus the wait. Recording corrects both; a worker
         that never records (killed, the database gone for longer than its retries) leaves the
         number counted and waiting at least its interval after any send the claim may have made.
         """
@@ -428,8 +436,10 @@ class Dispatcher:
             sent=count,
         )
         assert state.next_send_at is not None
-        lease = timedelta(seconds=self.settings.claim_lease_seconds)
-        sender.next_send_at = state.next_send_at + lease
+        # The last moment a send of this claim may go out: its send window, and a margin for
+        # one that left just before the window closed.
+        window = timedelta(seconds=self._send_window() + LEASE_MARGIN_SECONDS)
+        sender.next_send_at = state.next_send_at + window
         sender.last_sent_at = now
         sender.sent_on_day = state.sent_on_day
         sender.sent_today = state.sent_today

@@ -48,7 +48,15 @@ async def import_contacts(import_id: int) -> None:
         raise
 
 
-@job(name="contacts.recover_imports", queue_name=IMPORT_QUEUE, max_retries=0, on_worker_start=True)
+# A worker may start while the database is still down: the sweep is tried again (1 s, doubling,
+# about four minutes in all); the housekeeping pass sweeps again every few minutes after that.
+@job(
+    name="contacts.recover_imports",
+    queue_name=IMPORT_QUEUE,
+    max_retries=8,
+    min_backoff_ms=1_000,
+    on_worker_start=True,
+)
 async def recover_imports() -> None:
     """Re-queue imports whose run was lost: at every worker start.
 
