@@ -81,3 +81,24 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 export async function useLanguage(page: Page, language: 'فارسی' | 'English'): Promise<void> {
   await page.locator('label', { hasText: language }).click();
 }
+
+export interface OnSale {
+  id: number;
+  title: string;
+}
+
+/** A package on sale, created by the first admin through the API. */
+export async function packageOnSale(request: APIRequestContext, messages = 1000): Promise<OnSale> {
+  const login = await request.post('/api/v1/auth/login', {
+    data: { login: 'admin@example.com', password: 'e2e-Admin-pass-4821' },
+  });
+  expect(login.ok()).toBeTruthy();
+  const { access_token } = (await login.json()) as { access_token: string };
+  const title = `بسته ${randomInt(1000, 9999)}`;
+  const created = await request.post('/api/v1/admin/packages', {
+    headers: { Authorization: `Bearer ${access_token}` },
+    data: { title, price: 1_500_000, duration_days: 30, message_limit: messages, description: 'برای آزمون' },
+  });
+  expect(created.status()).toBe(201);
+  return { id: ((await created.json()) as { id: number }).id, title };
+}

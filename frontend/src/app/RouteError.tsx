@@ -9,7 +9,7 @@ export function RouteError() {
       <Alert color="red" title={t('routeError.title')} role="alert">
         <Stack align="flex-start">
           {t('routeError.hint')}
-          <Button color="red" variant="light" onClick={() => window.location.reload()}>
+          <Button variant="default" onClick={() => window.location.reload()}>
             {t('routeError.reload')}
           </Button>
         </Stack>

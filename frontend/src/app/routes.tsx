@@ -13,6 +13,9 @@ const VerifyPage = lazy(() => import('../features/auth/VerifyPage'));
 const SignInPage = lazy(() => import('../features/auth/SignInPage'));
 const ForgotPasswordPage = lazy(() => import('../features/auth/ForgotPasswordPage'));
 const DashboardPage = lazy(() => import('../features/dashboard/DashboardPage'));
+const SendersPage = lazy(() => import('../features/senders/SendersPage'));
+const BillingPage = lazy(() => import('../features/billing/BillingPage'));
+const InvoicePage = lazy(() => import('../features/billing/InvoicePage'));
 const CampaignListPage = lazy(() => import('../features/campaigns/CampaignListPage'));
 const NewCampaignPage = lazy(() => import('../features/campaigns/wizard/NewCampaignPage'));
 const CampaignWizardPage = lazy(() => import('../features/campaigns/wizard/CampaignWizardPage'));
@@ -48,6 +51,9 @@ export const router = createBrowserRouter([
             element: <AppLayout />,
             children: [
               { index: true, element: <DashboardPage /> },
+              { path: 'numbers', element: <SendersPage /> },
+              { path: 'billing', element: <BillingPage /> },
+              { path: 'billing/payments/:paymentId/invoice', element: <InvoicePage /> },
               // Signed-in screens go here, one line each.
               { path: 'campaigns', element: <CampaignListPage /> },
               { path: 'campaigns/new', element: <NewCampaignPage /> },

@@ -1,4 +1,4 @@
-import { createTheme, type CSSVariablesResolver } from '@mantine/core';
+import { createTheme, Notification, type CSSVariablesResolver } from '@mantine/core';
 
 export const theme = createTheme({
   fontFamily: 'Vazirmatn, system-ui, sans-serif',
@@ -7,6 +7,10 @@ export const theme = createTheme({
   // The darkest teal: white on it, and it on white, pass WCAG AA contrast.
   primaryShade: 9,
   defaultRadius: 'md',
+  components: {
+    // Notices close by themselves; an unlabelled close button would be a trap for screen readers.
+    Notification: Notification.extend({ defaultProps: { withCloseButton: false } }),
+  },
 });
 
 /** Mantine's dimmed grey and error red are too faint for small text on white (WCAG AA). */

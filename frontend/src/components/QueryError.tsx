@@ -9,7 +9,7 @@ export function QueryError({ error, onRetry }: { error: unknown; onRetry: () => 
     <Alert color="red" title={t('errors.loadFailed')} role="alert">
       <Stack gap="xs" align="flex-start">
         {describeError(error, t)}
-        <Button variant="light" color="red" size="xs" onClick={onRetry}>
+        <Button variant="default" size="xs" onClick={onRetry}>
           {t('retry')}
         </Button>
       </Stack>

@@ -8,7 +8,7 @@ import { ApiError } from '../api/problem';
  * language when the app knows the problem), and returns a sentence for the whole form, or null
  * when every reason found its input.
  */
-export function useProblemForm<Values extends Record<string, unknown>>(form: UseFormReturnType<Values>) {
+export function useProblemForm<Values extends object>(form: UseFormReturnType<Values>) {
   const { t } = useTranslation();
   return (error: unknown): string | null => {
     if (error instanceof ApiError) {

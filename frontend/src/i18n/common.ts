@@ -17,6 +17,7 @@ export const fa = {
   retry: 'دوباره امتحان کنید',
   save: 'ذخیره',
   cancel: 'انصراف',
+  close: 'بستن',
   saved: 'ذخیره شد',
   errors: {
     network: 'به سرور پیام دسترسی نیست. اتصال اینترنت را بررسی کنید و دوباره امتحان کنید.',
@@ -60,6 +61,7 @@ export const en: typeof fa = {
   retry: 'Try again',
   save: 'Save',
   cancel: 'Cancel',
+  close: 'Close',
   saved: 'Saved',
   errors: {
     network: 'Payam cannot be reached. Check your connection and try again.',

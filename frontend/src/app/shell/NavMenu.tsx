@@ -19,6 +19,7 @@ function NavItems({ items, onNavigate }: { items: NavItem[]; onNavigate: () => v
       label={t(item.label)}
       leftSection={<item.icon size={18} aria-hidden />}
       active={isActive(item, pathname)}
+      variant="filled"
       onClick={onNavigate}
     />
   ));

@@ -1,0 +1,20 @@
+import { createBody, newSenderValues, updateBody } from './senderForm';
+
+describe('sender form', () => {
+  it('sends quiet hours and pauses only when switched on', () => {
+    expect(createBody({ ...newSenderValues, display_name: ' Sales ' })).toEqual({
+      display_name: 'Sales',
+      daily_cap: 500,
+      quiet_hours: { start: '22:00', end: '08:00' },
+      pause_every: null,
+      pause_seconds: null,
+      provider: 'sandbox',
+      phone: null,
+    });
+  });
+
+  it('clears what was switched off on a change', () => {
+    const body = updateBody({ ...newSenderValues, display_name: 'Sales', quiet: false, pause: true });
+    expect(body).toMatchObject({ quiet_hours: null, clear_quiet_hours: true, pause_every: 50, clear_pause_every: false });
+  });
+});

@@ -1,0 +1,80 @@
+import type { TFunction } from 'i18next';
+import type { Sender, SenderCreate, SenderUpdate } from '../../client';
+
+/** The limits form's values: quiet hours and pauses as switches with their fields. */
+export interface SenderFormValues {
+  display_name: string;
+  phone: string;
+  daily_cap: number;
+  quiet: boolean;
+  quiet_start: string;
+  quiet_end: string;
+  pause: boolean;
+  pause_every: number;
+  pause_seconds: number;
+}
+
+const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+export const newSenderValues: SenderFormValues = {
+  display_name: '',
+  phone: '',
+  daily_cap: 500,
+  quiet: true,
+  quiet_start: '22:00',
+  quiet_end: '08:00',
+  pause: false,
+  pause_every: 50,
+  pause_seconds: 300,
+};
+
+export function valuesOf(sender: Sender): SenderFormValues {
+  return {
+    display_name: sender.display_name,
+    phone: sender.phone ?? '',
+    daily_cap: sender.daily_cap,
+    quiet: sender.quiet_hours !== null,
+    quiet_start: sender.quiet_hours?.start ?? newSenderValues.quiet_start,
+    quiet_end: sender.quiet_hours?.end ?? newSenderValues.quiet_end,
+    pause: sender.pause_every !== null,
+    pause_every: sender.pause_every ?? newSenderValues.pause_every,
+    pause_seconds: sender.pause_seconds,
+  };
+}
+
+function within(value: number, max: number): boolean {
+  return Number.isInteger(value) && value >= 1 && value <= max;
+}
+
+export function senderValidation(t: TFunction) {
+  return {
+    display_name: (value: string) => (value.trim() ? null : t('senders:validation.displayName')),
+    daily_cap: (value: number) => (within(value, 100_000) ? null : t('senders:validation.dailyCap')),
+    quiet_start: (value: string, values: SenderFormValues) =>
+      !values.quiet || TIME.test(value) ? null : t('senders:validation.time'),
+    quiet_end: (value: string, values: SenderFormValues) =>
+      !values.quiet || TIME.test(value) ? null : t('senders:validation.time'),
+    pause_every: (value: number, values: SenderFormValues) =>
+      !values.pause || within(value, 100_000) ? null : t('senders:validation.pauseEvery'),
+    pause_seconds: (value: number, values: SenderFormValues) =>
+      !values.pause || within(value, 86_400) ? null : t('senders:validation.pauseSeconds'),
+  };
+}
+
+function limits(values: SenderFormValues) {
+  return {
+    display_name: values.display_name.trim(),
+    daily_cap: values.daily_cap,
+    quiet_hours: values.quiet ? { start: values.quiet_start, end: values.quiet_end } : null,
+    pause_every: values.pause ? values.pause_every : null,
+    pause_seconds: values.pause ? values.pause_seconds : null,
+  };
+}
+
+export function createBody(values: SenderFormValues): SenderCreate {
+  return { ...limits(values), provider: 'sandbox', phone: values.phone.trim() || null };
+}
+
+export function updateBody(values: SenderFormValues): SenderUpdate {
+  return { ...limits(values), clear_quiet_hours: !values.quiet, clear_pause_every: !values.pause };
+}
