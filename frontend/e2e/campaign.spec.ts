@@ -172,3 +172,51 @@ test('starting without a package is refused with the reason and a way to buy one
   await expectAccessible(page);
   await screenshot(page, `campaign-refused-en-${test.info().project.name}`);
 });
+
+test('a scheduled campaign is paused, resumed, cancelled and duplicated; its recipients filter by status', async ({ page, request }) => {
+  test.setTimeout(120_000);
+  const packageId = await packageOnSale(request);
+  await signedIn(page);
+  await buyPackage(page, packageId);
+  await linkSandboxNumber(page, 'Branch');
+  await createDraft(page, campaigns, 'Nowruz');
+  await pasteRecipients(page, imports, [mobile(), mobile(), mobile()]);
+  await page.getByRole('button', { name: campaigns.wizard.next }).click();
+  await page.getByRole('button', { name: campaigns.wizard.next }).click();
+  await page.getByRole('checkbox', { name: /Branch/ }).check();
+  await page.getByRole('button', { name: campaigns.wizard.next }).click();
+
+  // An hour from now, in the device's zone.
+  const later = await page.evaluate(() => {
+    const at = new Date(Date.now() + 3_600_000);
+    at.setMinutes(at.getMinutes() - at.getTimezoneOffset());
+    return at.toISOString().slice(0, 16);
+  });
+  await page.getByText(campaigns.review.later).click();
+  await page.getByLabel(campaigns.review.at).fill(later);
+  await page.getByRole('button', { name: campaigns.review.schedule }).click();
+  await expect(page.getByText(campaigns.status.READY)).toBeVisible();
+
+  await page.getByRole('button', { name: campaigns.actions.pause }).click();
+  await expect(page.getByText(campaigns.status.PAUSED)).toBeVisible();
+  await page.getByRole('button', { name: campaigns.actions.resume }).click();
+  await expect(page.getByText(campaigns.status.READY)).toBeVisible();
+  await page.getByRole('button', { name: campaigns.actions.cancel }).click();
+  await page.getByRole('button', { name: campaigns.actions.confirm }).click();
+  await expect(page.getByText(campaigns.status.CANCELLED)).toBeVisible();
+
+  // Recipients by status: all three still waiting, none failed.
+  const filter = page.getByRole('textbox', { name: campaigns.recipients.filter });
+  await filter.click();
+  await page.getByRole('option', { name: campaigns.recipientStatus.PENDING }).click();
+  await expect(page.locator('tbody tr')).toHaveCount(3);
+  await filter.click();
+  await page.getByRole('option', { name: campaigns.recipientStatus.FAILED }).click();
+  await expect(page.getByText(campaigns.recipients.empty)).toBeVisible();
+  await expectAccessible(page);
+
+  await page.getByRole('button', { name: campaigns.actions.duplicate }).click();
+  await expect(page).toHaveURL(/\/campaigns\/\d+\/edit$/);
+  await expect(page.getByRole('heading', { name: 'Nowruz' })).toBeVisible();
+  await expect(page.getByText(imports.summary.title.replace('{{formatted}}', '۳'))).toBeVisible();
+});

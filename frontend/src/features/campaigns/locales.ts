@@ -67,6 +67,7 @@ export const fa = {
     deleteConfirm: 'این کارزار و گیرندگانش حذف شوند؟',
     confirm: 'بله',
     done: 'انجام شد',
+    dismiss: 'بستن پیام',
   },
   recipients: {
     title: 'گیرندگان',
@@ -229,6 +230,7 @@ export const en: typeof fa = {
     deleteConfirm: 'Delete this campaign and its recipients?',
     confirm: 'Yes',
     done: 'Done',
+    dismiss: 'Dismiss',
   },
   recipients: {
     title: 'Recipients',

@@ -42,6 +42,8 @@ export function useCampaignAction(campaignId: number) {
   const { t, i18n } = useTranslation('campaigns');
   const queryClient = useQueryClient();
   const navigate = useNavigate();
+  const notify = (color: string, message: string) =>
+    notifications.show({ color, message, closeButtonProps: { 'aria-label': t('actions.dismiss') } });
   return useMutation({
     mutationFn: (action: RunnableAction) => run(action, campaignId),
     onSuccess: async (campaign, action) => {
@@ -51,11 +53,11 @@ export function useCampaignAction(campaignId: number) {
         return;
       }
       if (campaign && 'may_have_received' in campaign && campaign.may_have_received > 0) {
-        notifications.show({ color: 'yellow', message: t('actions.retryUnknown', { formatted: formatNumber(campaign.may_have_received, i18n.language) }) });
+        notify('yellow', t('actions.retryUnknown', { formatted: formatNumber(campaign.may_have_received, i18n.language) }));
       }
       if (campaign && campaign.id !== campaignId) void navigate(campaignPath(campaign));
-      else notifications.show({ color: 'teal', message: t('actions.done') });
+      else notify('teal', t('actions.done'));
     },
-    onError: (error) => notifications.show({ color: 'red', message: describeError(error, t) }),
+    onError: (error) => notify('red', describeError(error, t)),
   });
 }
