@@ -2,12 +2,13 @@ import { expect, test, type APIRequestContext, type Page } from '@playwright/tes
 import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fa as auth } from '../src/features/auth/locales';
+import { fa as billing } from '../src/features/billing/locales';
 import { en as campaignsEn, fa as campaigns } from '../src/features/campaigns/locales';
 import { fa as dashboard } from '../src/features/dashboard/locales';
 import { en as importsEn, fa as imports } from '../src/features/imports/locales';
-import { expectAccessible, newPerson, screenshot, signedIn, smsCode, useLanguage } from './support/fixtures';
+import { fa as senders } from '../src/features/senders/locales';
+import { expectAccessible, newPerson, packageOnSale, screenshot, signedIn, smsCode, useLanguage, type OnSale } from './support/fixtures';
 
-const ADMIN = { login: 'admin@example.com', password: 'e2e-Admin-pass-4821' };
 // A 1×1 PNG: an attachment recognised by its content.
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 
@@ -15,36 +16,22 @@ function mobile(): string {
   return `0935${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
 }
 
-/** A request that changes something, as the page would make it: with the session's CSRF token. */
-async function apiPost(page: Page, url: string, data: unknown) {
-  const csrf = (await page.context().cookies()).find((cookie) => cookie.name === 'payam_csrf')?.value ?? '';
-  const response = await page.request.post(url, { data, headers: { 'X-CSRF-Token': csrf } });
-  expect(response.ok(), await response.text()).toBeTruthy();
-  return response.json();
-}
-
-/** A package on sale, put there by the first admin. */
-async function packageOnSale(request: APIRequestContext): Promise<number> {
-  const login = await request.post('/api/v1/auth/login', { data: ADMIN });
-  const { access_token: token } = (await login.json()) as { access_token: string };
-  const created = await request.post('/api/v1/admin/packages', {
-    headers: { Authorization: `Bearer ${token}` },
-    data: { title: 'Starter', price: 1_000_000, duration_days: 30, message_limit: 1000 },
-  });
-  expect(created.status()).toBe(201);
-  return ((await created.json()) as { id: number }).id;
-}
-
-/** Pays for a package on the sandbox gateway's page, as a payer would. */
-async function buyPackage(page: Page, packageId: number): Promise<void> {
-  const checkout = (await apiPost(page, '/api/v1/payments/checkout', { package_id: packageId })) as { redirect_url: string };
-  await page.goto(checkout.redirect_url);
+/** Buys the package on the billing screen and pays on the sandbox gateway's page. */
+async function buyPackage(page: Page, onSale: OnSale): Promise<void> {
+  await page.goto('/billing');
+  await page.getByRole('button', { name: billing.packages.buyLabel.replace('{{title}}', onSale.title) }).click();
   await page.getByRole('button', { name: /Pay/ }).click();
   await expect(page.getByText(/Payment successful/)).toBeVisible();
 }
 
+/** Links a sandbox number on the numbers screen (it connects at once). */
 async function linkSandboxNumber(page: Page, name: string): Promise<void> {
-  await apiPost(page, '/api/v1/senders', { display_name: name, provider: 'sandbox' });
+  await page.goto('/numbers');
+  await page.getByRole('button', { name: senders.link }).first().click();
+  const dialog = page.getByRole('dialog', { name: senders.form.linkTitle });
+  await dialog.getByLabel(senders.form.displayName).fill(name);
+  await dialog.getByRole('button', { name: senders.form.submitLink }).click();
+  await expect(page.getByRole('article', { name }).getByText(senders.status.CONNECTED)).toBeVisible();
 }
 
 async function signUp(page: Page, request: APIRequestContext): Promise<void> {
@@ -80,9 +67,9 @@ async function pasteRecipients(page: Page, words: typeof imports, lines: string[
 
 test('a newcomer buys a package, links a number, imports a list and watches the campaign finish live, then exports it', async ({ page, request }) => {
   test.setTimeout(150_000);
-  const packageId = await packageOnSale(request);
+  const onSale = await packageOnSale(request);
   await signUp(page, request);
-  await buyPackage(page, packageId);
+  await buyPackage(page, onSale);
   await linkSandboxNumber(page, 'Shop line');
 
   await createDraft(page, campaigns, 'Yalda sale');
@@ -175,9 +162,9 @@ test('starting without a package is refused with the reason and a way to buy one
 
 test('a scheduled campaign is paused, resumed, cancelled and duplicated; its recipients filter by status', async ({ page, request }) => {
   test.setTimeout(120_000);
-  const packageId = await packageOnSale(request);
+  const onSale = await packageOnSale(request);
   await signedIn(page);
-  await buyPackage(page, packageId);
+  await buyPackage(page, onSale);
   await linkSandboxNumber(page, 'Branch');
   await createDraft(page, campaigns, 'Nowruz');
   await pasteRecipients(page, imports, [mobile(), mobile(), mobile()]);
