@@ -34,6 +34,7 @@ from payam.users.router import router as users_router
 from payam.web.docs import docs_router
 from payam.web.headers import SecurityHeadersMiddleware
 from payam.web.spa import install_web_app
+from payam.webhooks.router import router as webhooks_router
 
 API_PREFIX = "/api/v1"
 DOCS_ASSETS = "/api/docs-assets"
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     api.include_router(imports_router)
     api.include_router(media_router)
     api.include_router(live_router)
+    api.include_router(webhooks_router)
     app.include_router(api)
     app.include_router(health_router)
     app.include_router(

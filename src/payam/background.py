@@ -1,4 +1,4 @@
-"""What runs beside the API: the dispatcher, the job worker and the housekeeping.
+"""What runs beside the API: the dispatcher, the job worker, webhooks and the housekeeping.
 
 Embedded (``PAYAM_EMBEDDED_WORKER=true``, the default) they run inside ``payam serve``; scaled,
 ``payam worker`` processes run them and the API only queues jobs. Either way the database is the
@@ -33,6 +33,7 @@ from payam.jobs.worker import WORKER_THREADS, configure_jobs, start_job_worker, 
 from payam.live.publisher import ProgressPublisher
 from payam.media.cleanup import sweep_media_files
 from payam.runtime import Runtime
+from payam.webhooks.delivery import delivering_webhooks
 
 logger = structlog.get_logger(__name__)
 
@@ -98,6 +99,7 @@ async def embedded_background(runtime: Runtime) -> AsyncIterator[None]:
         async with (
             running_housekeeping(runtime, jobs=True),
             running_dispatcher(runtime, on_campaigns_changed=publisher),
+            delivering_webhooks(runtime),
         ):
             yield
     finally:
@@ -128,7 +130,7 @@ async def _worker_main(settings: Settings, stop: asyncio.Event | None = None) ->
     publisher = ProgressPublisher(runtime, runtime.hub)
     try:
         dispatcher = Dispatcher(runtime, on_campaigns_changed=publisher)
-        async with running_housekeeping(runtime, jobs=jobs):
+        async with running_housekeeping(runtime, jobs=jobs), delivering_webhooks(runtime):
             await dispatcher.run(stop)
     finally:
         await publisher.close()

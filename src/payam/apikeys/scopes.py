@@ -2,8 +2,8 @@
 
 Keys are refused by default: a route reaches a key only when a rule below names it. Reads (GET)
 need ``read``; changes need the write scope of their area; everything not listed (admin routes,
-sign-in, the password and the profile, sessions, payments, API keys and webhook endpoints
-themselves) refuses keys whatever their scopes. ``tests/apikeys/test_scope_matrix.py`` walks the
+sign-in, the password and the profile, sessions, payments, API keys, and changes to webhook
+endpoints) refuses keys whatever their scopes. ``tests/apikeys/test_scope_matrix.py`` walks the
 OpenAPI schema and holds every route to this table.
 """
 
@@ -45,6 +45,7 @@ _AREAS = (
     _area(r"/users/me", None),
     _area(r"/subscriptions/me", None),
     _area(r"/payments(/\d+(/invoice)?)?", None),
+    _area(r"/webhooks/endpoints(/.*)?", None),
 )
 
 

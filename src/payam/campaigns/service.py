@@ -27,6 +27,7 @@ from payam.message.templating import TemplateError, parse_template
 from payam.models import Campaign, CampaignStatus, CopyKind, Recipient, RecipientStatus, User
 from payam.pubsub.hub import hub_of
 from payam.senders.repository import SenderRepository
+from payam.webhooks.outbox import record_campaign_status
 
 EDITABLE = frozenset({CampaignStatus.DRAFT, CampaignStatus.READY, CampaignStatus.PAUSED})
 FINISHED = frozenset({CampaignStatus.COMPLETED, CampaignStatus.FAILED, CampaignStatus.CANCELLED})
@@ -228,6 +229,7 @@ class CampaignService:
             raise Conflict(self._cannot(campaign, "pause"), field="status")
         campaign.status = CampaignStatus.PAUSED
         campaign.status_reason = "Paused by you"
+        await record_campaign_status(self.session, campaign)
         return self._announced(campaign)
 
     async def resume(self, user: User, campaign_id: int) -> Campaign:

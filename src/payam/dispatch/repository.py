@@ -43,6 +43,7 @@ from payam.models import (
     User,
 )
 from payam.stats.ledger import record_outcomes
+from payam.webhooks.outbox import record_recipient_events
 
 RECIPIENTS = cast(Table, Recipient.__table__)
 
@@ -371,6 +372,8 @@ class DispatchRepository(Repository[Recipient]):
         await self.bump_counters(deltas)
         # The daily statistics move in this same transaction, so they never drift from the rows.
         await record_outcomes(self.session, {i: (before[i], to) for i, (to, _) in after.items()})
+        # Webhook events for the recipients' new statuses, in this same transaction (outbox).
+        await record_recipient_events(self.session, {i: to for i, (to, _) in after.items()})
         return AppliedTransitions(moved=moved, campaigns=set(deltas))
 
     async def bump_counters(self, deltas: dict[int, Counter[RecipientStatus]]) -> None:

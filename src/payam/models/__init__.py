@@ -30,6 +30,13 @@ from payam.models.package import Package, PackageStatus
 from payam.models.sandbox_whatsapp import SandboxMessage
 from payam.models.sender import ProviderName, Sender, SenderStatus, Suppression
 from payam.models.user import User, UserRole, UserStatus
+from payam.models.webhook import (
+    DeliveryStatus,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 
 __all__ = [
     "COUNTER_COLUMNS",
@@ -41,6 +48,7 @@ __all__ = [
     "CampaignStatus",
     "ContactImport",
     "CopyKind",
+    "DeliveryStatus",
     "GrantSource",
     "ImportStatus",
     "Invoice",
@@ -70,4 +78,8 @@ __all__ = [
     "User",
     "UserRole",
     "UserStatus",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
 ]

@@ -1,0 +1,1 @@
+"""Outgoing webhooks: events a user's systems hear, signed, retried, and delivered safely."""

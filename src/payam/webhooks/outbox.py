@@ -1,0 +1,104 @@
+"""Events written into the transaction of the change they tell of (the outbox).
+
+Other features call these while their change is still uncommitted, so an event exists exactly
+when its change does; the delivery loop (``payam.webhooks.delivery``) sends it after the commit.
+Nothing here calls out: it only adds rows, and none when no endpoint listens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from payam.kit.clock import utc_now
+from payam.models import Campaign, RecipientStatus
+from payam.webhooks.events import CAMPAIGN_EVENTS, RECIPIENT_EVENTS, EventType
+from payam.webhooks.repository import WebhookRepository
+
+
+async def record_event(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    event_type: EventType,
+    subject_id: int,
+    data: dict[str, Any],
+) -> None:
+    """``event_type`` happened to ``subject_id``: one event for each endpoint that listens."""
+    repository = WebhookRepository(session)
+    now = utc_now()
+    await repository.add_events(
+        [
+            {
+                "endpoint_id": endpoint_id,
+                "type": event_type.value,
+                "subject_id": subject_id,
+                "data": data,
+                "created_at": now,
+            }
+            for endpoint_id in await repository.listeners(user_id, event_type.value)
+        ]
+    )
+
+
+def campaign_data(campaign: Campaign) -> dict[str, Any]:
+    return {
+        "campaign_id": campaign.id,
+        "title": campaign.title,
+        "status": campaign.status.value,
+        "reason": campaign.status_reason,
+        "counts": campaign.counts(),
+    }
+
+
+async def record_campaign_status(session: AsyncSession, campaign: Campaign) -> None:
+    """The campaign's new status, when an event names it (a pause the user asked for)."""
+    event_type = CAMPAIGN_EVENTS.get(campaign.status)
+    if event_type is not None:
+        await record_event(
+            session,
+            user_id=campaign.user_id,
+            event_type=event_type,
+            subject_id=campaign.id,
+            data=campaign_data(campaign),
+        )
+
+
+async def record_recipient_events(
+    session: AsyncSession, moved: Mapping[int, RecipientStatus]
+) -> None:
+    """Recipients that reached a status an event names (sent, delivered, read, failed,
+    skipped): one statement to find who listens, one to write; nothing when nobody does."""
+    types = {
+        recipient_id: RECIPIENT_EVENTS[status]
+        for recipient_id, status in moved.items()
+        if status in RECIPIENT_EVENTS
+    }
+    if not types:
+        return
+    repository = WebhookRepository(session)
+    now = utc_now()
+    rows = []
+    for row in await repository.recipient_listeners(types.keys()):
+        event_type = types[row.id]
+        if event_type.value not in row.events:
+            continue
+        rows.append(
+            {
+                "endpoint_id": row.endpoint_id,
+                "type": event_type.value,
+                "subject_id": row.id,
+                "created_at": now,
+                "data": {
+                    "campaign_id": row.campaign_id,
+                    "recipient_id": row.id,
+                    "phone": row.phone,
+                    "status": moved[row.id].value,
+                    "message_id": row.message_id,
+                    "error": row.error if event_type is not EventType.RECIPIENT_SENT else None,
+                },
+            }
+        )
+    await repository.add_events(rows)

@@ -1,0 +1,269 @@
+"""The SQL of webhooks: endpoints, the outbox of events, deliveries and their attempts."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Text, and_, cast, exists, insert, or_, select, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from payam.kit.pagination import Page, PageParams
+from payam.kit.repository import Repository
+from payam.models import (
+    Campaign,
+    CampaignStatus,
+    ContactImport,
+    DeliveryStatus,
+    ImportStatus,
+    Recipient,
+    Sender,
+    SenderStatus,
+    Suppression,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
+
+
+def listens_to(event_type: str) -> ColumnElement[bool]:
+    """An enabled endpoint that chose ``event_type``. Its list is JSON text on every database,
+    so a quoted name in it is the name chosen."""
+    return and_(
+        WebhookEndpoint.enabled.is_(True),
+        cast(WebhookEndpoint.events, Text).like(f'%"{event_type}"%'),
+    )
+
+
+def _announced(event_type: str, subject: Any) -> ColumnElement[bool]:
+    return exists().where(
+        WebhookEvent.endpoint_id == WebhookEndpoint.id,
+        WebhookEvent.subject_id == subject,
+        WebhookEvent.type == event_type,
+    )
+
+
+class WebhookRepository(Repository[WebhookEndpoint]):
+    model = WebhookEndpoint
+
+    # ---- endpoints -------------------------------------------------------------------------
+
+    async def page_owned(self, owner_id: int, params: PageParams) -> Page[WebhookEndpoint]:
+        statement = (
+            select(WebhookEndpoint)
+            .where(WebhookEndpoint.user_id == owner_id)
+            .order_by(WebhookEndpoint.id.desc())
+        )
+        return await self.paginate(statement, params)
+
+    async def listeners(self, user_id: int, event_type: str) -> Sequence[int]:
+        found = await self.session.scalars(
+            select(WebhookEndpoint.id).where(
+                WebhookEndpoint.user_id == user_id, listens_to(event_type)
+            )
+        )
+        return found.all()
+
+    async def lock_enabled(self) -> Sequence[WebhookEndpoint]:
+        """Every enabled endpoint, locked in id order: one worker at a time makes deliveries."""
+        found = await self.session.scalars(
+            select(WebhookEndpoint)
+            .where(WebhookEndpoint.enabled.is_(True))
+            .order_by(WebhookEndpoint.id)
+            .with_for_update()
+        )
+        return found.all()
+
+    # ---- the outbox ----------------------------------------------------------------------
+
+    async def add_events(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            await self.session.execute(insert(WebhookEvent), list(rows))
+
+    async def recipient_listeners(self, recipient_ids: Collection[int]) -> Sequence[Any]:
+        """The recipients among these whose owner has an enabled endpoint, once per endpoint."""
+        statement = (
+            select(
+                Recipient.id,
+                Recipient.campaign_id,
+                Recipient.phone,
+                Recipient.message_id,
+                Recipient.error,
+                WebhookEndpoint.id.label("endpoint_id"),
+                WebhookEndpoint.events,
+            )
+            .join(Campaign, Campaign.id == Recipient.campaign_id)
+            .join(WebhookEndpoint, WebhookEndpoint.user_id == Campaign.user_id)
+            .where(Recipient.id.in_(sorted(recipient_ids)), WebhookEndpoint.enabled.is_(True))
+        )
+        return (await self.session.execute(statement)).all()
+
+    async def campaigns_to_announce(self, event_type: str, *, limit: int) -> Sequence[Any]:
+        """Campaigns that reached the state ``event_type`` names since an endpoint listening for
+        it was made, and that it has not heard of yet."""
+        if event_type == "campaign.started":
+            reached = and_(
+                Campaign.started_at.is_not(None),
+                Campaign.started_at >= WebhookEndpoint.created_at,
+            )
+        else:
+            status = CampaignStatus(event_type.removeprefix("campaign.").upper())
+            reached = and_(
+                Campaign.status == status,
+                Campaign.updated_at >= WebhookEndpoint.created_at,
+            )
+        statement = (
+            select(Campaign, WebhookEndpoint.id.label("endpoint_id"))
+            .join(WebhookEndpoint, WebhookEndpoint.user_id == Campaign.user_id)
+            .where(listens_to(event_type), reached, ~_announced(event_type, Campaign.id))
+            .order_by(Campaign.id)
+            .limit(limit)
+        )
+        return (await self.session.execute(statement)).all()
+
+    async def imports_to_announce(self, *, limit: int) -> Sequence[Any]:
+        event_type = "import.finished"
+        statement = (
+            select(ContactImport, WebhookEndpoint.id.label("endpoint_id"))
+            .join(WebhookEndpoint, WebhookEndpoint.user_id == ContactImport.user_id)
+            .where(
+                listens_to(event_type),
+                ContactImport.status.in_((ImportStatus.COMPLETED, ImportStatus.FAILED)),
+                ContactImport.finished_at >= WebhookEndpoint.created_at,
+                ~_announced(event_type, ContactImport.id),
+            )
+            .order_by(ContactImport.id)
+            .limit(limit)
+        )
+        return (await self.session.execute(statement)).all()
+
+    async def opt_outs_to_announce(self, *, limit: int) -> Sequence[Any]:
+        event_type = "recipient.opted_out"
+        statement = (
+            select(Suppression, WebhookEndpoint.id.label("endpoint_id"))
+            .join(WebhookEndpoint, WebhookEndpoint.user_id == Suppression.user_id)
+            .where(
+                listens_to(event_type),
+                Suppression.created_at >= WebhookEndpoint.created_at,
+                ~_announced(event_type, Suppression.id),
+            )
+            .order_by(Suppression.id)
+            .limit(limit)
+        )
+        return (await self.session.execute(statement)).all()
+
+    async def senders_with_last_announced(self) -> Sequence[Any]:
+        """Each number of a user with an endpoint hearing number events, with the last number
+        event that endpoint got about it (None: none yet)."""
+        last_heard = (
+            select(WebhookEvent.type)
+            .where(
+                WebhookEvent.endpoint_id == WebhookEndpoint.id,
+                WebhookEvent.subject_id == Sender.id,
+                WebhookEvent.type.like("sender.%"),
+            )
+            .order_by(WebhookEvent.id.desc())
+            .limit(1)
+            .correlate(WebhookEndpoint, Sender)
+            .scalar_subquery()
+        )
+        statement = (
+            select(Sender, WebhookEndpoint.id.label("endpoint_id"), WebhookEndpoint.events)
+            .add_columns(last_heard.label("last_heard"))
+            .join(WebhookEndpoint, WebhookEndpoint.user_id == Sender.user_id)
+            .where(
+                WebhookEndpoint.enabled.is_(True),
+                cast(WebhookEndpoint.events, Text).like('%"sender.%'),
+                Sender.status.in_(
+                    (
+                        SenderStatus.CONNECTED,
+                        SenderStatus.DISCONNECTED,
+                        SenderStatus.LOGGED_OUT,
+                        SenderStatus.BANNED,
+                    )
+                ),
+            )
+            .order_by(Sender.id)
+        )
+        return (await self.session.execute(statement)).all()
+
+    async def waiting_events(self, endpoint_id: int, *, limit: int) -> Sequence[WebhookEvent]:
+        found = await self.session.scalars(
+            select(WebhookEvent)
+            .where(WebhookEvent.endpoint_id == endpoint_id, WebhookEvent.delivery_id.is_(None))
+            .order_by(WebhookEvent.id)
+            .limit(limit)
+        )
+        return found.all()
+
+    async def assign(self, event_ids: Sequence[int], delivery_id: int) -> None:
+        await self.session.execute(
+            update(WebhookEvent)
+            .where(WebhookEvent.id.in_(event_ids))
+            .values(delivery_id=delivery_id)
+            .execution_options(synchronize_session=False)
+        )
+
+    # ---- deliveries ------------------------------------------------------------------------
+
+    async def due_deliveries(self, *, now: datetime, limit: int) -> Sequence[int]:
+        found = await self.session.scalars(
+            select(WebhookDelivery.id)
+            .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+            .where(
+                WebhookDelivery.status == DeliveryStatus.PENDING,
+                WebhookDelivery.next_attempt_at <= now,
+                or_(
+                    WebhookDelivery.lease_expires_at.is_(None),
+                    WebhookDelivery.lease_expires_at < now,
+                ),
+                WebhookEndpoint.enabled.is_(True),
+            )
+            .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+            .limit(limit)
+        )
+        return found.all()
+
+    async def lease(self, delivery_id: int, *, now: datetime, until: datetime) -> bool:
+        """Take the delivery to send it, unless another worker holds it or it is not due."""
+        result = await self.session.execute(
+            update(WebhookDelivery)
+            .where(
+                WebhookDelivery.id == delivery_id,
+                WebhookDelivery.status == DeliveryStatus.PENDING,
+                WebhookDelivery.next_attempt_at <= now,
+                or_(
+                    WebhookDelivery.lease_expires_at.is_(None),
+                    WebhookDelivery.lease_expires_at < now,
+                ),
+            )
+            .values(lease_expires_at=until)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def page_deliveries(self, endpoint_id: int, params: PageParams) -> Page[WebhookDelivery]:
+        statement = (
+            select(WebhookDelivery)
+            .where(WebhookDelivery.endpoint_id == endpoint_id)
+            .order_by(WebhookDelivery.id.desc())
+        )
+        return await self.paginate(statement, params)
+
+    async def attempts_of(self, delivery_ids: Sequence[int]) -> dict[int, list[WebhookAttempt]]:
+        found = await self.session.scalars(
+            select(WebhookAttempt)
+            .where(WebhookAttempt.delivery_id.in_(delivery_ids))
+            .order_by(WebhookAttempt.id)
+        )
+        attempts: dict[int, list[WebhookAttempt]] = {
+            delivery_id: [] for delivery_id in delivery_ids
+        }
+        for attempt in found:
+            attempts[attempt.delivery_id].append(attempt)
+        return attempts
+
+    async def delivery(self, delivery_id: int) -> WebhookDelivery | None:
+        return await self.session.get(WebhookDelivery, delivery_id)

@@ -1,0 +1,167 @@
+"""Events reach a loopback receiver signed, batched, retried, and recorded; failing endpoints
+are disabled with a notice to their owner; a delivery can be sent again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from payam.dispatch.engine import Dispatcher
+from payam.runtime import Runtime
+from payam.webhooks.delivery import WebhookDeliverer
+from tests.campaign_support import (
+    campaign_view,
+    create_campaign,
+    grant_messages,
+    link_sender,
+    run_until,
+    start,
+    user_id,
+)
+from tests.webhooks.conftest import deliver_until, register_endpoint
+from tests.webhooks.receiver import Receiver
+
+RECIPIENTS = 30
+EVERY_EVENT = [
+    "campaign.started",
+    "campaign.paused",
+    "campaign.completed",
+    "recipient.sent",
+    "recipient.delivered",
+    "sender.connected",
+]
+
+
+@pytest.fixture
+async def dispatcher(runtime: Runtime) -> Any:
+    engine = Dispatcher(runtime, worker_id="test-worker")
+    yield engine
+    await engine.shutdown()
+
+
+async def test_every_recipients_fate_arrives_signed_and_batched(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    user: dict[str, str],
+    receiver: Receiver,
+    deliverer: WebhookDeliverer,
+    dispatcher: Dispatcher,
+) -> None:
+    await register_endpoint(client, user, receiver, EVERY_EVENT)
+    await grant_messages(runtime, await user_id(client, user), RECIPIENTS)
+    sender = await link_sender(client, user)
+    campaign = await create_campaign(
+        client, runtime, user, sender_ids=[sender["id"]], recipients=RECIPIENTS
+    )
+    assert (await start(client, user, campaign["id"])).status_code == 200
+
+    async def finished() -> bool:
+        view = await campaign_view(client, user, campaign["id"])
+        return bool(view["status"] == "COMPLETED")
+
+    await run_until(dispatcher, finished)
+
+    def heard_everything() -> bool:
+        types = receiver.types()
+        return (
+            types.count("recipient.sent") == RECIPIENTS
+            and "campaign.completed" in types
+            and "campaign.started" in types
+            and "sender.connected" in types
+        )
+
+    await deliver_until(deliverer, heard_everything)
+    assert all(delivery.signed for delivery in receiver.received)
+    sent = [event for event in receiver.events() if event["type"] == "recipient.sent"]
+    assert {event["data"]["phone"] for event in sent} == {
+        f"+98912{index:07d}" for index in range(RECIPIENTS)
+    }
+    assert {event["data"]["campaign_id"] for event in sent} == {campaign["id"]}
+    # Thirty sends within a second or two travel in a few batches, not thirty requests.
+    batches = [d for d in receiver.received if "recipient.sent" in d.types]
+    assert len(batches) <= 5
+    assert len({delivery.message_id for delivery in receiver.received}) == len(receiver.received)
+    completed = next(e for e in receiver.events() if e["type"] == "campaign.completed")
+    assert completed["data"]["counts"]["sent"] + completed["data"]["counts"]["delivered"] >= 1
+
+    # Receipts follow as recipient.delivered.
+    await run_until(dispatcher, lambda: True)
+    await deliver_until(
+        deliverer, lambda: receiver.types().count("recipient.delivered") == RECIPIENTS
+    )
+
+
+async def test_a_pause_is_told(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    user: dict[str, str],
+    receiver: Receiver,
+    deliverer: WebhookDeliverer,
+) -> None:
+    await register_endpoint(client, user, receiver, ["campaign.paused"])
+    await grant_messages(runtime, await user_id(client, user), 5)
+    sender = await link_sender(client, user)
+    campaign = await create_campaign(client, runtime, user, sender_ids=[sender["id"]], recipients=5)
+    assert (await start(client, user, campaign["id"])).status_code == 200
+    paused = await client.post(f"/api/v1/campaigns/{campaign['id']}/pause", headers=user)
+    assert paused.status_code == 200
+    await deliver_until(deliverer, lambda: receiver.types() == ["campaign.paused"])
+    event = receiver.events()[0]
+    assert event["data"]["status"] == "PAUSED"
+    assert event["data"]["reason"] == "Paused by you"
+
+
+async def deliveries(
+    client: httpx.AsyncClient, headers: dict[str, str], endpoint_id: int
+) -> list[dict[str, Any]]:
+    answer = await client.get(
+        f"/api/v1/webhooks/endpoints/{endpoint_id}/deliveries", headers=headers
+    )
+    assert answer.status_code == 200, answer.text
+    items: list[dict[str, Any]] = answer.json()["items"]
+    return items
+
+
+async def test_failures_and_timeouts_are_retried_and_every_attempt_recorded(
+    client: httpx.AsyncClient,
+    user: dict[str, str],
+    receiver: Receiver,
+    deliverer: WebhookDeliverer,
+) -> None:
+    endpoint = await register_endpoint(client, user, receiver, ["sender.connected"])
+    receiver.plan = [500, ("hang", 3.0), 503]
+    await link_sender(client, user)
+    await deliver_until(deliverer, lambda: bool(receiver.received))
+    [delivery] = await deliveries(client, user, endpoint["id"])
+    assert delivery["status"] == "DELIVERED"
+    assert delivery["attempts"] == 4
+    tries = delivery["tries"]
+    assert [attempt["status_code"] for attempt in tries] == [500, None, 503, 204]
+    assert tries[1]["error"] == "timed out"
+    assert 900 <= tries[1]["duration_ms"] < 3000
+    # Every retry is the same message: one webhook-id, signed again each time.
+    assert receiver.received[0].message_id == delivery["message_id"]
+    assert receiver.received[0].signed
+
+
+async def test_redelivery_sends_the_same_message_again(
+    client: httpx.AsyncClient,
+    user: dict[str, str],
+    receiver: Receiver,
+    deliverer: WebhookDeliverer,
+) -> None:
+    endpoint = await register_endpoint(client, user, receiver, ["sender.connected"])
+    await link_sender(client, user)
+    await deliver_until(deliverer, lambda: len(receiver.received) == 1)
+    [delivery] = await deliveries(client, user, endpoint["id"])
+    again = await client.post(
+        f"/api/v1/webhooks/endpoints/{endpoint['id']}/deliveries/{delivery['id']}/redeliver",
+        headers=user,
+    )
+    assert again.status_code == 202, again.text
+    await deliver_until(deliverer, lambda: len(receiver.received) == 2)
+    first, second = receiver.received
+    assert first.message_id == second.message_id
+    assert first.body == second.body
