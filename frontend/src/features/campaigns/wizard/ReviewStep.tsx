@@ -37,7 +37,7 @@ function Summary({ campaign }: { campaign: Campaign }) {
         </SimpleGrid>
         {campaign.counts.pending > 0 && (
           <Text size="sm" c="dimmed">
-            {t('review.estimate', { minutes: number(minutes), formatted: number(campaign.counts.pending) })}
+            {t('review.estimate', { count: minutes, minutes: number(minutes), formatted: number(campaign.counts.pending) })}
           </Text>
         )}
         {campaign.counts.pending === 0 && <Alert color="yellow">{t('review.noRecipients')}</Alert>}
