@@ -171,15 +171,6 @@ class Settings(BaseSettings):
     webhook_disable_after_failures: int = Field(default=20, ge=1)
     webhook_disable_after_hours: float = Field(default=24.0, ge=0, le=24 * 30)
 
-    # Outgoing webhooks.
-    webhook_allow_private_networks: bool = False
-    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
-    webhook_poll_seconds: float = Field(default=1.0, gt=0, le=60)
-    webhook_retry_first_seconds: float = Field(default=5.0, gt=0, le=3600)
-    webhook_retry_hours: float = Field(default=24.0, ge=0, le=24 * 7)
-    webhook_disable_after_failures: int = Field(default=20, ge=1)
-    webhook_disable_after_hours: float = Field(default=24.0, ge=0, le=24 * 30)
-
     admin_email: str = "admin@example.com"
     admin_password: SecretStr | None = None
     admin_username: str = "admin"
