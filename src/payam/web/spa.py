@@ -11,6 +11,7 @@ with the server on every use so a new build is seen at once.
 from __future__ import annotations
 
 import posixpath
+from html import escape
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -64,7 +65,8 @@ class _WebApp(StaticFiles):
                 raise
             if not (self.root / INDEX).is_file():
                 return HTMLResponse(
-                    NOT_BUILT_PAGE.format(directory=self.root.resolve()),
+                    # The setting as given, not resolved: no more of the server's disk is told.
+                    NOT_BUILT_PAGE.format(directory=escape(str(self.root))),
                     status_code=503,
                     headers={"Cache-Control": "no-store"},
                 )
