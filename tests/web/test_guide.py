@@ -33,13 +33,18 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _blocks() -> list[tuple[str, str]]:
-    """(language, code) of each fenced block in the guide, in order."""
+def _block(heading: str, language: str) -> str:
+    """The first ``language`` code block under the guide's ``### heading``."""
     text = API_MD.read_text(encoding="utf-8")
     guide = text[text.index(GUIDE) :]
     following = guide.find("\n## ", len(GUIDE))
     guide = guide if following < 0 else guide[:following]
-    return re.findall(r"^```(\w+)\n(.*?)^```$", guide, flags=re.MULTILINE | re.DOTALL)
+    start = guide.index(f"\n### {heading}\n") + 1
+    end = guide.find("\n### ", start)
+    section = guide[start : end if end >= 0 else None]
+    found = re.search(rf"^```{language}\n(.*?)^```$", section, flags=re.MULTILINE | re.DOTALL)
+    assert found, f"no {language} block under {heading!r}"
+    return found[1]
 
 
 @pytest.fixture
@@ -72,8 +77,9 @@ async def test_the_guide_creates_a_key_and_starts_campaigns_with_it(
     user, tokens = await signed_up(client)
     await grant_messages(runtime, user["id"], 10)
     await link_sender(client, {"Authorization": f"Bearer {tokens['access_token']}"})
-    (_, key_shell), (python_lang, python), (shell_lang, campaign_shell) = _blocks()
-    assert (python_lang, shell_lang) == ("python", "sh")
+    key_shell = _block("Create a key", "sh")
+    python = _block("Start a campaign from Python", "python")
+    campaign_shell = _block("The same with curl", "sh")
 
     async with served(create_app(runtime=runtime)) as address:
         url = f"http://{address}"
