@@ -71,6 +71,15 @@ class OtpService:
             return
         await self._issue(user, purpose=data.purpose, channel=self._channel_for(data, canonical))
 
+    async def send_password_reset(self, user: User) -> OtpChannel | None:
+        """An admin's reset: a PASSWORD_RESET code by SMS, or by e-mail when the account has no
+        phone; the channel used, or None when it has neither."""
+        channel = OtpChannel.SMS if user.phone else OtpChannel.EMAIL
+        if user.phone is None and user.email is None:
+            return None
+        await self._issue(user, purpose=OtpPurpose.PASSWORD_RESET, channel=channel)
+        return channel
+
     async def send_phone_verification(self, user: User) -> None:
         """Start phone verification for a new account, outside the rate limits a person meets."""
         await self._issue(user, purpose=OtpPurpose.VERIFY_PHONE, channel=OtpChannel.SMS)

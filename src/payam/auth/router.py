@@ -136,10 +136,14 @@ async def refresh(
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
 async def logout(
-    principal: PrincipalDep, service: AuthServiceDep, settings: SettingsDep, response: Response
+    principal: PrincipalDep,
+    service: AuthServiceDep,
+    settings: SettingsDep,
+    response: Response,
+    client: ClientInfoDep,
 ) -> None:
     """End this session: its access and refresh tokens stop working."""
-    await service.logout(principal)
+    await service.logout(principal, client=client)
     clear_session_cookies(response, settings=settings)
 
 

@@ -194,7 +194,9 @@ class AuthService:
             raise InvalidCredentials(field="login")
         matches, upgraded_hash = verify_password(data.password, user.password_hash)
         if not matches:
-            await self.limiter.count_failure(self.failure_delay, scope=_LOGIN, key=canonical)
+            delay = await self.limiter.count_failure(
+                self.failure_delay, scope=_LOGIN, key=canonical
+            )
             record_audit(
                 self.session,
                 action="auth.login_failed",
@@ -202,6 +204,7 @@ class AuthService:
                 subject_user_id=user.id,
                 ip_address=client.ip_address,
             )
+            self._record_lockout(user, delay, client=client, what="login")
             raise InvalidCredentials(field="login", keeps_changes=True)
         if not user.is_active:
             raise account_unavailable(user)
@@ -218,6 +221,18 @@ class AuthService:
             details={"method": "password"},
         )
         return await self.start_session(user, client=client)
+
+    def _record_lockout(self, user: User, seconds: int, *, client: ClientInfo, what: str) -> None:
+        """Audit a failure that made the next try wait (a lockout), naming how long."""
+        if seconds:
+            record_audit(
+                self.session,
+                action="auth.locked_out",
+                actor_id=None,
+                subject_user_id=user.id,
+                ip_address=client.ip_address,
+                details={"of": what, "seconds": seconds},
+            )
 
     @property
     def failure_delay(self) -> GrowingDelay:
@@ -322,12 +337,20 @@ class AuthService:
             raise NotAuthenticated("This session has ended; sign in again")
         return Principal(user=user, session=auth_session)
 
-    async def logout(self, principal: Principal) -> None:
+    async def logout(self, principal: Principal, *, client: ClientInfo) -> None:
         await self.auth.revoke_sessions(
             user_id=principal.user.id,
             only_session_id=principal.session.id,
             reason="logout",
             now=utc_now(),
+        )
+        record_audit(
+            self.session,
+            action="auth.logout",
+            actor_id=principal.user.id,
+            subject_user_id=principal.user.id,
+            ip_address=client.ip_address,
+            details={"session_id": principal.session.id},
         )
 
     async def change_password(
@@ -341,10 +364,21 @@ class AuthService:
         await self.limiter.wait_out(scope=_PASSWORD_CHANGE, key=str(user.id))
         matches, _ = verify_password(current_password, user.password_hash)
         if not matches:
-            await self.limiter.count_failure(
+            delay = await self.limiter.count_failure(
                 self.failure_delay, scope=_PASSWORD_CHANGE, key=str(user.id)
             )
-            raise InvalidCredentials("The current password is wrong", field="current_password")
+            record_audit(
+                self.session,
+                action="user.password_change_failed",
+                actor_id=user.id,
+                subject_user_id=user.id,
+                ip_address=client.ip_address,
+            )
+            self._record_lockout(user, delay, client=client, what="password_change")
+            # Nothing else changed: keeping the transaction keeps only the audit entries.
+            raise InvalidCredentials(
+                "The current password is wrong", field="current_password", keeps_changes=True
+            )
         await self.set_password(
             user, new_password, reason="password_changed", keep_session_id=principal.session.id
         )

@@ -77,11 +77,13 @@ class RateLimiter:
                 "Too many failed attempts; try again later", retry_after_seconds=int(remaining) + 1
             )
 
-    async def count_failure(self, delay: GrowingDelay, *, scope: str, key: str) -> None:
+    async def count_failure(self, delay: GrowingDelay, *, scope: str, key: str) -> int:
+        """Count one failure; the seconds the next try must now wait (0: none, no lockout)."""
         failures = await self.storage.incr(_failures_key(scope, key), _FAILURES_KEPT_SECONDS)
         seconds = delay.seconds_after(failures)
         if seconds:
             await self.storage.incr(_delay_key(scope, key), seconds)
+        return seconds
 
     async def forget_failures(self, *, scope: str, keys: Iterable[str]) -> None:
         for key in keys:

@@ -29,6 +29,7 @@ from payam.models.media import MediaFile, MediaKind
 from payam.models.package import Package, PackageStatus
 from payam.models.sandbox_whatsapp import SandboxMessage
 from payam.models.sender import ProviderName, Sender, SenderStatus, Suppression
+from payam.models.stats import MessageDay
 from payam.models.user import User, UserRole, UserStatus
 from payam.models.webhook import (
     DeliveryStatus,
@@ -54,6 +55,7 @@ __all__ = [
     "Invoice",
     "MediaFile",
     "MediaKind",
+    "MessageDay",
     "OneTimeCode",
     "OtpChannel",
     "OtpPurpose",

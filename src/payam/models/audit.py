@@ -30,4 +30,7 @@ class AuditLogEntry(IdMixin, Base):
     __table_args__ = (
         Index("ix_audit_log_subject_user_id", "subject_user_id"),
         Index("ix_audit_log_action_created_at", "action", "created_at"),
+        # Admins search by who acted, and page through everything newest first.
+        Index("ix_audit_log_actor_id", "actor_id"),
+        Index("ix_audit_log_created_at", "created_at"),
     )

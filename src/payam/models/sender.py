@@ -6,7 +6,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, String, and_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from payam.db.base import Base, BigIntId, IdMixin, TimestampMixin, enum_column
@@ -57,6 +58,20 @@ class Sender(IdMixin, TimestampMixin, Base):
     # Which worker serves this number now; a lease, so a dead worker's numbers move on.
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_expires_at: Mapped[datetime | None]
+
+    # Set by an admin: the platform does not send from this number, connected or not.
+    suspended_at: Mapped[datetime | None]
+    suspended_reason: Mapped[str | None] = mapped_column(String(255))
+
+    @hybrid_property
+    def may_send(self) -> bool:
+        """Connected and not suspended: what the dispatcher leases and sends from."""
+        return self.status is SenderStatus.CONNECTED and self.suspended_at is None
+
+    @may_send.inplace.expression
+    @classmethod
+    def _may_send_expression(cls) -> ColumnElement[bool]:
+        return and_(cls.status == SenderStatus.CONNECTED, cls.suspended_at.is_(None))
 
     __table_args__ = (
         Index("ix_senders_user_id", "user_id"),

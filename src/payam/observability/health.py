@@ -8,7 +8,7 @@ can stop sending traffic while they do not. Both read ``request.app.state.runtim
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any, Literal, Protocol
 
 import structlog
@@ -22,7 +22,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from payam.observability.metrics import metrics_response
 
-__all__ = ["READINESS_TIMEOUT_SECONDS", "Health", "Readiness", "router"]
+__all__ = [
+    "READINESS_TIMEOUT_SECONDS",
+    "Health",
+    "Readiness",
+    "dependency_checks",
+    "redis_check",
+    "refresh_before_scrape",
+    "router",
+]
 
 READINESS_TIMEOUT_SECONDS = 2.0
 
@@ -61,19 +69,44 @@ async def healthz() -> Health:
     responses={503: {"model": Readiness, "description": "A dependency does not answer"}},
 )
 async def readyz(request: Request) -> JSONResponse:
-    runtime: ProbeTargets = request.app.state.runtime
-    database, redis = await asyncio.gather(
-        _check("database", _ping_database(runtime.engine)),
-        _check("redis", _ping_redis(runtime.redis)) if runtime.redis is not None else _skip(),
-    )
-    checks = {"database": database, "redis": redis}
+    checks = await dependency_checks(request.app.state.runtime)
     ready = all(result in ("ok", "not configured") for result in checks.values())
     body = Readiness(status="ready" if ready else "unavailable", checks=checks)
     return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
 
 
+async def dependency_checks(runtime: ProbeTargets) -> dict[str, str]:
+    """Whether the database and Redis answer: "ok", "not configured" or "error: <type>"."""
+    database, redis = await asyncio.gather(
+        _check("database", _ping_database(runtime.engine)), redis_check(runtime)
+    )
+    return {"database": database, "redis": redis}
+
+
+async def redis_check(runtime: ProbeTargets) -> str:
+    """Whether Redis answers: "ok", "not configured" or "error: <type>"."""
+    if runtime.redis is None:
+        return "not configured"
+    return await _check("redis", _ping_redis(runtime.redis))
+
+
+ScrapeHook = Callable[[Any], Awaitable[None]]
+_before_scrape: list[ScrapeHook] = []
+
+
+def refresh_before_scrape(hook: ScrapeHook) -> ScrapeHook:
+    """Have ``hook(runtime)`` bring its gauges up to date before each scrape of ``/metrics``:
+    figures read from the database (a feature's) are then as fresh as the scrape."""
+    _before_scrape.append(hook)
+    return hook
+
+
 @router.get("/metrics", include_in_schema=False)
-async def metrics() -> Response:
+async def metrics(request: Request) -> Response:
+    runtime = getattr(request.app.state, "runtime", None)
+    if runtime is not None:  # an app without one (a test's) has only the request metrics
+        for hook in _before_scrape:
+            await hook(runtime)
     return metrics_response()
 
 
@@ -84,10 +117,6 @@ async def _ping_database(engine: AsyncEngine) -> None:
 
 async def _ping_redis(redis: Redis) -> None:
     await redis.ping()
-
-
-async def _skip() -> str:
-    return "not configured"
 
 
 async def _check(name: str, probe: Awaitable[Any]) -> str:

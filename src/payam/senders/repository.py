@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from sqlalchemy import exists, func, select
 
 from payam.kit.repository import Repository
-from payam.models import Campaign, CampaignSender, CampaignStatus, Sender, SenderStatus
+from payam.models import Campaign, CampaignSender, CampaignStatus, Sender
 
 
 class SenderRepository(Repository[Sender]):
@@ -53,7 +53,8 @@ class SenderRepository(Repository[Sender]):
         return (await self.session.scalars(statement)).all()
 
     async def connected_counts(self, campaign_ids: Sequence[int]) -> dict[int, int]:
-        """How many of each campaign's numbers are connected (campaigns with none are absent)."""
+        """How many of each campaign's numbers may send: connected, and not suspended by an admin
+        (campaigns with none are absent)."""
         if not campaign_ids:
             return {}
         rows = await self.session.execute(
@@ -61,7 +62,7 @@ class SenderRepository(Repository[Sender]):
             .join(Sender, Sender.id == CampaignSender.sender_id)
             .where(
                 CampaignSender.campaign_id.in_(campaign_ids),
-                Sender.status == SenderStatus.CONNECTED,
+                Sender.may_send,
             )
             .group_by(CampaignSender.campaign_id)
         )

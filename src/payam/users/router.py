@@ -4,9 +4,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
+from payam.audit.schemas import AuditEntry, Since, Until
+from payam.audit.search import AuditSearch
 from payam.auth.dependencies import AuthServiceDep, ClientInfoDep, CurrentUser, PrincipalDep
 from payam.auth.schemas import User, to_user_schema
 from payam.dependencies import SessionDep
+from payam.kit.pagination import Page, PageParamsDep
 from payam.kit.problems import problem_responses
 from payam.users.schemas import PasswordChange, Session, UserUpdate
 from payam.users.service import UserService
@@ -60,6 +63,26 @@ async def list_sessions(principal: PrincipalDep, service: UserServiceDep) -> lis
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(404),
 )
-async def revoke_session(session_id: str, principal: PrincipalDep, service: UserServiceDep) -> None:
+async def revoke_session(
+    session_id: str, principal: PrincipalDep, service: UserServiceDep, client: ClientInfoDep
+) -> None:
     """Sign one of your devices out."""
-    await service.revoke_session(principal, session_id)
+    await service.revoke_session(principal, session_id, client=client)
+
+
+@router.get(
+    "/me/security-events", response_model=Page[AuditEntry], responses=problem_responses(422)
+)
+async def my_security_events(
+    user: CurrentUser,
+    session: SessionDep,
+    params: PageParamsDep,
+    since: Since = None,
+    until: Until = None,
+) -> Page[AuditEntry]:
+    """Sign-ins, failed ones, lockouts, password, session and role changes on your account,
+    newest first, whoever made them (you, an admin, or someone trying your password)."""
+    page = await AuditSearch(session).security_events(
+        user.id, since=since, until=until, params=params
+    )
+    return page.map(AuditEntry.model_validate)

@@ -71,7 +71,9 @@ class UserService:
             for row in sessions
         ]
 
-    async def revoke_session(self, principal: Principal, session_id: str) -> None:
+    async def revoke_session(
+        self, principal: Principal, session_id: str, *, client: ClientInfo
+    ) -> None:
         target = await self.auth_repository.get_or_404(
             session_id, owner_id=principal.user.id, name="session"
         )
@@ -81,4 +83,12 @@ class UserService:
                 reason="revoked_by_user",
                 now=utc_now(),
                 only_session_id=target.id,
+            )
+            record_audit(
+                self.session,
+                action="auth.session_ended",
+                actor_id=principal.user.id,
+                subject_user_id=principal.user.id,
+                ip_address=client.ip_address,
+                details={"session_id": target.id},
             )

@@ -1,0 +1,1 @@
+"""Statistics for admins and for each user: messages, campaigns, sign-ups, revenue, numbers."""
