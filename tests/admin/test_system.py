@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -147,3 +150,20 @@ async def test_queue_depths_on_redis() -> None:
             for key in redis.scan_iter(f"{namespace}:*"):
                 redis.delete(key)
         broker.close()
+
+
+async def test_the_grafana_dashboard_charts_only_metrics_the_app_exposes(
+    client: httpx.AsyncClient,
+) -> None:
+    dashboard = json.loads((Path(__file__).parents[2] / "docs/grafana-dashboard.json").read_text())
+    expressions = [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
+    charted = {
+        re.sub(r"_(bucket|count|sum)$", "", name)
+        for expression in expressions
+        for name in re.findall(r"payam_[a-z_]+", expression)
+    }
+
+    exposed = (await client.get("/metrics")).text
+
+    assert charted
+    assert all(f"# TYPE {name} " in exposed for name in charted), charted
