@@ -128,3 +128,13 @@ async def test_without_a_build_the_root_says_how_to_make_one(
     assert str(missing) in root.text
     assert asset.status_code == 404
     assert health.status_code == 200
+
+
+async def test_the_apps_routes_never_become_metric_labels(client: httpx.AsyncClient) -> None:
+    """The app's paths are the visitors' to choose: as labels they would grow without end."""
+    await client.get("/campaigns/4821/recipients")
+
+    metrics = (await client.get("/metrics")).text
+
+    assert "4821" not in metrics
+    assert 'route="/campaigns' not in metrics
