@@ -102,3 +102,19 @@ export async function packageOnSale(request: APIRequestContext, messages = 1000)
   expect(created.status()).toBe(201);
   return { id: ((await created.json()) as { id: number }).id, title };
 }
+
+/** A change through the API as the page's signed-in person (cookies and the CSRF header). */
+export async function apiSend<T>(page: Page, method: 'POST' | 'PUT', path: string, data: unknown): Promise<T> {
+  const csrf = (await page.context().cookies()).find((cookie) => cookie.name === 'payam_csrf')?.value ?? '';
+  const response = await page.request.fetch(path, { method, data, headers: { 'X-CSRF-Token': csrf } });
+  expect(response.ok(), `${method} ${path}: ${await response.text()}`).toBeTruthy();
+  return (await response.json()) as T;
+}
+
+/** Buys the package for the page's person through the sandbox gateway, without the pages. */
+export async function buyPackage(page: Page, packageId: number): Promise<void> {
+  const started = await apiSend<{ redirect_url: string }>(page, 'POST', '/api/v1/payments/checkout', { package_id: packageId });
+  const authority = new URL(started.redirect_url).pathname.split('/').pop() ?? '';
+  const approved = await page.request.post(`/api/v1/payments/sandbox/${authority}/approve`);
+  expect(approved.ok()).toBeTruthy();
+}

@@ -1,9 +1,73 @@
 export const fa = {
   title: 'پیشخوان',
   welcome: 'سلام {{name}}',
+  stats: {
+    quotaLeft: 'پیام باقی‌مانده',
+    quotaOf: 'از {{granted}}؛ {{used}} فرستاده‌شده',
+    noQuota: 'اشتراکی ندارید',
+    subscriptionEnd: 'پایان اشتراک',
+    daysLeft: '{{days}} روز مانده',
+    noSubscription: 'بسته‌ای بخرید',
+    today: 'پیام‌های امروز',
+    todayHint: 'از همه شماره‌های شما',
+    running: 'کارزارهای در حال اجرا',
+    runningHint: 'همین حالا در حال فرستادن',
+  },
+  nextSteps: {
+    title: 'برای شروع',
+    buy: 'یک بسته بخرید',
+    buyHint: 'بدون اشتراک فعال پیامی فرستاده نمی‌شود.',
+    link: 'یک شماره واتس‌اپ وصل کنید',
+    linkHint: 'شماره آزمایشی همین حالا وصل می‌شود.',
+    campaign: 'اولین کارزارتان را بسازید',
+    campaignHint: 'فهرست مخاطبان را بارگذاری کنید و پیام را بنویسید.',
+  },
+  running: {
+    title: 'در حال اجرا',
+    empty: 'الان کارزاری در حال اجرا نیست. از بخش کارزارها یکی را شروع کنید.',
+  },
+  chart: {
+    title: '۳۰ روز گذشته',
+    hint: 'پیام‌های فرستاده و ناموفقِ کارزارها، بر اساس روز شروع هر کارزار.',
+    sent: 'فرستاده',
+    failed: 'ناموفق',
+    empty: 'در ۳۰ روز گذشته کارزاری اجرا نشده است.',
+  },
 };
 
 export const en: typeof fa = {
   title: 'Dashboard',
   welcome: 'Hello {{name}}',
+  stats: {
+    quotaLeft: 'Messages left',
+    quotaOf: 'of {{granted}}; {{used}} sent',
+    noQuota: 'No subscription',
+    subscriptionEnd: 'Subscription ends',
+    daysLeft: '{{days}} days left',
+    noSubscription: 'Buy a package',
+    today: 'Sent today',
+    todayHint: 'across all your numbers',
+    running: 'Running campaigns',
+    runningHint: 'sending right now',
+  },
+  nextSteps: {
+    title: 'Getting started',
+    buy: 'Buy a package',
+    buyHint: 'Nothing is sent without an active subscription.',
+    link: 'Link a WhatsApp number',
+    linkHint: 'A sandbox number links right away.',
+    campaign: 'Create your first campaign',
+    campaignHint: 'Upload your contacts and write the message.',
+  },
+  running: {
+    title: 'Running now',
+    empty: 'No campaign is running. Start one from Campaigns.',
+  },
+  chart: {
+    title: 'Last 30 days',
+    hint: 'Messages sent and failed by campaigns, by the day each campaign started.',
+    sent: 'Sent',
+    failed: 'Failed',
+    empty: 'No campaign ran in the last 30 days.',
+  },
 };

@@ -1,0 +1,43 @@
+import { BarChart } from '@mantine/charts';
+import { Paper, Stack, Text, Title } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
+import type { Campaign } from '../../client';
+import { directionOf } from '../../i18n';
+import { formatDay, formatNumber } from '../../i18n/format';
+import { activityByDay } from './activity';
+
+/** Sent and failed messages over the last 30 days, by the day each campaign started. */
+export function ActivityChart({ campaigns, now }: { campaigns: Campaign[]; now: Date }) {
+  const { t, i18n } = useTranslation('dashboard');
+  const days = activityByDay(campaigns, now);
+  const data = days.map((day) => ({ ...day, label: formatDay(new Date(`${day.day}T12:00:00`), i18n.language) }));
+  const empty = days.every((day) => day.sent === 0 && day.failed === 0);
+  return (
+    <Paper withBorder p="md" radius="md" component="section" aria-labelledby="chart-title">
+      <Stack gap="sm">
+        <Title order={2} size="h4" id="chart-title">
+          {t('chart.title')}
+        </Title>
+        <Text size="sm" c="dimmed">
+          {empty ? t('chart.empty') : t('chart.hint')}
+        </Text>
+        {!empty && (
+          <BarChart
+            h={240}
+            data={data}
+            dataKey="label"
+            type="stacked"
+            withLegend
+            // Time runs the way the reader reads: right to left in Persian.
+            xAxisProps={{ reversed: directionOf(i18n.language) === 'rtl' }}
+            valueFormatter={(value) => formatNumber(value, i18n.language)}
+            series={[
+              { name: 'sent', label: t('chart.sent'), color: 'teal.7' },
+              { name: 'failed', label: t('chart.failed'), color: 'red.7' },
+            ]}
+          />
+        )}
+      </Stack>
+    </Paper>
+  );
+}
