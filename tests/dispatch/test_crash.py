@@ -13,6 +13,7 @@ import httpx
 from sqlalchemy import func, select
 
 from payam.db.session import transaction
+from payam.dispatch.repository import CHARGED_STATUSES
 from payam.models import Recipient, RecipientStatus, SandboxMessage
 from payam.runtime import Runtime
 from tests.campaign_support import (
@@ -191,3 +192,75 @@ async def test_two_worker_processes_on_one_campaign_send_nothing_twice(
     assert len(owners) >= 2
     counts = await status_counts(runtime, campaign["id"])
     assert counters_match(await campaign_view(client, user, campaign["id"]), counts)
+
+
+async def test_a_worker_process_frozen_past_its_leases_sends_nothing_twice(
+    client: httpx.AsyncClient, runtime: Runtime, user: dict[str, str], tmp_path: Path
+) -> None:
+    """The drill of issue 13, break 1: a worker SIGSTOPped past its claim and sender leases
+    while another carries on, then let go. Nobody twice, nobody left behind, quota equals
+    the charged rows."""
+    recipients = 400
+    await grant_messages(runtime, await user_id(client, user), recipients * 2)
+    sender = await link_sender(client, user, daily_cap=100_000)
+    campaign = await create_campaign(
+        client, runtime, user, sender_ids=[sender["id"]], recipients=recipients
+    )
+    assert (await start(client, user, campaign["id"])).status_code == 200
+    # Sends of a second, so the freeze catches a batch in flight: claimed, not yet recorded.
+    environment = {**worker_environment(runtime, tmp_path), "PAYAM_SANDBOX_LATENCY_MS": "1000"}
+    frozen = spawn_worker(environment, tmp_path / "frozen.log")
+    other = None
+    try:
+        deadline = time.monotonic() + 60
+        while (await status_counts(runtime, campaign["id"])).get("SENDING", 0) == 0:
+            assert frozen.poll() is None, (tmp_path / "frozen.log").read_text()[-3000:]
+            assert time.monotonic() < deadline, "the worker made no progress"
+            await asyncio.sleep(0.01)
+        frozen.send_signal(signal.SIGSTOP)
+        other = spawn_worker(environment, tmp_path / "other.log")
+        # Past both leases (5 s each): the other worker takes the number and the claims.
+        await asyncio.sleep(8)
+        frozen.send_signal(signal.SIGCONT)
+
+        deadline = time.monotonic() + 120
+        while (await campaign_view(client, user, campaign["id"]))["status"] != "COMPLETED":
+            assert other.poll() is None, (tmp_path / "other.log").read_text()[-3000:]
+            assert time.monotonic() < deadline, await status_counts(runtime, campaign["id"])
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(1)  # whatever the woken worker still writes, it writes now
+    finally:
+        frozen.send_signal(signal.SIGCONT)
+        for worker in (frozen, other):
+            if worker is not None:
+                worker.terminate()
+                worker.wait(timeout=30)
+
+    async with transaction(runtime.sessionmaker) as session:
+        per_phone = dict(
+            (
+                await session.execute(
+                    select(SandboxMessage.recipient_phone, func.count()).group_by(
+                        SandboxMessage.recipient_phone
+                    )
+                )
+            ).all()
+        )
+        charged = int(
+            await session.scalar(
+                select(func.count())
+                .select_from(Recipient)
+                .where(Recipient.status.in_(CHARGED_STATUSES))
+            )
+            or 0
+        )
+    assert set(per_phone.values()) == {1}  # never twice
+    counts = await status_counts(runtime, campaign["id"])
+    assert counts.get("PENDING", 0) == counts.get("SENDING", 0) == 0  # nobody left behind
+    assert sum(counts.values()) == recipients
+    assert counters_match(await campaign_view(client, user, campaign["id"]), counts)
+    quota = (await client.get("/api/v1/subscriptions/me", headers=user)).json()
+    assert quota["messages_reserved"] == 0
+    assert quota["messages_used"] == charged
+    # The woken worker found its claim taken, and said so instead of writing.
+    assert "claim_lost" in (tmp_path / "frozen.log").read_text()

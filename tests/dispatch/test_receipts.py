@@ -60,13 +60,17 @@ async def test_receipts_a_worker_took_but_never_recorded_come_to_the_next(
 
     survivor = Dispatcher(runtime, worker_id="survivor")
 
-    async def delivered_all() -> bool:
-        return await status_counts(runtime, campaign["id"]) == {"DELIVERED": RECIPIENTS}
+    async def acknowledged() -> bool:
+        async with transaction(runtime.sessionmaker) as session:
+            delivered = (await session.scalars(select(SandboxMessage.delivered_at))).all()
+        return all(at is not None for at in delivered)
+
+    async def delivered_and_acknowledged() -> bool:
+        counts = await status_counts(runtime, campaign["id"])
+        return counts == {"DELIVERED": RECIPIENTS} and await acknowledged()
 
     try:
-        await run_until(survivor, delivered_all)
+        # Recorded by the survivor, then (only then) acknowledged to the transport.
+        await run_until(survivor, delivered_and_acknowledged)
     finally:
         await survivor.shutdown()
-    async with transaction(runtime.sessionmaker) as session:
-        delivered = (await session.scalars(select(SandboxMessage.delivered_at))).all()
-    assert all(at is not None for at in delivered)
