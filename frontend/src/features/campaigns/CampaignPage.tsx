@@ -37,6 +37,13 @@ function LiveBadge({ connected }: { connected: boolean }) {
   );
 }
 
+/** Why the campaign is in its status: the API's words, in the reader's language when known. */
+function StatusReason({ reason }: { reason: string }) {
+  const { t } = useTranslation('campaigns');
+  const known = t('reasons', { returnObjects: true }) as Record<string, string>;
+  return <Text size="sm">{known[reason] ?? reason}</Text>;
+}
+
 function CampaignReport({ campaign, samples, connected }: { campaign: Campaign; samples: readonly ProgressSample[]; connected: boolean }) {
   const { t } = useTranslation('campaigns');
   return (
@@ -50,7 +57,7 @@ function CampaignReport({ campaign, samples, connected }: { campaign: Campaign; 
             <CampaignStatusBadge status={campaign.status} />
             {!isFinished(campaign.status) && <LiveBadge connected={connected} />}
           </Group>
-          {campaign.status_reason && <Text size="sm">{campaign.status_reason}</Text>}
+          {campaign.status_reason && <StatusReason reason={campaign.status_reason} />}
         </Stack>
         <CampaignActions campaign={campaign} />
       </Group>

@@ -16,6 +16,11 @@ export const fa = {
     FAILED: 'ناموفق',
     CANCELLED: 'لغوشده',
   },
+  reasons: {
+    'Paused by you': 'شما متوقفش کردید',
+    'Cancelled by you': 'شما لغوش کردید',
+    'no connected WhatsApp number: link or reconnect one, then resume': 'هیچ شمارهٔ واتس‌اپ وصلی ندارد: یک شماره وصل یا دوباره وصل کنید و سپس ادامه دهید',
+  } as Record<string, string>,
   counts: {
     total: 'همه',
     pending: 'در صف',
@@ -66,7 +71,6 @@ export const fa = {
     delete: 'حذف',
     deleteConfirm: 'این کارزار و گیرندگانش حذف شوند؟',
     confirm: 'بله',
-    done: 'انجام شد',
     dismiss: 'بستن پیام',
   },
   recipients: {
@@ -180,6 +184,11 @@ export const en: typeof fa = {
     FAILED: 'Failed',
     CANCELLED: 'Cancelled',
   },
+  reasons: {
+    'Paused by you': 'Paused by you',
+    'Cancelled by you': 'Cancelled by you',
+    'no connected WhatsApp number: link or reconnect one, then resume': 'No connected WhatsApp number: link or reconnect one, then resume',
+  } as Record<string, string>,
   counts: {
     total: 'All',
     pending: 'Waiting',
@@ -230,7 +239,6 @@ export const en: typeof fa = {
     delete: 'Delete',
     deleteConfirm: 'Delete this campaign and its recipients?',
     confirm: 'Yes',
-    done: 'Done',
     dismiss: 'Dismiss',
   },
   recipients: {

@@ -55,8 +55,8 @@ export function useCampaignAction(campaignId: number) {
       if (campaign && 'may_have_received' in campaign && campaign.may_have_received > 0) {
         notify('yellow', t('actions.retryUnknown', { formatted: formatNumber(campaign.may_have_received, i18n.language) }));
       }
+      // The new status shows on the page itself; a copy opens where it is prepared.
       if (campaign && campaign.id !== campaignId) void navigate(campaignPath(campaign));
-      else notify('teal', t('actions.done'));
     },
     onError: (error) => notify('red', describeError(error, t)),
   });
