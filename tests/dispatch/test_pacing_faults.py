@@ -7,6 +7,8 @@ the one that may have happened, and the daily count must include it.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from itertools import pairwise
 
 import httpx
@@ -17,12 +19,14 @@ from payam.db.session import transaction
 from payam.dispatch.engine import RECORD_ATTEMPTS, Dispatcher
 from payam.models import SandboxMessage
 from payam.runtime import Runtime
-from tests.campaign_support import run_until
+from tests.campaign_support import campaign_view, run_until
 from tests.dispatch.conftest import (
     StatementFault,
     accepted_per_phone,
+    counters_match,
     database_refuses,
     started_campaign,
+    status_counts,
 )
 
 INTERVAL = 1
@@ -61,3 +65,50 @@ async def test_a_send_whose_record_failed_still_spaces_the_next_and_is_counted(
     assert gap >= INTERVAL
     number = (await client.get(f"/api/v1/senders/{sender['id']}", headers=user)).json()
     assert number["sent_today"] == 2
+
+
+async def test_the_database_gone_for_two_seconds_mid_campaign_breaks_no_promise(
+    client: httpx.AsyncClient, runtime: Runtime, user: dict[str, str], settings: Settings
+) -> None:
+    recipients = 6
+    runtime.settings = settings.model_copy(update={"claim_lease_seconds": 5})
+    worker = Dispatcher(runtime, worker_id="weathering")
+    _sender, campaign = await started_campaign(
+        client, runtime, user, messages=100, recipients=recipients, interval=INTERVAL
+    )
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run(stop))
+    try:
+        deadline = time.monotonic() + 20
+        while len(await accepted_per_phone(runtime)) < 2:
+            assert time.monotonic() < deadline, "the worker made no progress"
+            await asyncio.sleep(0.02)
+        # Every statement of every transaction fails for two seconds, sends and records alike.
+        with database_refuses(runtime.engine, StatementFault(lambda _statement: True)):
+            await asyncio.sleep(2)
+
+        async def completed() -> bool:
+            view = await campaign_view(client, user, campaign["id"])
+            quota = (await client.get("/api/v1/subscriptions/me", headers=user)).json()
+            return bool(view["status"] == "COMPLETED" and quota["messages_reserved"] == 0)
+
+        deadline = time.monotonic() + 40
+        while not await completed():
+            assert time.monotonic() < deadline, await status_counts(runtime, campaign["id"])
+            await asyncio.sleep(0.1)
+    finally:
+        stop.set()
+        await running
+
+    per_phone = await accepted_per_phone(runtime)
+    assert set(per_phone.values()) == {1}  # never twice
+    counts = await status_counts(runtime, campaign["id"])
+    assert sum(counts.values()) == recipients
+    assert counts.get("PENDING", 0) == counts.get("SENDING", 0) == 0
+    assert counters_match(await campaign_view(client, user, campaign["id"]), counts)
+    async with transaction(runtime.sessionmaker) as session:
+        moments = sorted((await session.scalars(select(SandboxMessage.accepted_at))).all())
+    assert min((b - a).total_seconds() for a, b in pairwise(moments)) >= INTERVAL
+    quota = (await client.get("/api/v1/subscriptions/me", headers=user)).json()
+    charged = sum(counts.get(status, 0) for status in ("SENT", "DELIVERED", "READ", "UNKNOWN"))
+    assert quota["messages_used"] == charged
