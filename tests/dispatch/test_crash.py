@@ -198,8 +198,8 @@ async def test_a_worker_process_frozen_past_its_leases_sends_nothing_twice(
     client: httpx.AsyncClient, runtime: Runtime, user: dict[str, str], tmp_path: Path
 ) -> None:
     """The drill of issue 13, break 1: a worker SIGSTOPped past its claim and sender leases
-    while another carries on, then let go. Nobody twice, nobody left behind, quota equals
-    the charged rows."""
+    until another has taken both and carries on, then let go. Nobody twice, nobody left
+    behind, quota equals the charged rows."""
     recipients = 400
     await grant_messages(runtime, await user_id(client, user), recipients * 2)
     sender = await link_sender(client, user, daily_cap=100_000)
@@ -218,9 +218,18 @@ async def test_a_worker_process_frozen_past_its_leases_sends_nothing_twice(
             assert time.monotonic() < deadline, "the worker made no progress"
             await asyncio.sleep(0.01)
         frozen.send_signal(signal.SIGSTOP)
+        at_freeze = await accepted_count(runtime)
         other = spawn_worker(environment, tmp_path / "other.log")
-        # Past both leases (5 s each): the other worker takes the number and the claims.
-        await asyncio.sleep(8)
+        # Past both leases (5 s each): the other worker's reconciler takes the frozen claim
+        # (UNKNOWN) and the other worker takes the number and sends on it.
+        deadline = time.monotonic() + 60
+        while not (
+            (await status_counts(runtime, campaign["id"])).get("UNKNOWN", 0)
+            and await accepted_count(runtime) > at_freeze + 1
+        ):
+            assert other.poll() is None, (tmp_path / "other.log").read_text()[-3000:]
+            assert time.monotonic() < deadline, await status_counts(runtime, campaign["id"])
+            await asyncio.sleep(0.1)
         frozen.send_signal(signal.SIGCONT)
 
         deadline = time.monotonic() + 120
