@@ -30,6 +30,7 @@ from payam.observability.logging import configure_logging
 from payam.observability.middleware import RequestContextMiddleware
 from payam.runtime import Runtime
 from payam.senders.router import router as senders_router
+from payam.stats.router import router as statistics_router
 from payam.users.router import router as users_router
 from payam.web.docs import docs_router
 from payam.web.headers import SecurityHeadersMiddleware
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     api.include_router(users_router)
     api.include_router(api_keys_router)
     api.include_router(admin_router)
+    api.include_router(statistics_router)
     api.include_router(billing_router)
     api.include_router(billing_admin_router)
     api.include_router(senders_router)
