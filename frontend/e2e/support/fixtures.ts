@@ -62,6 +62,11 @@ export async function signedIn(page: Page): Promise<Person> {
 
 /** Fails on any accessibility violation axe finds (WCAG 2 A and AA) on what the page shows. */
 export async function expectAccessible(page: Page): Promise<void> {
+  // Colours are measured as a reader first sees them: nothing loading or hovered, and
+  // transitions (at most 200 ms) ended.
+  await expect(page.locator('[data-loading]')).toHaveCount(0);
+  await page.mouse.move(0, 0);
+  await page.waitForTimeout(250);
   const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
   const found = results.violations.map(
     (violation) => `${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(' ')).join(', ')})`,

@@ -16,6 +16,7 @@ const DashboardPage = lazy(() => import('../features/dashboard/DashboardPage'));
 const SendersPage = lazy(() => import('../features/senders/SendersPage'));
 const BillingPage = lazy(() => import('../features/billing/BillingPage'));
 const InvoicePage = lazy(() => import('../features/billing/InvoicePage'));
+const AccountPage = lazy(() => import('../features/account/AccountPage'));
 const CampaignListPage = lazy(() => import('../features/campaigns/CampaignListPage'));
 const NewCampaignPage = lazy(() => import('../features/campaigns/wizard/NewCampaignPage'));
 const CampaignWizardPage = lazy(() => import('../features/campaigns/wizard/CampaignWizardPage'));
@@ -54,6 +55,7 @@ export const router = createBrowserRouter([
               { path: 'numbers', element: <SendersPage /> },
               { path: 'billing', element: <BillingPage /> },
               { path: 'billing/payments/:paymentId/invoice', element: <InvoicePage /> },
+              { path: 'account', element: <AccountPage /> },
               // Signed-in screens go here, one line each.
               { path: 'campaigns', element: <CampaignListPage /> },
               { path: 'campaigns/new', element: <NewCampaignPage /> },
