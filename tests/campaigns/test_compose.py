@@ -66,6 +66,7 @@ async def test_a_new_campaign_is_a_draft_holding_what_was_sent(
         "status_reason": None,
         "sender_ids": sorted([shop["id"], branch["id"]]),
         "media_id": None,
+        "whatsapp_template": None,
         "is_connected": True,
         "counts": NO_ONE,
         "source_campaign_id": None,

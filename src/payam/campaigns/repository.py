@@ -91,6 +91,19 @@ class CampaignRepository(Repository[Campaign]):
 
     # ---- recipients ----------------------------------------------------------------------
 
+    async def first_recipient(self, campaign_id: int) -> Recipient | None:
+        """The campaign's first recipient still to send to (a sample of its columns)."""
+        found: Recipient | None = await self.session.scalar(
+            select(Recipient)
+            .where(
+                Recipient.campaign_id == campaign_id,
+                Recipient.status == RecipientStatus.PENDING,
+            )
+            .order_by(Recipient.id)
+            .limit(1)
+        )
+        return found
+
     async def page_recipients(
         self, campaign_id: int, params: PageParams, *, status: RecipientStatus | None
     ) -> Page[Recipient]:

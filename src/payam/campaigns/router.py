@@ -35,7 +35,7 @@ router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 
 
 def get_campaign_service(session: SessionDep, runtime: RuntimeDep) -> CampaignService:
-    return CampaignService(session, settings=runtime.settings)
+    return CampaignService(session, runtime=runtime)
 
 
 CampaignServiceDep = Annotated[CampaignService, Depends(get_campaign_service)]

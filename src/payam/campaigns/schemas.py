@@ -12,6 +12,20 @@ from payam.models import CampaignStatus, CopyKind, RecipientStatus
 MessageText = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
 
 
+class WhatsAppTemplateChoice(InputSchema):
+    """An approved template of the numbers' WhatsApp Business Account (Cloud API numbers only),
+    sent instead of the message; checked with Meta when the campaign starts."""
+
+    name: str = Field(pattern=r"^[a-z0-9_]{1,512}$", examples=["order_ready"])
+    language: str = Field(pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$", examples=["fa", "en_US"])
+    variables: list[Annotated[str, StringConstraints(min_length=1, max_length=255)]] = Field(
+        default_factory=list,
+        max_length=50,
+        description="The recipient column for {{1}}, {{2}}, … in order: name, phone or a column "
+        "of the imported list",
+    )
+
+
 class CampaignCreate(InputSchema):
     title: SingleLineText
     message: MessageText = Field(
@@ -20,6 +34,7 @@ class CampaignCreate(InputSchema):
     interval_seconds: int = Field(default=10, description="One of PAYAM_ALLOWED_INTERVALS")
     sender_ids: list[Id] = Field(default_factory=list, max_length=50)
     media_id: Id | None = None
+    whatsapp_template: WhatsAppTemplateChoice | None = None
 
 
 class CampaignUpdate(InputSchema):
@@ -29,6 +44,8 @@ class CampaignUpdate(InputSchema):
     sender_ids: list[Id] | None = Field(default=None, max_length=50)
     media_id: Id | None = None
     remove_media: bool = False
+    whatsapp_template: WhatsAppTemplateChoice | None = None
+    remove_whatsapp_template: bool = False
 
 
 class CampaignStart(InputSchema):
@@ -60,6 +77,7 @@ class Campaign(Schema):
     status_reason: str | None
     sender_ids: list[int]
     media_id: int | None
+    whatsapp_template: WhatsAppTemplateChoice | None = None
     is_connected: bool = Field(description="At least one of its numbers is connected")
     counts: Counts
     scheduled_at: datetime | None

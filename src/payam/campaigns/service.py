@@ -14,18 +14,28 @@ from payam.billing.errors import QuotaRefusal, QuotaRefused
 from payam.billing.subscriptions import SubscriptionService, is_active, messages_left
 from payam.campaigns.repository import CampaignRepository
 from payam.campaigns.schemas import Campaign as CampaignSchema
-from payam.campaigns.schemas import CampaignCreate, CampaignUpdate, Counts
-from payam.config import Settings
-from payam.db.session import run_after_commit
+from payam.campaigns.schemas import CampaignCreate, CampaignUpdate, Counts, WhatsAppTemplateChoice
+from payam.db.session import commit_now, run_after_commit
 from payam.kit.clock import utc_now
 from payam.kit.errors import Conflict, InvalidInput
 from payam.kit.files import remove_import_files
 from payam.kit.pagination import Page, PageParams
 from payam.live.events import CAMPAIGN_STATUS, publish_campaign_after_commit
 from payam.media.repository import MediaRepository
-from payam.message.templating import TemplateError, parse_template
-from payam.models import Campaign, CampaignStatus, CopyKind, Recipient, RecipientStatus, User
+from payam.message.templating import TemplateError, parse_template, recipient_values
+from payam.message.whatsapp_templates import TemplateMapping
+from payam.models import (
+    Campaign,
+    CampaignStatus,
+    CopyKind,
+    ProviderName,
+    Recipient,
+    RecipientStatus,
+    User,
+)
+from payam.providers.registry import cloud_provider
 from payam.pubsub.hub import hub_of
+from payam.runtime import Runtime
 from payam.senders.repository import SenderRepository
 from payam.webhooks.outbox import record_campaign_status
 
@@ -46,6 +56,12 @@ class RetryRun:
     may_have_received: int
 
 
+def _stored(choice: WhatsAppTemplateChoice | None) -> dict[str, object] | None:
+    if choice is None:
+        return None
+    return TemplateMapping(choice.name, choice.language, tuple(choice.variables)).as_dict()
+
+
 def validate_message(message: str) -> None:
     try:
         parse_template(message)
@@ -54,9 +70,10 @@ def validate_message(message: str) -> None:
 
 
 class CampaignService:
-    def __init__(self, session: AsyncSession, *, settings: Settings) -> None:
+    def __init__(self, session: AsyncSession, *, runtime: Runtime) -> None:
         self.session = session
-        self.settings = settings
+        self.runtime = runtime
+        self.settings = runtime.settings
         self.repository = CampaignRepository(session)
         self.senders = SenderRepository(session)
 
@@ -96,6 +113,7 @@ class CampaignService:
                 status_reason=campaign.status_reason,
                 sender_ids=senders.get(campaign.id, []),
                 media_id=campaign.media_id,
+                whatsapp_template=campaign.whatsapp_template,
                 is_connected=connected.get(campaign.id, 0) > 0,
                 counts=Counts.model_validate(campaign.counts()),
                 scheduled_at=campaign.scheduled_at,
@@ -131,6 +149,7 @@ class CampaignService:
             message=data.message,
             interval_seconds=data.interval_seconds,
             media_id=data.media_id,
+            whatsapp_template=_stored(data.whatsapp_template),
             status=CampaignStatus.DRAFT,
         )
         self.session.add(campaign)
@@ -162,6 +181,10 @@ class CampaignService:
         elif data.media_id is not None:
             await self._check_media(user, data.media_id)
             campaign.media_id = data.media_id
+        if data.remove_whatsapp_template:
+            campaign.whatsapp_template = None
+        elif data.whatsapp_template is not None:
+            campaign.whatsapp_template = _stored(data.whatsapp_template)
         if data.sender_ids is not None:
             await self._set_senders(user, campaign, data.sender_ids)
         campaign.updated_at = utc_now()
@@ -209,6 +232,8 @@ class CampaignService:
         campaign = await self.get(user, campaign_id)
         if campaign.status not in STARTABLE:
             raise Conflict(self._cannot(campaign, "start"), field="status")
+        if campaign.whatsapp_template is not None:
+            await self._check_template(campaign, TemplateMapping.of(campaign.whatsapp_template))
         now = utc_now()
         if scheduled_at is not None:
             self._check_schedule(scheduled_at, now=now)
@@ -275,6 +300,37 @@ class CampaignService:
                 f"A campaign can be scheduled at most {horizon_days} days ahead",
                 field="scheduled_at",
             )
+
+    async def _check_template(self, campaign: Campaign, mapping: TemplateMapping) -> None:
+        """Every number can send the template, and the recipients have the columns it maps.
+
+        Meta is asked for each WhatsApp Business Account's templates outside any transaction.
+        """
+        senders = await self.senders.of_campaign(campaign.id)
+        not_cloud = [sender.id for sender in senders if sender.provider is not ProviderName.CLOUD]
+        if not_cloud:
+            raise InvalidInput(
+                "Only Cloud API numbers send templates; take these numbers off the campaign or "
+                f"the template off it: {', '.join(map(str, not_cloud))}",
+                field="whatsapp_template",
+            )
+        sample = await self.repository.first_recipient(campaign.id)
+        if sample is not None:
+            values = recipient_values(
+                name=sample.name, phone=sample.phone, variables=sample.variables
+            )
+            missing = [column for column in mapping.variables if column not in values]
+            if missing:
+                raise InvalidInput(
+                    f"The recipients have no column {', '.join(missing)}; map the template's "
+                    "values to name, phone or a column of the imported list",
+                    field="whatsapp_template.variables",
+                )
+        accounts = {str(s.provider_config.get("waba_id")): dict(s.provider_config) for s in senders}
+        await commit_now(self.session)
+        provider = cloud_provider(self.runtime)
+        for config in accounts.values():
+            await provider.check_template(config, mapping)
 
     @staticmethod
     def _cannot(campaign: Campaign, action: str) -> str:
@@ -361,6 +417,7 @@ class CampaignService:
             message=source.message,
             interval_seconds=source.interval_seconds,
             media_id=source.media_id,
+            whatsapp_template=source.whatsapp_template,
             status=CampaignStatus.DRAFT,
             source_campaign_id=source.id,
             copy_kind=kind,

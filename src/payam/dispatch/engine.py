@@ -36,6 +36,7 @@ from payam.kit.clock import utc_now
 from payam.media.service import load_media_payload
 from payam.message.ids import new_message_id
 from payam.message.templating import Template, parse_template, recipient_values, render_for
+from payam.message.whatsapp_templates import TemplateMapping
 from payam.models import Campaign, RecipientStatus, Sender, SenderStatus
 from payam.observability.metrics import CLAIMS_LOST
 from payam.pacing import after_send, allowed_now, earliest_send, limits_of, state_of
@@ -47,6 +48,7 @@ from payam.providers.base import (
     ProviderSession,
     SendAccepted,
     SenderIdentity,
+    TemplateChoice,
 )
 from payam.providers.registry import build_provider
 from payam.runtime import Runtime
@@ -97,6 +99,8 @@ class Claim:
     # window (``Dispatcher._send_window``), which ends before the claim's lease does.
     deadline: float
     hold: Hold
+    # The campaign's approved WhatsApp template, sent instead of the message (Cloud API).
+    whatsapp_template: TemplateMapping | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -406,6 +410,11 @@ class Dispatcher:
             recipients=claimed,
             deadline=time.monotonic() + self._send_window(),
             hold=self._hold(sender, count=len(claimed), now=now, interval=interval, zone=zone),
+            whatsapp_template=(
+                TemplateMapping.of(campaign.whatsapp_template)
+                if campaign.whatsapp_template
+                else None
+            ),
         )
 
     def _send_window(self) -> float:
@@ -459,13 +468,13 @@ class Dispatcher:
             return list(
                 await asyncio.gather(
                     *(
-                        self._send_one(session, template, media, r, deadline=claim.deadline)
+                        self._send_one(session, template, media, r, claim=claim)
                         for r in claim.recipients
                     )
                 )
             )
         recipient = claim.recipients[0]
-        return [await self._send_one(session, template, media, recipient, deadline=claim.deadline)]
+        return [await self._send_one(session, template, media, recipient, claim=claim)]
 
     async def _send_one(
         self,
@@ -474,16 +483,23 @@ class Dispatcher:
         media: MediaPayload | None,
         recipient: ClaimedRecipient,
         *,
-        deadline: float,
+        claim: Claim,
     ) -> Outcome:
+        deadline = claim.deadline
         values = recipient_values(
             name=recipient.name, phone=recipient.phone, variables=recipient.variables
         )
+        whatsapp = claim.whatsapp_template
         message = OutgoingMessage(
             to=recipient.phone,
             text=render_for(template, values, seed=recipient.id),
             message_id=recipient.message_id,
             media=media,
+            template=(
+                TemplateChoice(whatsapp.name, whatsapp.language, whatsapp.parameters(values))
+                if whatsapp is not None
+                else None
+            ),
         )
         if time.monotonic() >= deadline:
             # The worker was held up (frozen, starved) past its claim: the lease may have gone

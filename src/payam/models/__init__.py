@@ -24,6 +24,7 @@ from payam.models.campaign import (
     Recipient,
     RecipientStatus,
 )
+from payam.models.cloud_whatsapp import CloudWebhookEvent
 from payam.models.contact_import import ContactImport, ImportStatus
 from payam.models.media import MediaFile, MediaKind
 from payam.models.package import Package, PackageStatus
@@ -47,6 +48,7 @@ __all__ = [
     "Campaign",
     "CampaignSender",
     "CampaignStatus",
+    "CloudWebhookEvent",
     "ContactImport",
     "CopyKind",
     "DeliveryStatus",

@@ -61,6 +61,9 @@ class Campaign(IdMixin, TimestampMixin, Base):
     media_id: Mapped[int | None] = mapped_column(
         BigIntId, ForeignKey("media_files.id", ondelete="SET NULL")
     )
+    # An approved WhatsApp template sent instead of the message by Cloud API numbers:
+    # {"name", "language", "variables": [the recipient column of {{1}}, {{2}}, …]}.
+    whatsapp_template: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # Seconds between two sends on a sender; the seed's 5/10/20 enum became a setting.
     interval_seconds: Mapped[int] = mapped_column(default=10)
     status: Mapped[CampaignStatus] = mapped_column(

@@ -25,8 +25,8 @@ from payam.db.session import transaction
 from payam.kit.clock import utc_now
 from payam.kit.errors import InvalidInput, ServiceUnavailable
 from payam.kit.phones import InvalidPhoneNumber, normalize_phone
-from payam.models import MediaKind, SenderStatus
-from payam.models.cloud_whatsapp import CloudWebhookEvent
+from payam.message.whatsapp_templates import TemplateMapping
+from payam.models import CloudWebhookEvent, MediaKind, SenderStatus
 from payam.providers.base import (
     FaultKind,
     InboundMessage,
@@ -449,6 +449,34 @@ class CloudProvider:
                 f"The Graph API could not be reached ({type(error).__name__}); try again"
             ) from error
         return [WhatsAppTemplate.of(item) for item in found]
+
+    async def check_template(self, config: dict[str, Any], mapping: TemplateMapping) -> None:
+        """Refuse, naming the field, a template this number's WABA cannot send as mapped."""
+        found = [
+            template
+            for template in await self.templates(config)
+            if template.name == mapping.name and template.language == mapping.language
+        ]
+        waba = config.get("waba_id")
+        if not found:
+            raise InvalidInput(
+                f"WhatsApp Business Account {waba} has no template {mapping.name} "
+                f"in {mapping.language}",
+                field="whatsapp_template.name",
+            )
+        template = found[0]
+        if template.status != "APPROVED":
+            raise InvalidInput(
+                f"Template {mapping.name} is {template.status}, not APPROVED, in WhatsApp "
+                f"Business Account {waba}: only approved templates are delivered",
+                field="whatsapp_template.name",
+            )
+        if template.parameters != len(mapping.variables):
+            raise InvalidInput(
+                f"Template {mapping.name} takes {template.parameters} values; "
+                f"{len(mapping.variables)} columns are mapped",
+                field="whatsapp_template.variables",
+            )
 
     async def open(self, identity: SenderIdentity) -> CloudSession:
         config = CloudConfig.of(identity.provider_config)

@@ -10,8 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from payam.kit.repository import Repository
-from payam.models import ProviderName, Sender
-from payam.models.cloud_whatsapp import CloudWebhookEvent
+from payam.models import CloudWebhookEvent, ProviderName, Sender
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,119 @@
+"""Campaigns on a Cloud number, end to end: the engine sends through the fake Graph API over
+HTTP, the fake's signed status webhooks come back to the app, and recipients move on."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from payam.dispatch.engine import Dispatcher
+from payam.runtime import Runtime
+from tests.campaign_support import (
+    campaign_view,
+    create_campaign,
+    grant_messages,
+    phone_number,
+    run_until,
+    start,
+    user_id,
+)
+from tests.dispatch.conftest import counters_match, status_counts
+from tests.providers.cloud.conftest import CloudWorld
+
+
+@pytest.fixture
+async def dispatcher(runtime: Runtime) -> AsyncIterator[Dispatcher]:
+    engine = Dispatcher(runtime, worker_id="cloud-worker")
+    yield engine
+    await engine.shutdown()
+
+
+async def cloud_campaign(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    headers: dict[str, str],
+    cloud: CloudWorld,
+    *,
+    recipients: int,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    await grant_messages(runtime, await user_id(client, headers), 100)
+    sender = await cloud.link(client, headers)
+    campaign = await create_campaign(
+        client, runtime, headers, sender_ids=[sender["id"]], recipients=recipients
+    )
+    assert (await start(client, headers, campaign["id"])).status_code == 200
+    return sender, campaign
+
+
+async def test_a_campaign_is_sent_once_each_and_read_receipts_arrive_by_webhook(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    user: dict[str, str],
+    cloud: CloudWorld,
+    dispatcher: Dispatcher,
+) -> None:
+    cloud.graph.auto_statuses = ("sent", "read")  # Meta may skip the delivered status
+    _sender, campaign = await cloud_campaign(client, runtime, user, cloud, recipients=6)
+
+    async def all_read() -> bool:
+        return await status_counts(runtime, campaign["id"]) == {"READ": 6}
+
+    await run_until(dispatcher, all_read)
+
+    sent_to = sorted(item["to"] for item in cloud.graph.sent)
+    assert sent_to == sorted(phone_number(i).removeprefix("+") for i in range(6))
+    recipients = (
+        await client.get(f"/api/v1/campaigns/{campaign['id']}/recipients", headers=user)
+    ).json()["items"]
+    by_wamid = {item["wamid"]: item["biz_opaque_callback_data"] for item in cloud.graph.sent}
+    assert all(r["delivered_at"] and r["read_at"] for r in recipients)
+    assert len(by_wamid) == 6
+    assert counters_match(await campaign_view(client, user, campaign["id"]), {"READ": 6})
+
+
+async def test_numbers_not_on_whatsapp_are_skipped_and_throttling_only_waits(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    user: dict[str, str],
+    cloud: CloudWorld,
+    dispatcher: Dispatcher,
+) -> None:
+    cloud.graph.not_on_whatsapp.add(phone_number(0).removeprefix("+"))
+    cloud.graph.fail_next(130429)  # the first send is throttled
+    _sender, campaign = await cloud_campaign(client, runtime, user, cloud, recipients=3)
+
+    async def settled() -> bool:
+        return await status_counts(runtime, campaign["id"]) == {"SKIPPED": 1, "DELIVERED": 2}
+
+    await run_until(dispatcher, settled, within_seconds=30)
+
+    view = await campaign_view(client, user, campaign["id"])
+    assert view["status"] == "COMPLETED"
+    subscription = (await client.get("/api/v1/subscriptions/me", headers=user)).json()
+    assert subscription["messages_used"] == 2
+
+
+async def test_a_spam_limit_pauses_the_numbers_campaigns_saying_why(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    user: dict[str, str],
+    cloud: CloudWorld,
+    dispatcher: Dispatcher,
+) -> None:
+    cloud.graph.fail_next(131048, times=10)
+    sender, campaign = await cloud_campaign(client, runtime, user, cloud, recipients=3)
+
+    async def paused() -> bool:
+        return bool((await campaign_view(client, user, campaign["id"]))["status"] == "PAUSED")
+
+    await run_until(dispatcher, paused)
+
+    view = await campaign_view(client, user, campaign["id"])
+    assert "131048" in view["status_reason"]
+    number = (await client.get(f"/api/v1/senders/{sender['id']}", headers=user)).json()
+    assert number["status"] == "BANNED"
+    assert await status_counts(runtime, campaign["id"]) == {"PENDING": 3}
+    assert cloud.graph.sent == []
