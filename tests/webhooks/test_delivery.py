@@ -93,24 +93,32 @@ async def test_every_recipients_fate_arrives_signed_and_batched(
     )
 
 
-async def test_a_pause_is_told(
+async def test_pauses_and_resumptions_are_told(
     client: httpx.AsyncClient,
     runtime: Runtime,
     user: dict[str, str],
     receiver: Receiver,
     deliverer: WebhookDeliverer,
 ) -> None:
-    await register_endpoint(client, user, receiver, ["campaign.paused"])
+    await register_endpoint(client, user, receiver, ["campaign.started", "campaign.paused"])
     await grant_messages(runtime, await user_id(client, user), 5)
     sender = await link_sender(client, user)
     campaign = await create_campaign(client, runtime, user, sender_ids=[sender["id"]], recipients=5)
-    assert (await start(client, user, campaign["id"])).status_code == 200
-    paused = await client.post(f"/api/v1/campaigns/{campaign['id']}/pause", headers=user)
-    assert paused.status_code == 200
-    await deliver_until(deliverer, lambda: receiver.types() == ["campaign.paused"])
-    event = receiver.events()[0]
-    assert event["data"]["status"] == "PAUSED"
-    assert event["data"]["reason"] == "Paused by you"
+    url = f"/api/v1/campaigns/{campaign['id']}"
+    heard: list[str] = []
+    for action, event in [
+        ("start", "campaign.started"),
+        ("pause", "campaign.paused"),
+        ("resume", "campaign.started"),
+        ("pause", "campaign.paused"),
+    ]:
+        assert (await client.post(f"{url}/{action}", headers=user)).status_code == 200
+        heard.append(event)
+        await deliver_until(deliverer, lambda: receiver.types() == heard)
+    paused = receiver.events()[-1]
+    assert paused["data"]["status"] == "PAUSED"
+    assert paused["data"]["reason"] == "Paused by you"
+    assert paused["data"]["campaign_id"] == campaign["id"]
 
 
 async def deliveries(

@@ -5,8 +5,8 @@ One pass, every PAYAM_WEBHOOK_POLL_SECONDS:
 
 1. **Notice** (one transaction, the enabled endpoints locked so one worker at a time does it):
    changes the database already holds become events for endpoints that have not heard of them:
-   campaigns started, completed or failed, numbers whose status changed, imports finished,
-   numbers that opted out. Recipients' fates and the user's pauses were written as events by
+   campaigns that started, campaigns and numbers whose status is not the one last told, imports
+   finished, numbers that opted out. Recipients' fates and the user's pauses were written as events by
    the change itself (``payam.webhooks.outbox``). Then events waiting for a delivery are packed:
    each campaign, number or import event alone; recipient events together, one batch per
    endpoint a second at most.
@@ -37,7 +37,7 @@ from payam.kit.clock import utc_now
 from payam.models import DeliveryStatus, User, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from payam.notify.email import EmailMessage
 from payam.runtime import Runtime
-from payam.webhooks.events import SENDER_EVENTS, EventType
+from payam.webhooks.events import CAMPAIGN_EVENTS, SENDER_EVENTS, EventType
 from payam.webhooks.outbound import Answer, new_client, post
 from payam.webhooks.outbox import campaign_data
 from payam.webhooks.repository import WebhookRepository
@@ -50,11 +50,6 @@ BATCH_EVERY = timedelta(seconds=1)
 NOTICE_LIMIT = 500
 SENDS_PER_PASS = 50
 _LONGEST_WAIT = timedelta(hours=10)
-_CAMPAIGN_NOTICED = (
-    EventType.CAMPAIGN_STARTED,
-    EventType.CAMPAIGN_COMPLETED,
-    EventType.CAMPAIGN_FAILED,
-)
 
 
 def retry_delay(settings: Settings, attempts: int) -> timedelta:
@@ -120,11 +115,26 @@ class WebhookDeliverer:
         return True
 
     async def _notice(self, repository: WebhookRepository) -> None:
+        started = await repository.campaigns_started_unannounced(limit=NOTICE_LIMIT)
+        # Written first, so that the campaigns' states below are compared with them: a campaign
+        # that started and finished between two passes is heard start, then complete.
+        await repository.add_events(
+            [
+                _event_row(
+                    endpoint_id, EventType.CAMPAIGN_STARTED, campaign.id, campaign_data(campaign)
+                )
+                for campaign, endpoint_id in started
+            ]
+        )
         rows: list[dict[str, Any]] = []
-        for event_type in _CAMPAIGN_NOTICED:
-            for campaign, endpoint_id in await repository.campaigns_to_announce(
-                event_type.value, limit=NOTICE_LIMIT
-            ):
+        for (
+            campaign,
+            endpoint_id,
+            chosen,
+            last_heard,
+        ) in await repository.campaigns_with_last_announced():
+            event_type = CAMPAIGN_EVENTS[campaign.status]
+            if event_type.value != last_heard and event_type.value in chosen:
                 rows.append(
                     _event_row(endpoint_id, event_type, campaign.id, campaign_data(campaign))
                 )

@@ -45,6 +45,22 @@ def _announced(event_type: str, subject: Any) -> ColumnElement[bool]:
     )
 
 
+def _last_heard(types: str, subject: Any) -> Any:
+    """The type of the last event of ``types`` (a LIKE pattern) the endpoint got about
+    ``subject``, as a correlated scalar."""
+    return (
+        select(WebhookEvent.type)
+        .where(
+            WebhookEvent.endpoint_id == WebhookEndpoint.id,
+            WebhookEvent.subject_id == subject,
+            WebhookEvent.type.like(types),
+        )
+        .order_by(WebhookEvent.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 class WebhookRepository(Repository[WebhookEndpoint]):
     model = WebhookEndpoint
 
@@ -100,26 +116,46 @@ class WebhookRepository(Repository[WebhookEndpoint]):
         )
         return (await self.session.execute(statement)).all()
 
-    async def campaigns_to_announce(self, event_type: str, *, limit: int) -> Sequence[Any]:
-        """Campaigns that reached the state ``event_type`` names since an endpoint listening for
-        it was made, and that it has not heard of yet."""
-        if event_type == "campaign.started":
-            reached = and_(
-                Campaign.started_at.is_not(None),
-                Campaign.started_at >= WebhookEndpoint.created_at,
-            )
-        else:
-            status = CampaignStatus(event_type.removeprefix("campaign.").upper())
-            reached = and_(
-                Campaign.status == status,
-                Campaign.updated_at >= WebhookEndpoint.created_at,
-            )
+    async def campaigns_started_unannounced(self, *, limit: int) -> Sequence[Any]:
+        """Campaigns that sent their first message since an endpoint hearing
+        ``campaign.started`` was made, and that it has not heard start (even one that has
+        already finished: it still started)."""
+        event_type = "campaign.started"
         statement = (
             select(Campaign, WebhookEndpoint.id.label("endpoint_id"))
             .join(WebhookEndpoint, WebhookEndpoint.user_id == Campaign.user_id)
-            .where(listens_to(event_type), reached, ~_announced(event_type, Campaign.id))
+            .where(
+                listens_to(event_type),
+                Campaign.started_at >= WebhookEndpoint.created_at,
+                ~_announced(event_type, Campaign.id),
+            )
             .order_by(Campaign.id)
             .limit(limit)
+        )
+        return (await self.session.execute(statement)).all()
+
+    async def campaigns_with_last_announced(self) -> Sequence[Any]:
+        """Each running, paused or finished campaign changed since an endpoint hearing campaign
+        events was made, with the last campaign event that endpoint got about it (None: none)."""
+        last_heard = _last_heard("campaign.%", Campaign.id)
+        statement = (
+            select(Campaign, WebhookEndpoint.id.label("endpoint_id"), WebhookEndpoint.events)
+            .add_columns(last_heard.label("last_heard"))
+            .join(WebhookEndpoint, WebhookEndpoint.user_id == Campaign.user_id)
+            .where(
+                WebhookEndpoint.enabled.is_(True),
+                cast(WebhookEndpoint.events, Text).like('%"campaign.%'),
+                Campaign.status.in_(
+                    (
+                        CampaignStatus.RUNNING,
+                        CampaignStatus.PAUSED,
+                        CampaignStatus.COMPLETED,
+                        CampaignStatus.FAILED,
+                    )
+                ),
+                Campaign.updated_at >= WebhookEndpoint.created_at,
+            )
+            .order_by(Campaign.id)
         )
         return (await self.session.execute(statement)).all()
 
@@ -157,18 +193,7 @@ class WebhookRepository(Repository[WebhookEndpoint]):
     async def senders_with_last_announced(self) -> Sequence[Any]:
         """Each number of a user with an endpoint hearing number events, with the last number
         event that endpoint got about it (None: none yet)."""
-        last_heard = (
-            select(WebhookEvent.type)
-            .where(
-                WebhookEvent.endpoint_id == WebhookEndpoint.id,
-                WebhookEvent.subject_id == Sender.id,
-                WebhookEvent.type.like("sender.%"),
-            )
-            .order_by(WebhookEvent.id.desc())
-            .limit(1)
-            .correlate(WebhookEndpoint, Sender)
-            .scalar_subquery()
-        )
+        last_heard = _last_heard("sender.%", Sender.id)
         statement = (
             select(Sender, WebhookEndpoint.id.label("endpoint_id"), WebhookEndpoint.events)
             .add_columns(last_heard.label("last_heard"))
