@@ -28,6 +28,7 @@ from payam.media.router import router as media_router
 from payam.observability.health import router as health_router
 from payam.observability.logging import configure_logging
 from payam.observability.middleware import RequestContextMiddleware
+from payam.providers.cloud.router import router as whatsapp_webhooks_router
 from payam.runtime import Runtime
 from payam.senders.router import router as senders_router
 from payam.stats.router import router as statistics_router
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     api.include_router(billing_router)
     api.include_router(billing_admin_router)
     api.include_router(senders_router)
+    api.include_router(whatsapp_webhooks_router)
     api.include_router(campaigns_router)
     api.include_router(imports_router)
     api.include_router(media_router)
