@@ -2,7 +2,7 @@ import { Button, Group, SimpleGrid, Stack, Text, TextInput, Textarea } from '@ma
 import { useDebouncedValue } from '@mantine/hooks';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Campaign } from '../../../client';
+import type { Campaign, CampaignUpdate } from '../../../client';
 import { ApiError } from '../../../api/problem';
 import { AttachmentInput } from './AttachmentInput';
 import { MessagePreview } from './MessagePreview';
@@ -14,6 +14,14 @@ const SAVE_AFTER_MS = 600;
 
 function fieldError(error: unknown, field: string): string | null {
   return error instanceof ApiError ? (error.fieldErrors[field] ?? null) : null;
+}
+
+function unsavedChanges(title: string, message: string, campaign: Campaign): CampaignUpdate | null {
+  const changes: CampaignUpdate = {
+    ...(title && title !== campaign.title ? { title } : {}),
+    ...(message.trim() && message !== campaign.message ? { message } : {}),
+  };
+  return Object.keys(changes).length > 0 ? changes : null;
 }
 
 /** Title and message, saved as one types (the API checks the syntax), beside a live preview. */
@@ -30,12 +38,22 @@ export function MessageStep({ campaign }: { campaign: Campaign }) {
   const attachment = useMediaName(campaign.media_id);
 
   useEffect(() => {
-    const changes = {
-      ...(savedTitle && savedTitle !== campaign.title ? { title: savedTitle } : {}),
-      ...(savedMessage.trim() && savedMessage !== campaign.message ? { message: savedMessage } : {}),
-    };
-    if (Object.keys(changes).length > 0) mutate(changes);
-  }, [savedTitle, savedMessage, campaign.title, campaign.message, mutate]);
+    const changes = unsavedChanges(savedTitle, savedMessage, campaign);
+    if (changes) mutate(changes);
+  }, [savedTitle, savedMessage, campaign, mutate]);
+
+  // Leaving the step (Next, Back, another screen) before the pause after typing still saves.
+  const latest = useRef({ title, message, campaign });
+  useEffect(() => {
+    latest.current = { title, message, campaign };
+  });
+  useEffect(
+    () => () => {
+      const changes = unsavedChanges(latest.current.title.trim(), latest.current.message, latest.current.campaign);
+      if (changes) mutate(changes);
+    },
+    [mutate],
+  );
 
   const insert = (variable: string) => {
     const element = textarea.current;
