@@ -6,10 +6,10 @@ One pass, every PAYAM_WEBHOOK_POLL_SECONDS:
 1. **Notice** (one transaction, the enabled endpoints locked so one worker at a time does it):
    changes the database already holds become events for endpoints that have not heard of them:
    campaigns that started, campaigns and numbers whose status is not the one last told, imports
-   finished, numbers that opted out. Recipients' fates and the user's pauses were written as events by
-   the change itself (``payam.webhooks.outbox``). Then events waiting for a delivery are packed:
-   each campaign, number or import event alone; recipient events together, one batch per
-   endpoint a second at most.
+   finished, numbers that opted out. Recipients' fates and the user's pauses were written as
+   events by the change itself (``payam.webhooks.outbox``). Then events waiting for a delivery
+   are packed: each campaign, number or import event alone; recipient events together, one
+   batch per endpoint a second at most.
 2. **Send**: each due delivery is leased (a conditional UPDATE, committed), posted
    (``payam.webhooks.outbound``), and its attempt recorded. A worker killed mid-send leaves the
    lease to run out; the next pass sends it again, with the same ``webhook-id`` so the receiver

@@ -61,6 +61,15 @@ def _last_heard(types: str, subject: Any) -> Any:
     )
 
 
+def _due(now: datetime) -> ColumnElement[bool]:
+    """A delivery waiting to be sent, its time come, and no worker holding it."""
+    return and_(
+        WebhookDelivery.status == DeliveryStatus.PENDING,
+        WebhookDelivery.next_attempt_at <= now,
+        or_(WebhookDelivery.lease_expires_at.is_(None), WebhookDelivery.lease_expires_at < now),
+    )
+
+
 class WebhookRepository(Repository[WebhookEndpoint]):
     model = WebhookEndpoint
 
@@ -116,103 +125,93 @@ class WebhookRepository(Repository[WebhookEndpoint]):
         )
         return (await self.session.execute(statement)).all()
 
-    async def campaigns_started_unannounced(self, *, limit: int) -> Sequence[Any]:
-        """Campaigns that sent their first message since an endpoint hearing
-        ``campaign.started`` was made, and that it has not heard start (even one that has
-        already finished: it still started)."""
-        event_type = "campaign.started"
+    async def _unannounced(
+        self, model: Any, event_type: str, happened_at: Any, *conditions: Any, limit: int
+    ) -> Sequence[Any]:
+        """Rows of ``model`` (with the endpoint's id) whose ``event_type`` happened, at
+        ``happened_at``, since an endpoint listening for it was made, and that it has not heard."""
         statement = (
-            select(Campaign, WebhookEndpoint.id.label("endpoint_id"))
-            .join(WebhookEndpoint, WebhookEndpoint.user_id == Campaign.user_id)
+            select(model, WebhookEndpoint.id.label("endpoint_id"))
+            .join(WebhookEndpoint, WebhookEndpoint.user_id == model.user_id)
             .where(
                 listens_to(event_type),
-                Campaign.started_at >= WebhookEndpoint.created_at,
-                ~_announced(event_type, Campaign.id),
+                happened_at >= WebhookEndpoint.created_at,
+                ~_announced(event_type, model.id),
+                *conditions,
             )
-            .order_by(Campaign.id)
+            .order_by(model.id)
             .limit(limit)
+        )
+        return (await self.session.execute(statement)).all()
+
+    async def campaigns_started_unannounced(self, *, limit: int) -> Sequence[Any]:
+        """Campaigns that sent a first message and were not heard start (even one that has
+        already finished: it still started)."""
+        return await self._unannounced(
+            Campaign, "campaign.started", Campaign.started_at, limit=limit
+        )
+
+    async def imports_to_announce(self, *, limit: int) -> Sequence[Any]:
+        return await self._unannounced(
+            ContactImport,
+            "import.finished",
+            ContactImport.finished_at,
+            ContactImport.status.in_((ImportStatus.COMPLETED, ImportStatus.FAILED)),
+            limit=limit,
+        )
+
+    async def opt_outs_to_announce(self, *, limit: int) -> Sequence[Any]:
+        return await self._unannounced(
+            Suppression, "recipient.opted_out", Suppression.created_at, limit=limit
+        )
+
+    async def _with_last_heard(
+        self, model: Any, family: str, statuses: Collection[Any], *conditions: Any
+    ) -> Sequence[Any]:
+        """Each row of ``model`` in one of ``statuses`` whose owner has an endpoint hearing
+        ``family`` events ("campaign", "sender"), with that endpoint's id, its chosen events and
+        the last such event it got about the row (None: none yet)."""
+        last_heard = _last_heard(f"{family}.%", model.id)
+        statement = (
+            select(model, WebhookEndpoint.id.label("endpoint_id"), WebhookEndpoint.events)
+            .add_columns(last_heard.label("last_heard"))
+            .join(WebhookEndpoint, WebhookEndpoint.user_id == model.user_id)
+            .where(
+                WebhookEndpoint.enabled.is_(True),
+                cast(WebhookEndpoint.events, Text).like(f'%"{family}.%'),
+                model.status.in_(statuses),
+                *conditions,
+            )
+            .order_by(model.id)
         )
         return (await self.session.execute(statement)).all()
 
     async def campaigns_with_last_announced(self) -> Sequence[Any]:
-        """Each running, paused or finished campaign changed since an endpoint hearing campaign
-        events was made, with the last campaign event that endpoint got about it (None: none)."""
-        last_heard = _last_heard("campaign.%", Campaign.id)
-        statement = (
-            select(Campaign, WebhookEndpoint.id.label("endpoint_id"), WebhookEndpoint.events)
-            .add_columns(last_heard.label("last_heard"))
-            .join(WebhookEndpoint, WebhookEndpoint.user_id == Campaign.user_id)
-            .where(
-                WebhookEndpoint.enabled.is_(True),
-                cast(WebhookEndpoint.events, Text).like('%"campaign.%'),
-                Campaign.status.in_(
-                    (
-                        CampaignStatus.RUNNING,
-                        CampaignStatus.PAUSED,
-                        CampaignStatus.COMPLETED,
-                        CampaignStatus.FAILED,
-                    )
-                ),
-                Campaign.updated_at >= WebhookEndpoint.created_at,
-            )
-            .order_by(Campaign.id)
+        """Running, paused or finished campaigns changed since the endpoint was made."""
+        return await self._with_last_heard(
+            Campaign,
+            "campaign",
+            (
+                CampaignStatus.RUNNING,
+                CampaignStatus.PAUSED,
+                CampaignStatus.COMPLETED,
+                CampaignStatus.FAILED,
+            ),
+            Campaign.updated_at >= WebhookEndpoint.created_at,
         )
-        return (await self.session.execute(statement)).all()
-
-    async def imports_to_announce(self, *, limit: int) -> Sequence[Any]:
-        event_type = "import.finished"
-        statement = (
-            select(ContactImport, WebhookEndpoint.id.label("endpoint_id"))
-            .join(WebhookEndpoint, WebhookEndpoint.user_id == ContactImport.user_id)
-            .where(
-                listens_to(event_type),
-                ContactImport.status.in_((ImportStatus.COMPLETED, ImportStatus.FAILED)),
-                ContactImport.finished_at >= WebhookEndpoint.created_at,
-                ~_announced(event_type, ContactImport.id),
-            )
-            .order_by(ContactImport.id)
-            .limit(limit)
-        )
-        return (await self.session.execute(statement)).all()
-
-    async def opt_outs_to_announce(self, *, limit: int) -> Sequence[Any]:
-        event_type = "recipient.opted_out"
-        statement = (
-            select(Suppression, WebhookEndpoint.id.label("endpoint_id"))
-            .join(WebhookEndpoint, WebhookEndpoint.user_id == Suppression.user_id)
-            .where(
-                listens_to(event_type),
-                Suppression.created_at >= WebhookEndpoint.created_at,
-                ~_announced(event_type, Suppression.id),
-            )
-            .order_by(Suppression.id)
-            .limit(limit)
-        )
-        return (await self.session.execute(statement)).all()
 
     async def senders_with_last_announced(self) -> Sequence[Any]:
-        """Each number of a user with an endpoint hearing number events, with the last number
-        event that endpoint got about it (None: none yet)."""
-        last_heard = _last_heard("sender.%", Sender.id)
-        statement = (
-            select(Sender, WebhookEndpoint.id.label("endpoint_id"), WebhookEndpoint.events)
-            .add_columns(last_heard.label("last_heard"))
-            .join(WebhookEndpoint, WebhookEndpoint.user_id == Sender.user_id)
-            .where(
-                WebhookEndpoint.enabled.is_(True),
-                cast(WebhookEndpoint.events, Text).like('%"sender.%'),
-                Sender.status.in_(
-                    (
-                        SenderStatus.CONNECTED,
-                        SenderStatus.DISCONNECTED,
-                        SenderStatus.LOGGED_OUT,
-                        SenderStatus.BANNED,
-                    )
-                ),
-            )
-            .order_by(Sender.id)
+        """Every number of the users listening: an endpoint first hears each one's status."""
+        return await self._with_last_heard(
+            Sender,
+            "sender",
+            (
+                SenderStatus.CONNECTED,
+                SenderStatus.DISCONNECTED,
+                SenderStatus.LOGGED_OUT,
+                SenderStatus.BANNED,
+            ),
         )
-        return (await self.session.execute(statement)).all()
 
     async def waiting_events(self, endpoint_id: int, *, limit: int) -> Sequence[WebhookEvent]:
         found = await self.session.scalars(
@@ -238,12 +237,7 @@ class WebhookRepository(Repository[WebhookEndpoint]):
             select(WebhookDelivery.id)
             .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
             .where(
-                WebhookDelivery.status == DeliveryStatus.PENDING,
-                WebhookDelivery.next_attempt_at <= now,
-                or_(
-                    WebhookDelivery.lease_expires_at.is_(None),
-                    WebhookDelivery.lease_expires_at < now,
-                ),
+                _due(now),
                 WebhookEndpoint.enabled.is_(True),
             )
             .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
@@ -257,12 +251,7 @@ class WebhookRepository(Repository[WebhookEndpoint]):
             update(WebhookDelivery)
             .where(
                 WebhookDelivery.id == delivery_id,
-                WebhookDelivery.status == DeliveryStatus.PENDING,
-                WebhookDelivery.next_attempt_at <= now,
-                or_(
-                    WebhookDelivery.lease_expires_at.is_(None),
-                    WebhookDelivery.lease_expires_at < now,
-                ),
+                _due(now),
             )
             .values(lease_expires_at=until)
             .execution_options(synchronize_session=False)
