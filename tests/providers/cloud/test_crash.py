@@ -1,0 +1,113 @@
+"""The crash test on a Cloud API number: real `payam worker` processes killed with SIGKILL while
+they send through the fake Graph API; its status webhooks settle what the kills left unknown."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import signal
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+from sqlalchemy import select
+
+from payam.db.session import transaction
+from payam.models import Recipient, RecipientStatus
+from payam.runtime import Runtime
+from tests.campaign_support import campaign_view, create_campaign, grant_messages, start, user_id
+from tests.dispatch.conftest import counters_match, status_counts
+from tests.dispatch.test_crash import worker_environment
+from tests.providers.cloud.conftest import CloudWorld
+from tests.support import spawn_worker
+
+RECIPIENTS = 300
+KILLS = 3
+
+
+async def outcomes(runtime: Runtime, campaign_id: int) -> dict[str, RecipientStatus]:
+    async with transaction(runtime.sessionmaker) as session:
+        rows = await session.execute(
+            select(Recipient.phone, Recipient.status).where(Recipient.campaign_id == campaign_id)
+        )
+        return dict(rows.tuples().all())
+
+
+async def test_sigkilled_workers_send_nothing_twice_and_webhooks_settle_the_rest(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    user: dict[str, str],
+    cloud: CloudWorld,
+    tmp_path: Path,
+) -> None:
+    graph = cloud.graph
+    graph.auto_statuses = ("sent", "delivered")
+    graph.delay_seconds = 0.005  # sends take a moment, so kills land with some in flight
+    await grant_messages(runtime, await user_id(client, user), RECIPIENTS * 2)
+    sender = await cloud.link(client, user, daily_cap=100_000)
+    campaign = await create_campaign(
+        client, runtime, user, sender_ids=[sender["id"]], recipients=RECIPIENTS
+    )
+    assert (await start(client, user, campaign["id"])).status_code == 200
+    secret = runtime.settings.signing_key  # the worker must open the number's sealed secrets
+    environment = {
+        **worker_environment(runtime, tmp_path),
+        "PAYAM_SECRET_KEY": secret,
+        "PAYAM_CLOUD_INBOX_POLL_SECONDS": "0.05",
+        "PAYAM_CLOUD_TIMEOUT_SECONDS": "2",
+    }
+    log = tmp_path / "worker.log"
+    chance = random.Random()
+
+    for _ in range(KILLS):
+        before = len(graph.sent)
+        worker = spawn_worker(environment, log)
+        deadline = time.monotonic() + 60
+        while len(graph.sent) <= before + chance.randint(5, 40):
+            assert worker.poll() is None, log.read_text()[-3000:]
+            assert time.monotonic() < deadline, "the worker made no progress"
+            await asyncio.sleep(chance.uniform(0.0, 0.05))
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+
+    worker = spawn_worker(environment, log)
+    try:
+        deadline = time.monotonic() + 120
+
+        async def settled() -> bool:
+            found = await outcomes(runtime, campaign["id"])
+            reached = {item["to"] for item in graph.sent}
+            view = await campaign_view(client, user, campaign["id"])
+            return view["status"] == "COMPLETED" and all(
+                found[phone] is RecipientStatus.DELIVERED
+                for phone in found
+                if phone.removeprefix("+") in reached
+            )
+
+        while not await settled():
+            assert worker.poll() is None, log.read_text()[-3000:]
+            assert time.monotonic() < deadline, await status_counts(runtime, campaign["id"])
+            await asyncio.sleep(0.2)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+        await graph.settle()
+
+    found = await outcomes(runtime, campaign["id"])
+    per_phone = Counter(item["to"] for item in graph.sent)
+    # Never twice: Meta was asked once per number at most.
+    assert set(per_phone.values()) == {1}
+    # Never skipped: everyone was sent (and its status webhook settled it), or is UNKNOWN
+    # because a kill cut the send before it reached Meta.
+    assert len(found) == RECIPIENTS
+    for phone, status in found.items():
+        if phone.removeprefix("+") in per_phone:
+            assert status is RecipientStatus.DELIVERED, phone
+        else:
+            assert status is RecipientStatus.UNKNOWN, phone
+    quota = (await client.get("/api/v1/subscriptions/me", headers=user)).json()
+    assert quota["messages_reserved"] == 0
+    assert quota["messages_used"] == RECIPIENTS
+    counts = await status_counts(runtime, campaign["id"])
+    assert counters_match(await campaign_view(client, user, campaign["id"]), counts)
