@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from payam.pacing import (
+    WARMUP_FIRST_DAY_CAP,
     PacingState,
     SenderLimits,
+    Warmup,
     after_send,
     allowed_now,
+    daily_cap_on,
     earliest_send,
     reschedule,
+    warmup_day,
 )
 
 TEHRAN = ZoneInfo("Asia/Tehran")
@@ -155,3 +160,34 @@ def test_reschedule_recomputes_under_new_limits_from_the_last_send() -> None:
 
     assert free == sent_at + timedelta(seconds=10)
     assert quiet == tehran(7, 0, day=27)
+
+
+def test_a_new_number_warms_up_from_20_a_day_to_its_cap_on_the_last_day() -> None:
+    connected = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)  # 09:30 in Tehran
+    warming = limits(daily_cap=500, warmup=Warmup(connected, days=14))
+    days = [connected.date() + timedelta(days=n) for n in range(16)]
+
+    caps = [daily_cap_on(warming, day, zone=TEHRAN) for day in days]
+
+    assert caps[0] == WARMUP_FIRST_DAY_CAP == 20
+    assert caps == sorted(caps)  # never shrinks
+    assert all(1.2 < later / earlier < 1.35 for earlier, later in pairwise(caps[:14]))
+    assert caps[13:] == [500, 500, 500]
+    assert [warmup_day(warming, day, zone=TEHRAN) for day in days[:2]] == [1, 2]
+    assert warmup_day(warming, days[14], zone=TEHRAN) is None
+
+
+def test_the_warm_up_cap_holds_a_number_until_its_next_day() -> None:
+    connected = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
+    warming = limits(daily_cap=500, warmup=Warmup(connected, days=14))
+    now = connected + timedelta(hours=1)
+    today = now.astimezone(TEHRAN).date()
+    state = PacingState(next_send_at=None, sent_on_day=today, sent_today=20, sent_since_pause=0)
+
+    assert allowed_now(warming, state, zone=TEHRAN, now=now) == 0
+    resumes = earliest_send(now, limits=warming, state=state, zone=TEHRAN)
+    assert resumes.astimezone(TEHRAN) == datetime(2026, 12, 2, tzinfo=TEHRAN)
+    # No warm-up, or a cap already below the first day's: the number's own cap holds.
+    assert allowed_now(limits(daily_cap=500), state, zone=TEHRAN, now=now) == 480
+    small = limits(daily_cap=10, warmup=Warmup(connected, days=14))
+    assert daily_cap_on(small, today, zone=TEHRAN) == 10

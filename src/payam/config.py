@@ -122,6 +122,8 @@ class Settings(BaseSettings):
     allowed_intervals: Annotated[list[int], NoDecode] = [5, 10, 20]
     schedule_horizon_days: int = Field(default=365, ge=1, le=3650)
     pacing_jitter_ratio: float = Field(default=0.3, ge=0, le=2)
+    # Days over which a new WhatsApp Web number's daily cap grows to its configured one (0: none).
+    warmup_days: int = Field(default=14, ge=0, le=60)
     claim_lease_seconds: int = Field(default=120, ge=5, le=3600)
     # How long a send may take; then it counts as UNKNOWN (capped by the claim lease).
     send_timeout_seconds: float = Field(default=20.0, gt=0, le=600)

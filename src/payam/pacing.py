@@ -18,6 +18,17 @@ if TYPE_CHECKING:
     from payam.models import Sender
 
 
+WARMUP_FIRST_DAY_CAP = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Warmup:
+    """A daily cap growing over the first ``days`` days from ``connected_at`` (day 1)."""
+
+    connected_at: datetime
+    days: int
+
+
 @dataclass(frozen=True, slots=True)
 class SenderLimits:
     daily_cap: int
@@ -25,6 +36,7 @@ class SenderLimits:
     quiet_end_minute: int | None
     pause_every: int | None
     pause_seconds: int
+    warmup: Warmup | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +54,33 @@ def limits_of(sender: Sender) -> SenderLimits:
         quiet_end_minute=sender.quiet_end_minute,
         pause_every=sender.pause_every,
         pause_seconds=sender.pause_seconds,
+        warmup=(
+            Warmup(sender.connected_at, sender.warmup_days)
+            if sender.connected_at is not None and sender.warmup_days > 0
+            else None
+        ),
     )
+
+
+def warmup_day(limits: SenderLimits, day: date, *, zone: ZoneInfo) -> int | None:
+    """Which day of its warm-up ``day`` is for the number (1 = the day it was first
+    connected), or None once it is over (or the number does not warm up)."""
+    warmup = limits.warmup
+    if warmup is None:
+        return None
+    number = (day - warmup.connected_at.astimezone(zone).date()).days + 1
+    return max(1, number) if number <= warmup.days else None
+
+
+def daily_cap_on(limits: SenderLimits, day: date, *, zone: ZoneInfo) -> int:
+    """The number's cap on ``day``: while it warms up, ``WARMUP_FIRST_DAY_CAP`` on day 1 growing
+    by one factor a day to reach the configured cap on its last warm-up day; then that cap."""
+    number = warmup_day(limits, day, zone=zone)
+    if number is None or limits.warmup is None or limits.daily_cap <= WARMUP_FIRST_DAY_CAP:
+        return limits.daily_cap
+    last = max(1, limits.warmup.days - 1)
+    growth: float = (limits.daily_cap / WARMUP_FIRST_DAY_CAP) ** ((number - 1) / last)
+    return min(limits.daily_cap, round(WARMUP_FIRST_DAY_CAP * growth))
 
 
 def state_of(sender: Sender) -> PacingState:
@@ -91,7 +129,7 @@ def earliest_send(
         local = moment.astimezone(zone)
         moved = moment
         sent_today = state.sent_today if state.sent_on_day == local.date() else 0
-        if sent_today >= limits.daily_cap:
+        if sent_today >= daily_cap_on(limits, local.date(), zone=zone):
             moved = _next_midnight(local).astimezone(now.tzinfo)
             # Tomorrow the count starts again; stop counting yesterday's sends.
             state = PacingState(state.next_send_at, None, 0, state.sent_since_pause)
@@ -166,4 +204,4 @@ def allowed_now(limits: SenderLimits, state: PacingState, *, zone: ZoneInfo, now
     """How many messages the daily cap still allows today (at least 0)."""
     today = now.astimezone(zone).date()
     sent_today = state.sent_today if state.sent_on_day == today else 0
-    return max(0, limits.daily_cap - sent_today)
+    return max(0, daily_cap_on(limits, today, zone=zone) - sent_today)

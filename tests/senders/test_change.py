@@ -62,6 +62,7 @@ async def test_a_change_touches_only_what_is_sent(
     assert {key: value for key, value in changed.items() if sender[key] != value} == {
         "display_name": "Main shop",
         "daily_cap": 150,
+        "daily_cap_today": 150,
     }
     assert await shown(client, user, sender["id"]) == changed
 

@@ -40,13 +40,18 @@ async def test_a_sandbox_number_links_at_once_with_its_limits(
 
     assert response.status_code == 201, response.text
     sender = response.json()
-    assert {key: sender[key] for key in sender if key not in {"id", "created_at"}} == {
+    assert {
+        key: sender[key] for key in sender if key not in {"id", "created_at", "connected_at"}
+    } == {
         "provider": "sandbox",
         "display_name": "فروشگاه مرکزی",
         "phone": "+989351112233",
         "status": "CONNECTED",
         "status_reason": None,
         "daily_cap": 200,
+        "daily_cap_today": 200,
+        "warmup_days": 0,
+        "warmup_day": None,
         "quiet_hours": {"start": "22:30", "end": "07:00"},
         "pause_every": 50,
         "pause_seconds": 120,

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, String, and_
+from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, String, and_, text
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -47,6 +47,9 @@ class Sender(IdMixin, TimestampMixin, Base):
     quiet_end_minute: Mapped[int | None]
     pause_every: Mapped[int | None]  # a longer pause after this many messages
     pause_seconds: Mapped[int] = mapped_column(default=300)
+    # Warm-up: the daily cap grows over this many days from the first connection (0: none).
+    connected_at: Mapped[datetime | None]
+    warmup_days: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     # Pacing state, shared by every campaign that sends through this number.
     next_send_at: Mapped[datetime | None]

@@ -24,7 +24,7 @@ SenderServiceDep = Annotated[SenderService, Depends(get_sender_service)]
 @router.get("", response_model=list[Sender])
 async def list_senders(user: CurrentUser, service: SenderServiceDep) -> list[Sender]:
     """Your linked WhatsApp numbers."""
-    return [service.present(sender) for sender in await service.list(user)]
+    return [service.present(sender, user) for sender in await service.list(user)]
 
 
 @router.post(
@@ -35,12 +35,12 @@ async def list_senders(user: CurrentUser, service: SenderServiceDep) -> list[Sen
 )
 async def link_sender(data: SenderCreate, user: CurrentUser, service: SenderServiceDep) -> Sender:
     """Link a number, with the limits that keep it safe (daily cap, quiet hours, pauses)."""
-    return service.present(await service.link(user, data))
+    return service.present(await service.link(user, data), user)
 
 
 @router.get("/{sender_id}", response_model=Sender, responses=problem_responses(404))
 async def read_sender(sender_id: PathId, user: CurrentUser, service: SenderServiceDep) -> Sender:
-    return service.present(await service.get(user, sender_id))
+    return service.present(await service.get(user, sender_id), user)
 
 
 @router.patch("/{sender_id}", response_model=Sender, responses=problem_responses(404, 422, 503))
@@ -48,7 +48,7 @@ async def update_sender(
     sender_id: PathId, data: SenderUpdate, user: CurrentUser, service: SenderServiceDep
 ) -> Sender:
     """Rename a number or change its limits; running campaigns follow at once."""
-    return service.present(await service.update(user, sender_id, data))
+    return service.present(await service.update(user, sender_id, data), user)
 
 
 @router.get(

@@ -49,6 +49,16 @@ class SenderLimits(InputSchema):
         default=None, ge=1, le=100_000, description="A longer pause after this many messages"
     )
     pause_seconds: int | None = Field(default=None, ge=1, le=24 * 3600)
+    warmup_days: int | None = Field(
+        default=None,
+        ge=0,
+        le=60,
+        description=(
+            "Days over which the daily cap grows to its full value from the day the number was"
+            " first connected; 0 turns warm-up off (the daily cap holds from day 1). New WhatsApp"
+            " Web numbers get the server's default, Cloud API and sandbox numbers none."
+        ),
+    )
 
 
 _GRAPH_ID = r"^[0-9]{1,32}$"
@@ -123,6 +133,14 @@ class Sender(Schema):
     status: SenderStatus
     status_reason: str | None
     daily_cap: int
+    daily_cap_today: int = Field(
+        description="The cap that holds today: lower than daily_cap while the number warms up"
+    )
+    warmup_days: int = Field(description="Days the warm-up lasts (0: none)")
+    warmup_day: int | None = Field(
+        description="Which day of its warm-up today is (1 = first connected), null once over"
+    )
+    connected_at: datetime | None = Field(description="When the number was first connected")
     quiet_hours: QuietHours | None
     pause_every: int | None
     pause_seconds: int

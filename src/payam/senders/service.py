@@ -13,7 +13,7 @@ from payam.kit.clock import utc_now
 from payam.kit.errors import Conflict, InvalidInput
 from payam.kit.phones import InvalidPhoneNumber, normalize_phone
 from payam.models import CampaignStatus, ProviderName, Sender, SenderStatus, User
-from payam.pacing import limits_of, reschedule, state_of
+from payam.pacing import daily_cap_on, limits_of, reschedule, state_of, warmup_day
 from payam.providers.cloud.credentials import CredentialUnreadable
 from payam.providers.registry import build_provider, cloud_provider, sandbox_provider
 from payam.runtime import Runtime
@@ -54,13 +54,15 @@ def _cloud_details(sender: Sender, *, public_url: str) -> CloudDetails | None:
     )
 
 
-def to_sender_schema(sender: Sender, *, public_url: str) -> SenderSchema:
+def to_sender_schema(sender: Sender, *, public_url: str, zone: ZoneInfo) -> SenderSchema:
     quiet = None
     if sender.quiet_start_minute is not None and sender.quiet_end_minute is not None:
         quiet = QuietHours(
             start=clock_from_minutes(sender.quiet_start_minute),
             end=clock_from_minutes(sender.quiet_end_minute),
         )
+    limits = limits_of(sender)
+    today = utc_now().astimezone(zone).date()
     return SenderSchema(
         id=sender.id,
         provider=sender.provider,
@@ -69,6 +71,10 @@ def to_sender_schema(sender: Sender, *, public_url: str) -> SenderSchema:
         status=sender.status,
         status_reason=sender.status_reason,
         daily_cap=sender.daily_cap,
+        daily_cap_today=daily_cap_on(limits, today, zone=zone),
+        warmup_days=sender.warmup_days,
+        warmup_day=warmup_day(limits, today, zone=zone),
+        connected_at=sender.connected_at,
         quiet_hours=quiet,
         pause_every=sender.pause_every,
         pause_seconds=sender.pause_seconds,
@@ -89,6 +95,8 @@ def _apply_limits(sender: Sender, limits: SenderLimits) -> None:
         sender.pause_every = limits.pause_every
     if limits.pause_seconds is not None:
         sender.pause_seconds = limits.pause_seconds
+    if limits.warmup_days is not None:
+        sender.warmup_days = limits.warmup_days
 
 
 class SenderService:
@@ -97,8 +105,13 @@ class SenderService:
         self.runtime = runtime
         self.repository = SenderRepository(session)
 
-    def present(self, sender: Sender) -> SenderSchema:
-        return to_sender_schema(sender, public_url=self.runtime.settings.public_url)
+    def present(self, sender: Sender, user: User) -> SenderSchema:
+        return to_sender_schema(
+            sender, public_url=self.runtime.settings.public_url, zone=self.zone_of(user)
+        )
+
+    def zone_of(self, user: User) -> ZoneInfo:
+        return ZoneInfo(user.time_zone or self.runtime.settings.user_time_zone)
 
     async def list(self, user: User) -> Sequence[Sender]:
         return await self.repository.list_owned(user.id)
@@ -156,6 +169,12 @@ class SenderService:
             phone=phone,
             status=SenderStatus.CONNECTED,
             provider_config=config,
+            connected_at=utc_now(),
+            # WhatsApp Web numbers warm up by default; Meta's own messaging limits pace a Cloud
+            # API number's first weeks, and the sandbox bans no one.
+            warmup_days=self.runtime.settings.warmup_days
+            if data.provider is ProviderName.WEB
+            else 0,
         )
         _apply_limits(sender, data)
         self.session.add(sender)
@@ -199,7 +218,7 @@ class SenderService:
                 state=state_of(sender),
                 last_sent_at=sender.last_sent_at,
                 interval_seconds=await self.repository.strictest_interval(sender.id),
-                zone=ZoneInfo(user.time_zone or self.runtime.settings.user_time_zone),
+                zone=self.zone_of(user),
             )
         return sender
 
