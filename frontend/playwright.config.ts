@@ -17,9 +17,8 @@ function freePort(): Promise<number> {
 
 // Chosen once by the runner; its workers inherit them through the environment.
 process.env.E2E_API_PORT ??= String(await freePort());
-process.env.E2E_WEB_PORT ??= String(await freePort());
 process.env.SMS_GATEWAY_PORT ??= String(await freePort());
-const webUrl = `http://127.0.0.1:${process.env.E2E_WEB_PORT}`;
+const webUrl = `http://127.0.0.1:${process.env.E2E_API_PORT}`;
 process.env.E2E_WEB_URL = webUrl;
 const chromium = {
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -54,17 +53,11 @@ export default defineConfig({
       reuseExistingServer: false,
     },
     {
+      // `payam serve` with the build (E2E_DIST, else dist/) at /, as `make run` serves it.
       command: 'node e2e/support/serve.mjs',
-      url: `http://127.0.0.1:${process.env.E2E_API_PORT}/healthz`,
+      url: `${webUrl}/healthz`,
       reuseExistingServer: false,
       timeout: 60_000,
-    },
-    {
-      // The built app, its /api sent to the service (as `payam serve` itself will do).
-      command: `npx vite preview --strictPort --port ${process.env.E2E_WEB_PORT} --host 127.0.0.1 --outDir "${process.env.E2E_DIST ?? 'dist'}"`,
-      url: webUrl,
-      env: { PAYAM_API_URL: `http://127.0.0.1:${process.env.E2E_API_PORT}` },
-      reuseExistingServer: false,
     },
   ],
 });

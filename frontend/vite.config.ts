@@ -8,7 +8,6 @@ const api = process.env.PAYAM_API_URL ?? 'http://127.0.0.1:8000';
 export default defineConfig({
   plugins: [react()],
   server: { proxy: { '/api': { target: api, ws: true } } },
-  preview: { proxy: { '/api': { target: api, ws: true } } },
   build: { outDir: 'dist', sourcemap: false, chunkSizeWarningLimit: 600 },
   test: {
     environment: 'jsdom',

@@ -96,3 +96,47 @@ test('signing out ends the session: the app asks to sign in again', async ({ pag
   await page.goto('/');
   await expect(page).toHaveURL(/\/sign-in/);
 });
+
+test('the app runs under the strict Content-Security-Policy, and remembers the language', async ({ page }) => {
+  const violations: string[] = [];
+  page.on('console', (message) => {
+    if (message.text().includes('Content Security Policy')) violations.push(message.text());
+  });
+  const response = await page.goto('/sign-in');
+  expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
+  await useLanguage(page, 'English');
+  await expect(page.getByRole('heading', { name: authEn.signIn.title })).toBeVisible();
+  await page.reload();
+  await expect(page.getByRole('heading', { name: authEn.signIn.title })).toBeVisible();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  expect(violations).toEqual([]);
+});
+
+test('an expired access token is renewed silently; a session ended elsewhere asks to sign in', async ({ page, browser }) => {
+  const person = await signedIn(page);
+  await page.goto('/account');
+  const cookies = await page.context().cookies();
+  await page.context().clearCookies({ name: 'payam_access' });
+  await page.reload();
+  await expect(page).toHaveURL(/\/account$/);
+  await expect(page.getByRole('textbox', { name: auth.fields.email, exact: true })).toHaveValue(person.email);
+  expect(cookies.some((cookie) => cookie.name === 'payam_refresh')).toBeTruthy();
+
+  // This device signs another one out from its list: that one is sent to sign in.
+  const other = await browser.newContext();
+  const otherPage = await other.newPage();
+  await otherPage.goto('/sign-in');
+  await otherPage.getByLabel(auth.fields.login).fill(person.username);
+  await otherPage.getByRole('textbox', { name: auth.fields.password, exact: true }).fill(person.password);
+  await otherPage.getByRole('button', { name: auth.signIn.submit }).click();
+  await expect(otherPage.getByRole('heading', { name: dashboard.title })).toBeVisible();
+
+  await page.reload();
+  await expect(page.getByRole('listitem')).toHaveCount(2);
+  await page.getByRole('button', { name: /^خروج ./ }).click();
+  await expect(page.getByRole('listitem')).toHaveCount(1);
+
+  // Its live connection closes at once, or its next request is refused: either way, sign in.
+  await expect(otherPage.getByRole('heading', { name: auth.signIn.title })).toBeVisible({ timeout: 20_000 });
+  await other.close();
+});

@@ -1,10 +1,11 @@
-// Starts the real Payam service for the browser tests: a fresh SQLite database and data folder,
+// Starts the real Payam service for the browser tests, serving the web app's build (E2E_DIST) as
+// it would in production (its CSP and headers included): a fresh SQLite database and data folder,
 // migrated, with the first admin, SMS through the test gateway, and the sandbox WhatsApp and
 // payment gateway (the embedded defaults). The folder is removed when the service stops.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 const payam = new URL('../../../.venv/bin/payam', import.meta.url).pathname;
 const data = mkdtempSync(join(tmpdir(), 'payam-e2e-'));
@@ -14,6 +15,7 @@ const env = {
   PAYAM_DATA_DIR: data,
   PAYAM_DATABASE_URL: `sqlite+aiosqlite:///${join(data, 'payam.db')}`,
   PAYAM_PUBLIC_URL: process.env.E2E_WEB_URL,
+  PAYAM_WEB_DIR: resolve(process.env.E2E_DIST ?? 'dist'),
   PAYAM_SMS_PROVIDER: 'http',
   PAYAM_SMS_HTTP_URL: `http://127.0.0.1:${process.env.SMS_GATEWAY_PORT}/sms`,
   // Every test signs up from 127.0.0.1: the per-address limits would stop the run, not a person.
