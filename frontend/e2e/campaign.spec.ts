@@ -12,6 +12,9 @@ import { expectAccessible, newPerson, packageOnSale, screenshot, signedIn, smsCo
 // A 1×1 PNG: an attachment recognised by its content.
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 
+// The sandbox decides by a stable hash which numbers are not on WhatsApp (src/payam/providers/sandbox.py).
+const NOT_ON_WHATSAPP = '09350000014';
+
 function mobile(): string {
   return `0935${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
 }
@@ -75,9 +78,9 @@ test('a newcomer buys a package, links a number, imports a list and watches the 
   await createDraft(page, campaigns, 'Yalda sale');
   await expectAccessible(page);
 
-  // Recipients: a CSV with a header, one row that is not a phone number.
+  // Recipients: a CSV with a header, a number the sandbox says is not on WhatsApp, a row that is not a number.
   const phones = [mobile(), mobile(), mobile()];
-  const csv = ['phone,name,city', `${phones[0]},Sara,Tabriz`, `${phones[1]},Reza,Shiraz`, `${phones[2]},,Yazd`, 'not-a-number,Bad,Qom'].join('\n');
+  const csv = ['phone,name,city', `${phones[0]},Sara,Tabriz`, `${phones[1]},Reza,Shiraz`, `${phones[2]},,Yazd`, `${NOT_ON_WHATSAPP},Kian,Karaj`, 'not-a-number,Bad,Qom'].join('\n');
   await page.locator('input[type=file]').setInputFiles({ name: 'customers.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
   await page.getByRole('button', { name: imports.source.upload }).click();
   await expect(page.getByText(imports.mapping.title)).toBeVisible();
@@ -119,18 +122,20 @@ test('a newcomer buys a package, links a number, imports a list and watches the 
 
   // The campaign page: counters move over the WebSocket until it completes, without a reload.
   await expect(page.getByText(campaigns.progress.live)).toBeVisible();
-  await expect(page.getByTestId('count-total')).toContainText('۳');
+  await expect(page.getByTestId('count-total')).toContainText('۴');
   await screenshot(page, 'campaign-live-fa');
   await expect(page.getByText(campaigns.status.COMPLETED, { exact: true }).first()).toBeVisible({ timeout: 90_000 });
   await expect(page.getByTestId('count-pending')).toContainText('۰');
   await expect(page.locator('tbody').getByText(campaigns.recipientStatus.PENDING)).toHaveCount(0);
+  await expect(page.getByTestId('count-skipped')).toContainText('۱');
+  await expect(page.getByRole('row', { name: /Kian/ }).getByText(campaigns.recipientStatus.SKIPPED)).toBeVisible();
   await expectAccessible(page);
   await screenshot(page, 'campaign-completed-fa');
 
   const exported = page.waitForEvent('download');
   await page.getByRole('link', { name: campaigns.export.csv }).click();
   const report = readFileSync((await (await exported).path()) as string, 'utf8');
-  for (const phone of phones) expect(report).toContain(phone.slice(1));
+  for (const phone of [...phones, NOT_ON_WHATSAPP]) expect(report).toContain(phone.slice(1));
 
   await page.goto('/campaigns');
   await expect(page.getByRole('link', { name: 'Yalda sale' })).toBeVisible();

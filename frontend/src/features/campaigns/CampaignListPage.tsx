@@ -1,6 +1,7 @@
-import { Anchor, Button, Group, Stack, Table, Text, Title } from '@mantine/core';
+import { Anchor, Button, Group, Pagination, Stack, Table, Text, Title } from '@mantine/core';
 import { IconPlus } from '@tabler/icons-react';
-import { useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import type { Campaign } from '../../client';
@@ -8,7 +9,7 @@ import { listCampaignsApiV1CampaignsGetOptions } from '../../client/@tanstack/re
 import { EmptyState } from '../../components/EmptyState';
 import { PageLoader } from '../../components/PageLoader';
 import { QueryError } from '../../components/QueryError';
-import { formatDateTime } from '../../i18n/format';
+import { formatDateTime, formatNumber } from '../../i18n/format';
 import { CampaignProgressBar } from './CampaignProgressBar';
 import { CampaignStatusBadge } from './CampaignStatusBadge';
 import { useLiveCampaigns, withLiveState } from './live/useLiveCampaigns';
@@ -69,9 +70,16 @@ function CampaignTable({ campaigns }: { campaigns: Campaign[] }) {
   );
 }
 
+const PAGE_SIZE = 20;
+
 export default function CampaignListPage() {
-  const { t } = useTranslation('campaigns');
-  const campaigns = useQuery(listCampaignsApiV1CampaignsGetOptions({ query: { page_size: 100 } }));
+  const { t, i18n } = useTranslation('campaigns');
+  const [page, setPage] = useState(1);
+  const campaigns = useQuery({
+    ...listCampaignsApiV1CampaignsGetOptions({ query: { page, page_size: PAGE_SIZE } }),
+    placeholderData: keepPreviousData,
+  });
+  const pages = Math.ceil((campaigns.data?.total ?? 0) / PAGE_SIZE);
   return (
     <Stack>
       <Group justify="space-between">
@@ -86,6 +94,15 @@ export default function CampaignListPage() {
         <EmptyState title={t('list.emptyTitle')} hint={t('list.emptyHint')} action={<NewCampaignButton />} />
       )}
       {!!campaigns.data?.items.length && <CampaignTable campaigns={campaigns.data.items} />}
+      {pages > 1 && (
+        <Pagination
+          total={pages}
+          value={page}
+          onChange={setPage}
+          aria-label={t('list.pagination')}
+          getItemProps={(item) => ({ children: formatNumber(item, i18n.language) })}
+        />
+      )}
     </Stack>
   );
 }

@@ -33,7 +33,7 @@ function RecipientRow({ recipient }: { recipient: RecipientView }) {
       <Table.Td>{formatNumber(recipient.attempt, i18n.language)}</Table.Td>
       <Table.Td>{at ? formatDateTime(at, i18n.language) : ''}</Table.Td>
       <Table.Td>
-        <Text size="sm" c="red.8">
+        <Text size="sm" c="red.9">
           {recipient.error ?? ''}
         </Text>
       </Table.Td>

@@ -6,6 +6,7 @@ export const fa = {
     emptyHint: 'یک کارزار بسازید: فهرست گیرندگان را بارگذاری کنید، پیام را بنویسید و ارسال را شروع کنید.',
     columns: { title: 'عنوان', status: 'وضعیت', progress: 'پیشرفت', created: 'ساخته‌شده' },
     untitled: 'کارزار بی‌نام',
+    pagination: 'صفحه‌های کارزارها',
   },
   status: {
     DRAFT: 'پیش‌نویس',
@@ -174,6 +175,7 @@ export const en: typeof fa = {
     emptyHint: 'Create one: upload your list of recipients, write the message and start sending.',
     columns: { title: 'Title', status: 'Status', progress: 'Progress', created: 'Created' },
     untitled: 'Untitled campaign',
+    pagination: 'Campaign pages',
   },
   status: {
     DRAFT: 'Draft',

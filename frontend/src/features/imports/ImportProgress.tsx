@@ -59,7 +59,7 @@ export function ImportProgress({ initial, onFinished }: { initial: ImportView; o
         <Group gap="lg">
           <Counter label={t('progress.imported')} value={view.imported} />
           <Counter label={t('progress.duplicates')} value={view.duplicates} />
-          <Counter label={t('progress.rejected')} value={view.rejected} color={view.rejected > 0 ? 'red.8' : undefined} />
+          <Counter label={t('progress.rejected')} value={view.rejected} color={view.rejected > 0 ? 'red.9' : undefined} />
         </Group>
         {view.status === 'FAILED' && (
           <Alert color="red" role="alert">

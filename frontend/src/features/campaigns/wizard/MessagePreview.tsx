@@ -39,7 +39,7 @@ export function MessagePreview({ campaignId, attachment }: { campaignId: number;
           attachment={attachment}
           footer={
             shown.missing_variables.length > 0 && (
-              <Text size="xs" c="orange.9" mt="xs">
+              <Text size="xs" c="red.9" mt="xs">
                 {t('message.missing', { names: shown.missing_variables.join('، ') })}
               </Text>
             )

@@ -96,7 +96,7 @@ function IntervalField({ campaign }: { campaign: Campaign }) {
         style={{ alignSelf: 'flex-start' }}
       />
       {error && (
-        <Text size="xs" c="red.8" role="alert">
+        <Text size="xs" c="red.9" role="alert">
           {error}
         </Text>
       )}
