@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import httpx
@@ -220,3 +221,21 @@ async def test_what_a_key_does_is_attributed_to_it_in_the_audit_log(
     assert actions["sender.linked"]["api_key_id"] == key["id"]
     # The person revoked it: that entry is not put down to the key.
     assert actions["api_key.revoked"] == {"api_key_id": key["id"], "name": "CRM"}
+
+
+async def test_each_request_with_a_key_names_it_in_the_access_log(
+    client: httpx.AsyncClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    headers = await signed_in_headers(client)
+    key = await create_key(client, headers)
+    capsys.readouterr()
+    assert (await client.get("/api/v1/senders", headers=key_auth(key))).status_code == 200
+    assert (await client.get("/api/v1/senders", headers=headers)).status_code == 200
+    lines = [
+        json.loads(line)
+        for line in capsys.readouterr().out.splitlines()
+        if line.startswith("{") and '"http_request"' in line
+    ]
+    by_key, by_person = [line for line in lines if line["path"] == "/api/v1/senders"]
+    assert by_key["api_key_id"] == key["id"]
+    assert "api_key_id" not in by_person
