@@ -18,7 +18,7 @@ from payam.background import embedded_background
 from payam.billing.admin_router import router as billing_admin_router
 from payam.billing.router import router as billing_router
 from payam.campaigns.router import router as campaigns_router
-from payam.config import Settings, get_settings
+from payam.config import Environment, Settings, get_settings
 from payam.imports.router import router as imports_router
 from payam.jobs.worker import configure_jobs
 from payam.kit.body_limit import BodyLimitMiddleware
@@ -28,8 +28,10 @@ from payam.media.router import router as media_router
 from payam.observability.health import router as health_router
 from payam.observability.logging import configure_logging
 from payam.observability.middleware import RequestContextMiddleware
+from payam.providers.cloud.fake_graph import FakeGraph
 from payam.providers.cloud.router import router as whatsapp_webhooks_router
 from payam.runtime import Runtime
+from payam.safety.router import router as preflight_router
 from payam.senders.router import router as senders_router
 from payam.stats.router import router as statistics_router
 from payam.users.router import router as users_router
@@ -40,6 +42,7 @@ from payam.webhooks.router import router as webhooks_router
 
 API_PREFIX = "/api/v1"
 DOCS_ASSETS = "/api/docs-assets"
+FAKE_GRAPH_PATH = "/fake-graph"
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
@@ -94,6 +97,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     api.include_router(senders_router)
     api.include_router(whatsapp_webhooks_router)
     api.include_router(campaigns_router)
+    api.include_router(preflight_router)
     api.include_router(imports_router)
     api.include_router(media_router)
     api.include_router(live_router)
@@ -108,6 +112,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             title="Payam API",
         )
     )
+    if settings.environment is Environment.DEVELOPMENT:
+        # A fake of Meta's Graph API, to try Cloud API numbers without Meta (docs/whatsapp.md).
+        app.mount(FAKE_GRAPH_PATH, FakeGraph().app)
     # Last: the web app answers every path no route above took (but the API's).
     install_web_app(app, settings.web_dir)
 

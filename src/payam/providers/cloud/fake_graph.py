@@ -119,6 +119,14 @@ class Delivery:
     status_code: int | None
 
 
+async def _json_object(request: Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
 def _error(
     code: int, *, http_status: int = 400, subcode: int | None = None, details: str = ""
 ) -> JSONResponse:
@@ -164,6 +172,10 @@ class FakeGraph:
                 Route("/{version}/{number_id}/messages", self._messages, methods=["POST"]),
                 Route("/{version}/{number_id}/media", self._media, methods=["POST"]),
                 Route("/{version}/{waba_id}/message_templates", self._templates, methods=["GET"]),
+                # Steering over HTTP, for a person trying Payam without Meta (make run).
+                Route("/_fake/numbers", self._new_number, methods=["POST"]),
+                Route("/_fake/numbers/{number_id}/webhook", self._subscribe, methods=["PUT"]),
+                Route("/_fake/numbers/{number_id}/replies", self._reply, methods=["POST"]),
             ],
         )
 
@@ -319,6 +331,71 @@ class FakeGraph:
             task = asyncio.create_task(run())
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+
+    # Steering over HTTP -------------------------------------------------------------------------
+
+    async def _new_number(self, request: Request) -> JSONResponse:
+        """A new number with fresh credentials, as WhatsApp Manager and the app dashboard give."""
+        body = await _json_object(request)
+        index = len(self.numbers) + 1
+        number = self.add_number(
+            phone_number_id=str(106540352242900 + index),
+            waba_id=str(102290129340300 + index),
+            display_phone_number=str(
+                body.get("display_phone_number") or f"+98 912 000 {index:04d}"
+            ),
+        )
+        return JSONResponse(
+            {
+                "phone_number_id": number.phone_number_id,
+                "waba_id": number.waba_id,
+                "display_phone_number": number.display_phone_number,
+                "access_token": number.access_token,
+                "app_secret": number.app_secret,
+            },
+            status_code=201,
+        )
+
+    async def _subscribe(self, request: Request) -> JSONResponse:
+        """The app dashboard's webhook setting: Meta checks the callback URL with the verify
+        token's challenge before it sends anything there."""
+        number = self.numbers.get(request.path_params["number_id"])
+        if number is None:
+            return _error(100, http_status=404, details="No such phone number id")
+        body = await _json_object(request)
+        url, token = str(body.get("url") or ""), str(body.get("verify_token") or "")
+        challenge = secrets.token_hex(8)
+        if self._http is None:
+            self._http = httpx.AsyncClient(timeout=10)
+        try:
+            answer = await self._http.get(
+                url,
+                params={
+                    "hub.mode": "subscribe",
+                    "hub.verify_token": token,
+                    "hub.challenge": challenge,
+                },
+            )
+        except httpx.HTTPError as error:
+            return _error(100, details=f"The callback URL could not be reached: {error!r}")
+        if answer.status_code != 200 or answer.text != challenge:
+            return _error(100, details="The callback URL or verify token couldn't be validated")
+        number.webhook_url = url
+        return JSONResponse({"success": True})
+
+    async def _reply(self, request: Request) -> JSONResponse:
+        """Someone writes to the number (a reply, or an opt-out keyword)."""
+        number = self.numbers.get(request.path_params["number_id"])
+        if number is None:
+            return _error(100, http_status=404, details="No such phone number id")
+        body = await _json_object(request)
+        sender = "".join(c for c in str(body.get("from") or "") if c.isdigit())
+        if not sender:
+            return _error(100, details="from is required")
+        delivery = await self.emit_message(
+            number.phone_number_id, sender, str(body.get("text") or "")
+        )
+        return JSONResponse({"webhook_status": delivery.status_code})
 
     # Routes -----------------------------------------------------------------------------------
 
