@@ -2,7 +2,7 @@
 
 import { type Client, formDataBodySerializer, type Options as Options2, type TDataShape } from './client';
 import { client } from './client.gen';
-import type { CancelCampaignApiV1CampaignsCampaignIdCancelPostData, CancelCampaignApiV1CampaignsCampaignIdCancelPostErrors, CancelCampaignApiV1CampaignsCampaignIdCancelPostResponses, ChangePasswordApiV1UsersMePasswordPostData, ChangePasswordApiV1UsersMePasswordPostErrors, ChangePasswordApiV1UsersMePasswordPostResponses, ChangeUserRoleApiV1AdminUsersUserIdRolePutData, ChangeUserRoleApiV1AdminUsersUserIdRolePutErrors, ChangeUserRoleApiV1AdminUsersUserIdRolePutResponses, ChangeUserStatusApiV1AdminUsersUserIdStatusPutData, ChangeUserStatusApiV1AdminUsersUserIdStatusPutErrors, ChangeUserStatusApiV1AdminUsersUserIdStatusPutResponses, CheckoutApiV1PaymentsCheckoutPostData, CheckoutApiV1PaymentsCheckoutPostErrors, CheckoutApiV1PaymentsCheckoutPostResponses, CreateCampaignApiV1CampaignsPostData, CreateCampaignApiV1CampaignsPostErrors, CreateCampaignApiV1CampaignsPostResponses, CreatePackageApiV1AdminPackagesPostData, CreatePackageApiV1AdminPackagesPostErrors, CreatePackageApiV1AdminPackagesPostResponses, DeleteCampaignApiV1CampaignsCampaignIdDeleteData, DeleteCampaignApiV1CampaignsCampaignIdDeleteErrors, DeleteCampaignApiV1CampaignsCampaignIdDeleteResponses, DeleteMediaApiV1MediaMediaIdDeleteData, DeleteMediaApiV1MediaMediaIdDeleteErrors, DeleteMediaApiV1MediaMediaIdDeleteResponses, DeletePackageApiV1AdminPackagesPackageIdDeleteData, DeletePackageApiV1AdminPackagesPackageIdDeleteErrors, DeletePackageApiV1AdminPackagesPackageIdDeleteResponses, DownloadRejectedApiV1ImportsImportIdRejectedCsvGetData, DownloadRejectedApiV1ImportsImportIdRejectedCsvGetErrors, DownloadRejectedApiV1ImportsImportIdRejectedCsvGetResponses, DuplicateCampaignApiV1CampaignsCampaignIdDuplicatePostData, DuplicateCampaignApiV1CampaignsCampaignIdDuplicatePostErrors, DuplicateCampaignApiV1CampaignsCampaignIdDuplicatePostResponses, ExportCampaignApiV1CampaignsCampaignIdExportGetData, ExportCampaignApiV1CampaignsCampaignIdExportGetErrors, ExportCampaignApiV1CampaignsCampaignIdExportGetResponses, GetImportApiV1ImportsImportIdGetData, GetImportApiV1ImportsImportIdGetErrors, GetImportApiV1ImportsImportIdGetResponses, GetMediaApiV1MediaMediaIdGetData, GetMediaApiV1MediaMediaIdGetErrors, GetMediaApiV1MediaMediaIdGetResponses, GetMediaContentApiV1MediaMediaIdContentGetData, GetMediaContentApiV1MediaMediaIdContentGetErrors, GetMediaContentApiV1MediaMediaIdContentGetResponses, GrantPackageApiV1AdminUsersUserIdSubscriptionGrantsPostData, GrantPackageApiV1AdminUsersUserIdSubscriptionGrantsPostErrors, GrantPackageApiV1AdminUsersUserIdSubscriptionGrantsPostResponses, HealthzHealthzGetData, HealthzHealthzGetResponses, LinkSenderApiV1SendersPostData, LinkSenderApiV1SendersPostErrors, LinkSenderApiV1SendersPostResponses, ListAllPackagesApiV1AdminPackagesGetData, ListAllPackagesApiV1AdminPackagesGetErrors, ListAllPackagesApiV1AdminPackagesGetResponses, ListCampaignsApiV1CampaignsGetData, ListCampaignsApiV1CampaignsGetErrors, ListCampaignsApiV1CampaignsGetResponses, ListImportsApiV1CampaignsCampaignIdImportsGetData, ListImportsApiV1CampaignsCampaignIdImportsGetErrors, ListImportsApiV1CampaignsCampaignIdImportsGetResponses, ListMediaApiV1MediaGetData, ListMediaApiV1MediaGetErrors, ListMediaApiV1MediaGetResponses, ListPackagesApiV1PackagesGetData, ListPackagesApiV1PackagesGetResponses, ListRecipientsApiV1CampaignsCampaignIdRecipientsGetData, ListRecipientsApiV1CampaignsCampaignIdRecipientsGetErrors, ListRecipientsApiV1CampaignsCampaignIdRecipientsGetResponses, ListSendersApiV1SendersGetData, ListSendersApiV1SendersGetErrors, ListSendersApiV1SendersGetResponses, ListSessionsApiV1UsersMeSessionsGetData, ListSessionsApiV1UsersMeSessionsGetErrors, ListSessionsApiV1UsersMeSessionsGetResponses, LoginApiV1AuthLoginPostData, LoginApiV1AuthLoginPostErrors, LoginApiV1AuthLoginPostResponses, LogoutApiV1AuthLogoutPostData, LogoutApiV1AuthLogoutPostErrors, LogoutApiV1AuthLogoutPostResponses, MapColumnsApiV1ImportsImportIdMappingPutData, MapColumnsApiV1ImportsImportIdMappingPutErrors, MapColumnsApiV1ImportsImportIdMappingPutResponses, MyInvoiceApiV1PaymentsPaymentIdInvoiceGetData, MyInvoiceApiV1PaymentsPaymentIdInvoiceGetErrors, MyInvoiceApiV1PaymentsPaymentIdInvoiceGetResponses, MyPaymentApiV1PaymentsPaymentIdGetData, MyPaymentApiV1PaymentsPaymentIdGetErrors, MyPaymentApiV1PaymentsPaymentIdGetResponses, MyPaymentsApiV1PaymentsGetData, MyPaymentsApiV1PaymentsGetErrors, MyPaymentsApiV1PaymentsGetResponses, MySubscriptionApiV1SubscriptionsMeGetData, MySubscriptionApiV1SubscriptionsMeGetErrors, MySubscriptionApiV1SubscriptionsMeGetResponses, PauseCampaignApiV1CampaignsCampaignIdPausePostData, PauseCampaignApiV1CampaignsCampaignIdPausePostErrors, PauseCampaignApiV1CampaignsCampaignIdPausePostResponses, PaymentCallbackApiV1PaymentsCallbackGatewayGetData, PaymentCallbackApiV1PaymentsCallbackGatewayGetErrors, PaymentCallbackApiV1PaymentsCallbackGatewayGetResponses, PreviewCampaignApiV1CampaignsCampaignIdPreviewGetData, PreviewCampaignApiV1CampaignsCampaignIdPreviewGetErrors, PreviewCampaignApiV1CampaignsCampaignIdPreviewGetResponses, ReadCampaignApiV1CampaignsCampaignIdGetData, ReadCampaignApiV1CampaignsCampaignIdGetErrors, ReadCampaignApiV1CampaignsCampaignIdGetResponses, ReadMeApiV1UsersMeGetData, ReadMeApiV1UsersMeGetErrors, ReadMeApiV1UsersMeGetResponses, ReadSenderApiV1SendersSenderIdGetData, ReadSenderApiV1SendersSenderIdGetErrors, ReadSenderApiV1SendersSenderIdGetResponses, ReadUserApiV1AdminUsersUserIdGetData, ReadUserApiV1AdminUsersUserIdGetErrors, ReadUserApiV1AdminUsersUserIdGetResponses, ReadyzReadyzGetData, ReadyzReadyzGetErrors, ReadyzReadyzGetResponses, RefreshApiV1AuthRefreshPostData, RefreshApiV1AuthRefreshPostErrors, RefreshApiV1AuthRefreshPostResponses, RegisterApiV1AuthRegisterPostData, RegisterApiV1AuthRegisterPostErrors, RegisterApiV1AuthRegisterPostResponses, RemoveSenderApiV1SendersSenderIdDeleteData, RemoveSenderApiV1SendersSenderIdDeleteErrors, RemoveSenderApiV1SendersSenderIdDeleteResponses, RequestCodeApiV1AuthOtpRequestPostData, RequestCodeApiV1AuthOtpRequestPostErrors, RequestCodeApiV1AuthOtpRequestPostResponses, ResumeCampaignApiV1CampaignsCampaignIdResumePostData, ResumeCampaignApiV1CampaignsCampaignIdResumePostErrors, ResumeCampaignApiV1CampaignsCampaignIdResumePostResponses, RetryCampaignApiV1CampaignsCampaignIdRetryPostData, RetryCampaignApiV1CampaignsCampaignIdRetryPostErrors, RetryCampaignApiV1CampaignsCampaignIdRetryPostResponses, RevokeSessionApiV1UsersMeSessionsSessionIdDeleteData, RevokeSessionApiV1UsersMeSessionsSessionIdDeleteErrors, RevokeSessionApiV1UsersMeSessionsSessionIdDeleteResponses, SandboxPaymentDecisionApiV1PaymentsSandboxAuthorityDecisionPostData, SandboxPaymentDecisionApiV1PaymentsSandboxAuthorityDecisionPostErrors, SandboxPaymentPageApiV1PaymentsSandboxAuthorityGetData, SandboxPaymentPageApiV1PaymentsSandboxAuthorityGetErrors, SandboxPaymentPageApiV1PaymentsSandboxAuthorityGetResponses, SearchPaymentsApiV1AdminPaymentsGetData, SearchPaymentsApiV1AdminPaymentsGetErrors, SearchPaymentsApiV1AdminPaymentsGetResponses, SearchUsersApiV1AdminUsersGetData, SearchUsersApiV1AdminUsersGetErrors, SearchUsersApiV1AdminUsersGetResponses, SendTestApiV1CampaignsCampaignIdTestPostData, SendTestApiV1CampaignsCampaignIdTestPostErrors, SendTestApiV1CampaignsCampaignIdTestPostResponses, StartCampaignApiV1CampaignsCampaignIdStartPostData, StartCampaignApiV1CampaignsCampaignIdStartPostErrors, StartCampaignApiV1CampaignsCampaignIdStartPostResponses, UpdateCampaignApiV1CampaignsCampaignIdPatchData, UpdateCampaignApiV1CampaignsCampaignIdPatchErrors, UpdateCampaignApiV1CampaignsCampaignIdPatchResponses, UpdateMeApiV1UsersMePatchData, UpdateMeApiV1UsersMePatchErrors, UpdateMeApiV1UsersMePatchResponses, UpdatePackageApiV1AdminPackagesPackageIdPatchData, UpdatePackageApiV1AdminPackagesPackageIdPatchErrors, UpdatePackageApiV1AdminPackagesPackageIdPatchResponses, UpdateSenderApiV1SendersSenderIdPatchData, UpdateSenderApiV1SendersSenderIdPatchErrors, UpdateSenderApiV1SendersSenderIdPatchResponses, UploadMediaApiV1MediaPostData, UploadMediaApiV1MediaPostErrors, UploadMediaApiV1MediaPostResponses, UploadRecipientsApiV1CampaignsCampaignIdImportsPostData, UploadRecipientsApiV1CampaignsCampaignIdImportsPostErrors, UploadRecipientsApiV1CampaignsCampaignIdImportsPostResponses, UserSubscriptionApiV1AdminUsersUserIdSubscriptionGetData, UserSubscriptionApiV1AdminUsersUserIdSubscriptionGetErrors, UserSubscriptionApiV1AdminUsersUserIdSubscriptionGetResponses, VerifyCodeApiV1AuthOtpVerifyPostData, VerifyCodeApiV1AuthOtpVerifyPostErrors, VerifyCodeApiV1AuthOtpVerifyPostResponses } from './types.gen';
+import type { CancelCampaignApiV1AdminCampaignsCampaignIdCancelPostData, CancelCampaignApiV1AdminCampaignsCampaignIdCancelPostErrors, CancelCampaignApiV1AdminCampaignsCampaignIdCancelPostResponses, CancelCampaignApiV1CampaignsCampaignIdCancelPostData, CancelCampaignApiV1CampaignsCampaignIdCancelPostErrors, CancelCampaignApiV1CampaignsCampaignIdCancelPostResponses, ChangePasswordApiV1UsersMePasswordPostData, ChangePasswordApiV1UsersMePasswordPostErrors, ChangePasswordApiV1UsersMePasswordPostResponses, ChangeUserRoleApiV1AdminUsersUserIdRolePutData, ChangeUserRoleApiV1AdminUsersUserIdRolePutErrors, ChangeUserRoleApiV1AdminUsersUserIdRolePutResponses, ChangeUserStatusApiV1AdminUsersUserIdStatusPutData, ChangeUserStatusApiV1AdminUsersUserIdStatusPutErrors, ChangeUserStatusApiV1AdminUsersUserIdStatusPutResponses, CheckoutApiV1PaymentsCheckoutPostData, CheckoutApiV1PaymentsCheckoutPostErrors, CheckoutApiV1PaymentsCheckoutPostResponses, CreateApiKeyApiV1ApiKeysPostData, CreateApiKeyApiV1ApiKeysPostErrors, CreateApiKeyApiV1ApiKeysPostResponses, CreateCampaignApiV1CampaignsPostData, CreateCampaignApiV1CampaignsPostErrors, CreateCampaignApiV1CampaignsPostResponses, CreateEndpointApiV1WebhooksEndpointsPostData, CreateEndpointApiV1WebhooksEndpointsPostErrors, CreateEndpointApiV1WebhooksEndpointsPostResponses, CreatePackageApiV1AdminPackagesPostData, CreatePackageApiV1AdminPackagesPostErrors, CreatePackageApiV1AdminPackagesPostResponses, DeleteCampaignApiV1CampaignsCampaignIdDeleteData, DeleteCampaignApiV1CampaignsCampaignIdDeleteErrors, DeleteCampaignApiV1CampaignsCampaignIdDeleteResponses, DeleteMediaApiV1MediaMediaIdDeleteData, DeleteMediaApiV1MediaMediaIdDeleteErrors, DeleteMediaApiV1MediaMediaIdDeleteResponses, DeletePackageApiV1AdminPackagesPackageIdDeleteData, DeletePackageApiV1AdminPackagesPackageIdDeleteErrors, DeletePackageApiV1AdminPackagesPackageIdDeleteResponses, DownloadRejectedApiV1ImportsImportIdRejectedCsvGetData, DownloadRejectedApiV1ImportsImportIdRejectedCsvGetErrors, DownloadRejectedApiV1ImportsImportIdRejectedCsvGetResponses, DuplicateCampaignApiV1CampaignsCampaignIdDuplicatePostData, DuplicateCampaignApiV1CampaignsCampaignIdDuplicatePostErrors, DuplicateCampaignApiV1CampaignsCampaignIdDuplicatePostResponses, EndUserSessionsApiV1AdminUsersUserIdSessionsDeleteData, EndUserSessionsApiV1AdminUsersUserIdSessionsDeleteErrors, EndUserSessionsApiV1AdminUsersUserIdSessionsDeleteResponses, ExportCampaignApiV1CampaignsCampaignIdExportGetData, ExportCampaignApiV1CampaignsCampaignIdExportGetErrors, ExportCampaignApiV1CampaignsCampaignIdExportGetResponses, GetImportApiV1ImportsImportIdGetData, GetImportApiV1ImportsImportIdGetErrors, GetImportApiV1ImportsImportIdGetResponses, GetMediaApiV1MediaMediaIdGetData, GetMediaApiV1MediaMediaIdGetErrors, GetMediaApiV1MediaMediaIdGetResponses, GetMediaContentApiV1MediaMediaIdContentGetData, GetMediaContentApiV1MediaMediaIdContentGetErrors, GetMediaContentApiV1MediaMediaIdContentGetResponses, GrantPackageApiV1AdminUsersUserIdSubscriptionGrantsPostData, GrantPackageApiV1AdminUsersUserIdSubscriptionGrantsPostErrors, GrantPackageApiV1AdminUsersUserIdSubscriptionGrantsPostResponses, HealthzHealthzGetData, HealthzHealthzGetResponses, LinkSenderApiV1SendersPostData, LinkSenderApiV1SendersPostErrors, LinkSenderApiV1SendersPostResponses, ListAllPackagesApiV1AdminPackagesGetData, ListAllPackagesApiV1AdminPackagesGetErrors, ListAllPackagesApiV1AdminPackagesGetResponses, ListApiKeysApiV1ApiKeysGetData, ListApiKeysApiV1ApiKeysGetErrors, ListApiKeysApiV1ApiKeysGetResponses, ListCampaignsApiV1CampaignsGetData, ListCampaignsApiV1CampaignsGetErrors, ListCampaignsApiV1CampaignsGetResponses, ListDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGetData, ListDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGetErrors, ListDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGetResponses, ListEndpointsApiV1WebhooksEndpointsGetData, ListEndpointsApiV1WebhooksEndpointsGetErrors, ListEndpointsApiV1WebhooksEndpointsGetResponses, ListImportsApiV1CampaignsCampaignIdImportsGetData, ListImportsApiV1CampaignsCampaignIdImportsGetErrors, ListImportsApiV1CampaignsCampaignIdImportsGetResponses, ListMediaApiV1MediaGetData, ListMediaApiV1MediaGetErrors, ListMediaApiV1MediaGetResponses, ListPackagesApiV1PackagesGetData, ListPackagesApiV1PackagesGetResponses, ListRecipientsApiV1CampaignsCampaignIdRecipientsGetData, ListRecipientsApiV1CampaignsCampaignIdRecipientsGetErrors, ListRecipientsApiV1CampaignsCampaignIdRecipientsGetResponses, ListSendersApiV1SendersGetData, ListSendersApiV1SendersGetErrors, ListSendersApiV1SendersGetResponses, ListSessionsApiV1UsersMeSessionsGetData, ListSessionsApiV1UsersMeSessionsGetErrors, ListSessionsApiV1UsersMeSessionsGetResponses, ListTemplatesApiV1SendersSenderIdTemplatesGetData, ListTemplatesApiV1SendersSenderIdTemplatesGetErrors, ListTemplatesApiV1SendersSenderIdTemplatesGetResponses, LoginApiV1AuthLoginPostData, LoginApiV1AuthLoginPostErrors, LoginApiV1AuthLoginPostResponses, LogoutApiV1AuthLogoutPostData, LogoutApiV1AuthLogoutPostErrors, LogoutApiV1AuthLogoutPostResponses, MapColumnsApiV1ImportsImportIdMappingPutData, MapColumnsApiV1ImportsImportIdMappingPutErrors, MapColumnsApiV1ImportsImportIdMappingPutResponses, MyInvoiceApiV1PaymentsPaymentIdInvoiceGetData, MyInvoiceApiV1PaymentsPaymentIdInvoiceGetErrors, MyInvoiceApiV1PaymentsPaymentIdInvoiceGetResponses, MyPaymentApiV1PaymentsPaymentIdGetData, MyPaymentApiV1PaymentsPaymentIdGetErrors, MyPaymentApiV1PaymentsPaymentIdGetResponses, MyPaymentsApiV1PaymentsGetData, MyPaymentsApiV1PaymentsGetErrors, MyPaymentsApiV1PaymentsGetResponses, MySecurityEventsApiV1UsersMeSecurityEventsGetData, MySecurityEventsApiV1UsersMeSecurityEventsGetErrors, MySecurityEventsApiV1UsersMeSecurityEventsGetResponses, MyStatisticsApiV1UsersMeStatisticsGetData, MyStatisticsApiV1UsersMeStatisticsGetErrors, MyStatisticsApiV1UsersMeStatisticsGetResponses, MySubscriptionApiV1SubscriptionsMeGetData, MySubscriptionApiV1SubscriptionsMeGetErrors, MySubscriptionApiV1SubscriptionsMeGetResponses, PauseCampaignApiV1AdminCampaignsCampaignIdPausePostData, PauseCampaignApiV1AdminCampaignsCampaignIdPausePostErrors, PauseCampaignApiV1AdminCampaignsCampaignIdPausePostResponses, PauseCampaignApiV1CampaignsCampaignIdPausePostData, PauseCampaignApiV1CampaignsCampaignIdPausePostErrors, PauseCampaignApiV1CampaignsCampaignIdPausePostResponses, PaymentCallbackApiV1PaymentsCallbackGatewayGetData, PaymentCallbackApiV1PaymentsCallbackGatewayGetErrors, PaymentCallbackApiV1PaymentsCallbackGatewayGetResponses, PlatformStatisticsApiV1AdminStatisticsGetData, PlatformStatisticsApiV1AdminStatisticsGetErrors, PlatformStatisticsApiV1AdminStatisticsGetResponses, PreviewCampaignApiV1CampaignsCampaignIdPreviewGetData, PreviewCampaignApiV1CampaignsCampaignIdPreviewGetErrors, PreviewCampaignApiV1CampaignsCampaignIdPreviewGetResponses, ReadCampaignApiV1CampaignsCampaignIdGetData, ReadCampaignApiV1CampaignsCampaignIdGetErrors, ReadCampaignApiV1CampaignsCampaignIdGetResponses, ReadEndpointApiV1WebhooksEndpointsEndpointIdGetData, ReadEndpointApiV1WebhooksEndpointsEndpointIdGetErrors, ReadEndpointApiV1WebhooksEndpointsEndpointIdGetResponses, ReadMeApiV1UsersMeGetData, ReadMeApiV1UsersMeGetErrors, ReadMeApiV1UsersMeGetResponses, ReadSenderApiV1SendersSenderIdGetData, ReadSenderApiV1SendersSenderIdGetErrors, ReadSenderApiV1SendersSenderIdGetResponses, ReadSystemStatusApiV1AdminSystemGetData, ReadSystemStatusApiV1AdminSystemGetErrors, ReadSystemStatusApiV1AdminSystemGetResponses, ReadUserApiV1AdminUsersUserIdGetData, ReadUserApiV1AdminUsersUserIdGetErrors, ReadUserApiV1AdminUsersUserIdGetResponses, ReadyzReadyzGetData, ReadyzReadyzGetErrors, ReadyzReadyzGetResponses, ReceiveWebhookApiV1WebhooksWhatsappSenderIdPostData, ReceiveWebhookApiV1WebhooksWhatsappSenderIdPostErrors, ReceiveWebhookApiV1WebhooksWhatsappSenderIdPostResponses, RedeliverApiV1WebhooksEndpointsEndpointIdDeliveriesDeliveryIdRedeliverPostData, RedeliverApiV1WebhooksEndpointsEndpointIdDeliveriesDeliveryIdRedeliverPostErrors, RedeliverApiV1WebhooksEndpointsEndpointIdDeliveriesDeliveryIdRedeliverPostResponses, RefreshApiV1AuthRefreshPostData, RefreshApiV1AuthRefreshPostErrors, RefreshApiV1AuthRefreshPostResponses, RegisterApiV1AuthRegisterPostData, RegisterApiV1AuthRegisterPostErrors, RegisterApiV1AuthRegisterPostResponses, RemoveEndpointApiV1WebhooksEndpointsEndpointIdDeleteData, RemoveEndpointApiV1WebhooksEndpointsEndpointIdDeleteErrors, RemoveEndpointApiV1WebhooksEndpointsEndpointIdDeleteResponses, RemoveSenderApiV1SendersSenderIdDeleteData, RemoveSenderApiV1SendersSenderIdDeleteErrors, RemoveSenderApiV1SendersSenderIdDeleteResponses, RequestCodeApiV1AuthOtpRequestPostData, RequestCodeApiV1AuthOtpRequestPostErrors, RequestCodeApiV1AuthOtpRequestPostResponses, RestoreNumberApiV1AdminNumbersSenderIdRestorePostData, RestoreNumberApiV1AdminNumbersSenderIdRestorePostErrors, RestoreNumberApiV1AdminNumbersSenderIdRestorePostResponses, ResumeCampaignApiV1CampaignsCampaignIdResumePostData, ResumeCampaignApiV1CampaignsCampaignIdResumePostErrors, ResumeCampaignApiV1CampaignsCampaignIdResumePostResponses, RetryCampaignApiV1CampaignsCampaignIdRetryPostData, RetryCampaignApiV1CampaignsCampaignIdRetryPostErrors, RetryCampaignApiV1CampaignsCampaignIdRetryPostResponses, RevokeApiKeyApiV1ApiKeysKeyIdDeleteData, RevokeApiKeyApiV1ApiKeysKeyIdDeleteErrors, RevokeApiKeyApiV1ApiKeysKeyIdDeleteResponses, RevokeSessionApiV1UsersMeSessionsSessionIdDeleteData, RevokeSessionApiV1UsersMeSessionsSessionIdDeleteErrors, RevokeSessionApiV1UsersMeSessionsSessionIdDeleteResponses, SandboxPaymentDecisionApiV1PaymentsSandboxAuthorityDecisionPostData, SandboxPaymentDecisionApiV1PaymentsSandboxAuthorityDecisionPostErrors, SandboxPaymentPageApiV1PaymentsSandboxAuthorityGetData, SandboxPaymentPageApiV1PaymentsSandboxAuthorityGetErrors, SandboxPaymentPageApiV1PaymentsSandboxAuthorityGetResponses, SearchAuditLogApiV1AdminAuditGetData, SearchAuditLogApiV1AdminAuditGetErrors, SearchAuditLogApiV1AdminAuditGetResponses, SearchCampaignsApiV1AdminCampaignsGetData, SearchCampaignsApiV1AdminCampaignsGetErrors, SearchCampaignsApiV1AdminCampaignsGetResponses, SearchNumbersApiV1AdminNumbersGetData, SearchNumbersApiV1AdminNumbersGetErrors, SearchNumbersApiV1AdminNumbersGetResponses, SearchPaymentsApiV1AdminPaymentsGetData, SearchPaymentsApiV1AdminPaymentsGetErrors, SearchPaymentsApiV1AdminPaymentsGetResponses, SearchUsersApiV1AdminUsersGetData, SearchUsersApiV1AdminUsersGetErrors, SearchUsersApiV1AdminUsersGetResponses, SendPasswordResetApiV1AdminUsersUserIdPasswordResetPostData, SendPasswordResetApiV1AdminUsersUserIdPasswordResetPostErrors, SendPasswordResetApiV1AdminUsersUserIdPasswordResetPostResponses, SendTestApiV1CampaignsCampaignIdTestPostData, SendTestApiV1CampaignsCampaignIdTestPostErrors, SendTestApiV1CampaignsCampaignIdTestPostResponses, StartCampaignApiV1CampaignsCampaignIdStartPostData, StartCampaignApiV1CampaignsCampaignIdStartPostErrors, StartCampaignApiV1CampaignsCampaignIdStartPostResponses, SuspendNumberApiV1AdminNumbersSenderIdSuspendPostData, SuspendNumberApiV1AdminNumbersSenderIdSuspendPostErrors, SuspendNumberApiV1AdminNumbersSenderIdSuspendPostResponses, UpdateCampaignApiV1CampaignsCampaignIdPatchData, UpdateCampaignApiV1CampaignsCampaignIdPatchErrors, UpdateCampaignApiV1CampaignsCampaignIdPatchResponses, UpdateEndpointApiV1WebhooksEndpointsEndpointIdPatchData, UpdateEndpointApiV1WebhooksEndpointsEndpointIdPatchErrors, UpdateEndpointApiV1WebhooksEndpointsEndpointIdPatchResponses, UpdateMeApiV1UsersMePatchData, UpdateMeApiV1UsersMePatchErrors, UpdateMeApiV1UsersMePatchResponses, UpdatePackageApiV1AdminPackagesPackageIdPatchData, UpdatePackageApiV1AdminPackagesPackageIdPatchErrors, UpdatePackageApiV1AdminPackagesPackageIdPatchResponses, UpdateSenderApiV1SendersSenderIdPatchData, UpdateSenderApiV1SendersSenderIdPatchErrors, UpdateSenderApiV1SendersSenderIdPatchResponses, UploadMediaApiV1MediaPostData, UploadMediaApiV1MediaPostErrors, UploadMediaApiV1MediaPostResponses, UploadRecipientsApiV1CampaignsCampaignIdImportsPostData, UploadRecipientsApiV1CampaignsCampaignIdImportsPostErrors, UploadRecipientsApiV1CampaignsCampaignIdImportsPostResponses, UserOverviewApiV1AdminUsersUserIdOverviewGetData, UserOverviewApiV1AdminUsersUserIdOverviewGetErrors, UserOverviewApiV1AdminUsersUserIdOverviewGetResponses, UserSubscriptionApiV1AdminUsersUserIdSubscriptionGetData, UserSubscriptionApiV1AdminUsersUserIdSubscriptionGetErrors, UserSubscriptionApiV1AdminUsersUserIdSubscriptionGetResponses, VerifyCodeApiV1AuthOtpVerifyPostData, VerifyCodeApiV1AuthOtpVerifyPostErrors, VerifyCodeApiV1AuthOtpVerifyPostResponses, VerifyWebhookApiV1WebhooksWhatsappSenderIdGetData, VerifyWebhookApiV1WebhooksWhatsappSenderIdGetErrors, VerifyWebhookApiV1WebhooksWhatsappSenderIdGetResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -17,6 +17,99 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
      */
     meta?: Record<string, unknown>;
 };
+
+/**
+ * Search Audit Log
+ *
+ * The audit log, newest first: every admin action and security event, with who did it,
+ * to whom, from which address, when, and the request's id.
+ */
+export const searchAuditLogApiV1AdminAuditGet = <ThrowOnError extends boolean = true>(options?: Options<SearchAuditLogApiV1AdminAuditGetData, ThrowOnError>) => (options?.client ?? client).get<SearchAuditLogApiV1AdminAuditGetResponses, SearchAuditLogApiV1AdminAuditGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/admin/audit',
+    ...options
+});
+
+/**
+ * Search Campaigns
+ *
+ * Every user's campaigns, newest first.
+ */
+export const searchCampaignsApiV1AdminCampaignsGet = <ThrowOnError extends boolean = true>(options?: Options<SearchCampaignsApiV1AdminCampaignsGetData, ThrowOnError>) => (options?.client ?? client).get<SearchCampaignsApiV1AdminCampaignsGetResponses, SearchCampaignsApiV1AdminCampaignsGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/admin/campaigns',
+    ...options
+});
+
+/**
+ * Cancel Campaign
+ *
+ * Cancel a campaign that has not finished; its owner sees "Cancelled by an admin: <reason>".
+ */
+export const cancelCampaignApiV1AdminCampaignsCampaignIdCancelPost = <ThrowOnError extends boolean = true>(options: Options<CancelCampaignApiV1AdminCampaignsCampaignIdCancelPostData, ThrowOnError>) => (options.client ?? client).post<CancelCampaignApiV1AdminCampaignsCampaignIdCancelPostResponses, CancelCampaignApiV1AdminCampaignsCampaignIdCancelPostErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/admin/campaigns/{campaign_id}/cancel',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Pause Campaign
+ *
+ * Pause a running or scheduled campaign before its next message; its owner sees
+ * "Paused by an admin: <reason>" and may resume it.
+ */
+export const pauseCampaignApiV1AdminCampaignsCampaignIdPausePost = <ThrowOnError extends boolean = true>(options: Options<PauseCampaignApiV1AdminCampaignsCampaignIdPausePostData, ThrowOnError>) => (options.client ?? client).post<PauseCampaignApiV1AdminCampaignsCampaignIdPausePostResponses, PauseCampaignApiV1AdminCampaignsCampaignIdPausePostErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/admin/campaigns/{campaign_id}/pause',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Search Numbers
+ *
+ * Every linked WhatsApp number, newest first.
+ */
+export const searchNumbersApiV1AdminNumbersGet = <ThrowOnError extends boolean = true>(options?: Options<SearchNumbersApiV1AdminNumbersGetData, ThrowOnError>) => (options?.client ?? client).get<SearchNumbersApiV1AdminNumbersGetResponses, SearchNumbersApiV1AdminNumbersGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/admin/numbers',
+    ...options
+});
+
+/**
+ * Restore Number
+ *
+ * Lift a suspension; the campaigns it paused stay paused until their owner resumes them.
+ */
+export const restoreNumberApiV1AdminNumbersSenderIdRestorePost = <ThrowOnError extends boolean = true>(options: Options<RestoreNumberApiV1AdminNumbersSenderIdRestorePostData, ThrowOnError>) => (options.client ?? client).post<RestoreNumberApiV1AdminNumbersSenderIdRestorePostResponses, RestoreNumberApiV1AdminNumbersSenderIdRestorePostErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/admin/numbers/{sender_id}/restore',
+    ...options
+});
+
+/**
+ * Suspend Number
+ *
+ * Stop the platform sending from this number: no worker sends from it (one message already
+ * on its way finishes), its running campaigns pause with the reason, and none can start on it
+ * until it is restored.
+ */
+export const suspendNumberApiV1AdminNumbersSenderIdSuspendPost = <ThrowOnError extends boolean = true>(options: Options<SuspendNumberApiV1AdminNumbersSenderIdSuspendPostData, ThrowOnError>) => (options.client ?? client).post<SuspendNumberApiV1AdminNumbersSenderIdSuspendPostResponses, SuspendNumberApiV1AdminNumbersSenderIdSuspendPostErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/admin/numbers/{sender_id}/suspend',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
 
 /**
  * List All Packages
@@ -78,7 +171,36 @@ export const searchPaymentsApiV1AdminPaymentsGet = <ThrowOnError extends boolean
 });
 
 /**
+ * Platform Statistics
+ *
+ * The platform over a range of days, each figure with its per-day series: messages sent,
+ * delivered, read, failed and skipped; campaigns by status; sign-ups and active users; revenue
+ * per day and per package, payments by outcome; top users and numbers by volume and by failure
+ * rate; numbers by provider and status.
+ */
+export const platformStatisticsApiV1AdminStatisticsGet = <ThrowOnError extends boolean = true>(options?: Options<PlatformStatisticsApiV1AdminStatisticsGetData, ThrowOnError>) => (options?.client ?? client).get<PlatformStatisticsApiV1AdminStatisticsGetResponses, PlatformStatisticsApiV1AdminStatisticsGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/admin/statistics',
+    ...options
+});
+
+/**
+ * Read System Status
+ *
+ * Workers alive with the numbers each holds, job queues and failed jobs, numbers by provider
+ * and state, whether the database and Redis answer, and how late due sends are. The same
+ * figures are on `/metrics` for Prometheus.
+ */
+export const readSystemStatusApiV1AdminSystemGet = <ThrowOnError extends boolean = true>(options?: Options<ReadSystemStatusApiV1AdminSystemGetData, ThrowOnError>) => (options?.client ?? client).get<ReadSystemStatusApiV1AdminSystemGetResponses, ReadSystemStatusApiV1AdminSystemGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/admin/system',
+    ...options
+});
+
+/**
  * Search Users
+ *
+ * Accounts, filtered and sorted by any column (newest first unless told otherwise).
  */
 export const searchUsersApiV1AdminUsersGet = <ThrowOnError extends boolean = true>(options?: Options<SearchUsersApiV1AdminUsersGetData, ThrowOnError>) => (options?.client ?? client).get<SearchUsersApiV1AdminUsersGetResponses, SearchUsersApiV1AdminUsersGetErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -96,9 +218,33 @@ export const readUserApiV1AdminUsersUserIdGet = <ThrowOnError extends boolean = 
 });
 
 /**
+ * User Overview
+ *
+ * The user's whole picture: profile, subscription and its history, payments, numbers,
+ * campaigns with their counts, signed-in sessions and the audit trail.
+ */
+export const userOverviewApiV1AdminUsersUserIdOverviewGet = <ThrowOnError extends boolean = true>(options: Options<UserOverviewApiV1AdminUsersUserIdOverviewGetData, ThrowOnError>) => (options.client ?? client).get<UserOverviewApiV1AdminUsersUserIdOverviewGetResponses, UserOverviewApiV1AdminUsersUserIdOverviewGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/admin/users/{user_id}/overview',
+    ...options
+});
+
+/**
+ * Send Password Reset
+ *
+ * Send the user a password-reset code (by SMS, or e-mail without a phone); they choose a
+ * new password with it at `POST /auth/otp/verify`.
+ */
+export const sendPasswordResetApiV1AdminUsersUserIdPasswordResetPost = <ThrowOnError extends boolean = true>(options: Options<SendPasswordResetApiV1AdminUsersUserIdPasswordResetPostData, ThrowOnError>) => (options.client ?? client).post<SendPasswordResetApiV1AdminUsersUserIdPasswordResetPostResponses, SendPasswordResetApiV1AdminUsersUserIdPasswordResetPostErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/admin/users/{user_id}/password-reset',
+    ...options
+});
+
+/**
  * Change User Role
  *
- * Make a user an admin or take it back (super admins only).
+ * Make a user an admin or take it back (super admins only; never the last one, 409).
  */
 export const changeUserRoleApiV1AdminUsersUserIdRolePut = <ThrowOnError extends boolean = true>(options: Options<ChangeUserRoleApiV1AdminUsersUserIdRolePutData, ThrowOnError>) => (options.client ?? client).put<ChangeUserRoleApiV1AdminUsersUserIdRolePutResponses, ChangeUserRoleApiV1AdminUsersUserIdRolePutErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -111,9 +257,23 @@ export const changeUserRoleApiV1AdminUsersUserIdRolePut = <ThrowOnError extends 
 });
 
 /**
+ * End User Sessions
+ *
+ * Sign the user out of every device at once.
+ */
+export const endUserSessionsApiV1AdminUsersUserIdSessionsDelete = <ThrowOnError extends boolean = true>(options: Options<EndUserSessionsApiV1AdminUsersUserIdSessionsDeleteData, ThrowOnError>) => (options.client ?? client).delete<EndUserSessionsApiV1AdminUsersUserIdSessionsDeleteResponses, EndUserSessionsApiV1AdminUsersUserIdSessionsDeleteErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/admin/users/{user_id}/sessions',
+    ...options
+});
+
+/**
  * Change User Status
  *
- * Activate, deactivate or ban a user; a non-active user is signed out everywhere at once.
+ * Activate, deactivate or ban a user. A user who is not active is signed out everywhere
+ * at once, and their running or scheduled campaigns pause before their next message, with
+ * the reason shown to them. Admins are managed by super admins only; the last active super
+ * admin cannot be deactivated or banned (409).
  */
 export const changeUserStatusApiV1AdminUsersUserIdStatusPut = <ThrowOnError extends boolean = true>(options: Options<ChangeUserStatusApiV1AdminUsersUserIdStatusPutData, ThrowOnError>) => (options.client ?? client).put<ChangeUserStatusApiV1AdminUsersUserIdStatusPutResponses, ChangeUserStatusApiV1AdminUsersUserIdStatusPutErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -147,6 +307,43 @@ export const grantPackageApiV1AdminUsersUserIdSubscriptionGrantsPost = <ThrowOnE
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * List Api Keys
+ *
+ * Your keys, newest first, with when and from where each was last used.
+ */
+export const listApiKeysApiV1ApiKeysGet = <ThrowOnError extends boolean = true>(options?: Options<ListApiKeysApiV1ApiKeysGetData, ThrowOnError>) => (options?.client ?? client).get<ListApiKeysApiV1ApiKeysGetResponses, ListApiKeysApiV1ApiKeysGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/api-keys',
+    ...options
+});
+
+/**
+ * Create Api Key
+ *
+ * Make a key for your own systems. Its secret is in this answer only: store it now.
+ */
+export const createApiKeyApiV1ApiKeysPost = <ThrowOnError extends boolean = true>(options: Options<CreateApiKeyApiV1ApiKeysPostData, ThrowOnError>) => (options.client ?? client).post<CreateApiKeyApiV1ApiKeysPostResponses, CreateApiKeyApiV1ApiKeysPostErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/api-keys',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Revoke Api Key
+ *
+ * Revoke a key: the next request with it is refused.
+ */
+export const revokeApiKeyApiV1ApiKeysKeyIdDelete = <ThrowOnError extends boolean = true>(options: Options<RevokeApiKeyApiV1ApiKeysKeyIdDeleteData, ThrowOnError>) => (options.client ?? client).delete<RevokeApiKeyApiV1ApiKeysKeyIdDeleteResponses, RevokeApiKeyApiV1ApiKeysKeyIdDeleteErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/api-keys/{key_id}',
+    ...options
 });
 
 /**
@@ -673,6 +870,17 @@ export const updateSenderApiV1SendersSenderIdPatch = <ThrowOnError extends boole
 });
 
 /**
+ * List Templates
+ *
+ * A Cloud API number's message templates (from its WhatsApp Business Account).
+ */
+export const listTemplatesApiV1SendersSenderIdTemplatesGet = <ThrowOnError extends boolean = true>(options: Options<ListTemplatesApiV1SendersSenderIdTemplatesGetData, ThrowOnError>) => (options.client ?? client).get<ListTemplatesApiV1SendersSenderIdTemplatesGetResponses, ListTemplatesApiV1SendersSenderIdTemplatesGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/senders/{sender_id}/templates',
+    ...options
+});
+
+/**
  * My Subscription
  *
  * Your package, its dates, and the messages used and left.
@@ -723,6 +931,18 @@ export const changePasswordApiV1UsersMePasswordPost = <ThrowOnError extends bool
 });
 
 /**
+ * My Security Events
+ *
+ * Sign-ins, failed ones, lockouts, password, session and role changes on your account,
+ * newest first, whoever made them (you, an admin, or someone trying your password).
+ */
+export const mySecurityEventsApiV1UsersMeSecurityEventsGet = <ThrowOnError extends boolean = true>(options?: Options<MySecurityEventsApiV1UsersMeSecurityEventsGetData, ThrowOnError>) => (options?.client ?? client).get<MySecurityEventsApiV1UsersMeSecurityEventsGetResponses, MySecurityEventsApiV1UsersMeSecurityEventsGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/users/me/security-events',
+    ...options
+});
+
+/**
  * List Sessions
  *
  * The devices signed in to your account.
@@ -743,6 +963,116 @@ export const revokeSessionApiV1UsersMeSessionsSessionIdDelete = <ThrowOnError ex
     url: '/api/v1/users/me/sessions/{session_id}',
     ...options
 });
+
+/**
+ * My Statistics
+ *
+ * Your own figures over a range of days: messages, campaigns, your numbers' volume and
+ * failure rates, what you spent.
+ */
+export const myStatisticsApiV1UsersMeStatisticsGet = <ThrowOnError extends boolean = true>(options?: Options<MyStatisticsApiV1UsersMeStatisticsGetData, ThrowOnError>) => (options?.client ?? client).get<MyStatisticsApiV1UsersMeStatisticsGetResponses, MyStatisticsApiV1UsersMeStatisticsGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/users/me/statistics',
+    ...options
+});
+
+/**
+ * List Endpoints
+ */
+export const listEndpointsApiV1WebhooksEndpointsGet = <ThrowOnError extends boolean = true>(options?: Options<ListEndpointsApiV1WebhooksEndpointsGetData, ThrowOnError>) => (options?.client ?? client).get<ListEndpointsApiV1WebhooksEndpointsGetResponses, ListEndpointsApiV1WebhooksEndpointsGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/webhooks/endpoints',
+    ...options
+});
+
+/**
+ * Create Endpoint
+ *
+ * Register a URL for the events chosen. The signing secret is in this answer only.
+ */
+export const createEndpointApiV1WebhooksEndpointsPost = <ThrowOnError extends boolean = true>(options: Options<CreateEndpointApiV1WebhooksEndpointsPostData, ThrowOnError>) => (options.client ?? client).post<CreateEndpointApiV1WebhooksEndpointsPostResponses, CreateEndpointApiV1WebhooksEndpointsPostErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/webhooks/endpoints',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Remove Endpoint
+ *
+ * Remove the endpoint, with its waiting events and its deliveries.
+ */
+export const removeEndpointApiV1WebhooksEndpointsEndpointIdDelete = <ThrowOnError extends boolean = true>(options: Options<RemoveEndpointApiV1WebhooksEndpointsEndpointIdDeleteData, ThrowOnError>) => (options.client ?? client).delete<RemoveEndpointApiV1WebhooksEndpointsEndpointIdDeleteResponses, RemoveEndpointApiV1WebhooksEndpointsEndpointIdDeleteErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/webhooks/endpoints/{endpoint_id}',
+    ...options
+});
+
+/**
+ * Read Endpoint
+ */
+export const readEndpointApiV1WebhooksEndpointsEndpointIdGet = <ThrowOnError extends boolean = true>(options: Options<ReadEndpointApiV1WebhooksEndpointsEndpointIdGetData, ThrowOnError>) => (options.client ?? client).get<ReadEndpointApiV1WebhooksEndpointsEndpointIdGetResponses, ReadEndpointApiV1WebhooksEndpointsEndpointIdGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/webhooks/endpoints/{endpoint_id}',
+    ...options
+});
+
+/**
+ * Update Endpoint
+ *
+ * Change the URL or the events, or enable (or disable) the endpoint.
+ */
+export const updateEndpointApiV1WebhooksEndpointsEndpointIdPatch = <ThrowOnError extends boolean = true>(options: Options<UpdateEndpointApiV1WebhooksEndpointsEndpointIdPatchData, ThrowOnError>) => (options.client ?? client).patch<UpdateEndpointApiV1WebhooksEndpointsEndpointIdPatchResponses, UpdateEndpointApiV1WebhooksEndpointsEndpointIdPatchErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/webhooks/endpoints/{endpoint_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List Deliveries
+ *
+ * Recent deliveries, newest first, each with its attempts (status, time, duration).
+ */
+export const listDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGet = <ThrowOnError extends boolean = true>(options: Options<ListDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGetData, ThrowOnError>) => (options.client ?? client).get<ListDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGetResponses, ListDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/webhooks/endpoints/{endpoint_id}/deliveries',
+    ...options
+});
+
+/**
+ * Redeliver
+ *
+ * Send a delivery again, the same message (same `webhook-id`), within a second or so.
+ */
+export const redeliverApiV1WebhooksEndpointsEndpointIdDeliveriesDeliveryIdRedeliverPost = <ThrowOnError extends boolean = true>(options: Options<RedeliverApiV1WebhooksEndpointsEndpointIdDeliveriesDeliveryIdRedeliverPostData, ThrowOnError>) => (options.client ?? client).post<RedeliverApiV1WebhooksEndpointsEndpointIdDeliveriesDeliveryIdRedeliverPostResponses, RedeliverApiV1WebhooksEndpointsEndpointIdDeliveriesDeliveryIdRedeliverPostErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/webhooks/endpoints/{endpoint_id}/deliveries/{delivery_id}/redeliver',
+    ...options
+});
+
+/**
+ * Verify Webhook
+ *
+ * Meta checks the callback URL: the challenge comes back when the verify token matches.
+ */
+export const verifyWebhookApiV1WebhooksWhatsappSenderIdGet = <ThrowOnError extends boolean = true>(options: Options<VerifyWebhookApiV1WebhooksWhatsappSenderIdGetData, ThrowOnError>) => (options.client ?? client).get<VerifyWebhookApiV1WebhooksWhatsappSenderIdGetResponses, VerifyWebhookApiV1WebhooksWhatsappSenderIdGetErrors, ThrowOnError>({ url: '/api/v1/webhooks/whatsapp/{sender_id}', ...options });
+
+/**
+ * Receive Webhook
+ *
+ * Statuses (sent, delivered, read, failed) and inbound messages, signed by the app secret.
+ *
+ * Checked against the raw body, then stored for the worker holding the number; a delivery
+ * Meta retries records nothing twice.
+ */
+export const receiveWebhookApiV1WebhooksWhatsappSenderIdPost = <ThrowOnError extends boolean = true>(options: Options<ReceiveWebhookApiV1WebhooksWhatsappSenderIdPostData, ThrowOnError>) => (options.client ?? client).post<ReceiveWebhookApiV1WebhooksWhatsappSenderIdPostResponses, ReceiveWebhookApiV1WebhooksWhatsappSenderIdPostErrors, ThrowOnError>({ url: '/api/v1/webhooks/whatsapp/{sender_id}', ...options });
 
 /**
  * Healthz

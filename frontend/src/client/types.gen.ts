@@ -5,6 +5,160 @@ export type ClientOptions = {
 };
 
 /**
+ * AdminReason
+ *
+ * Why an admin acts: shown to the owner beside the new status, and kept in the audit log.
+ */
+export type AdminReason = {
+    /**
+     * Reason
+     */
+    reason: string;
+};
+
+/**
+ * ApiKey
+ */
+export type ApiKey = {
+    /**
+     * Allowed Networks
+     */
+    allowed_networks: Array<string>;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Expires At
+     */
+    expires_at: string | null;
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Last Used At
+     *
+     * Kept to within a minute
+     */
+    last_used_at: string | null;
+    /**
+     * Last Used Ip
+     */
+    last_used_ip: string | null;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Prefix
+     *
+     * The secret's first characters, to recognise the key by
+     */
+    prefix: string;
+    /**
+     * Revoked At
+     */
+    revoked_at: string | null;
+    /**
+     * Scopes
+     */
+    scopes: Array<Scope>;
+};
+
+/**
+ * ApiKeyCreate
+ */
+export type ApiKeyCreate = {
+    /**
+     * Allowed Networks
+     *
+     * Client addresses or networks the key may be used from; anywhere when empty
+     */
+    allowed_networks?: Array<string>;
+    /**
+     * Expires At
+     *
+     * When the key stops working; never when omitted
+     */
+    expires_at?: string | null;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Scopes
+     */
+    scopes: Array<Scope>;
+};
+
+/**
+ * Attempt
+ */
+export type Attempt = {
+    /**
+     * Attempted At
+     */
+    attempted_at: string;
+    /**
+     * Duration Ms
+     */
+    duration_ms: number;
+    /**
+     * Error
+     */
+    error: string | null;
+    /**
+     * Response Excerpt
+     */
+    response_excerpt: string | null;
+    /**
+     * Status Code
+     */
+    status_code: number | null;
+};
+
+/**
+ * AuditEntry
+ */
+export type AuditEntry = {
+    /**
+     * Action
+     */
+    action: string;
+    /**
+     * Actor Id
+     */
+    actor_id: number | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Details
+     */
+    details: {
+        [key: string]: unknown;
+    };
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Ip Address
+     */
+    ip_address: string | null;
+    /**
+     * Request Id
+     */
+    request_id: string | null;
+    /**
+     * Subject User Id
+     */
+    subject_user_id: number | null;
+};
+
+/**
  * Campaign
  */
 export type Campaign = {
@@ -78,6 +232,7 @@ export type Campaign = {
      * Updated At
      */
     updated_at: string;
+    whatsapp_template?: WhatsAppTemplateChoice | null;
 };
 
 /**
@@ -108,6 +263,56 @@ export type CampaignCreate = {
      * Title
      */
     title: string;
+    whatsapp_template?: WhatsAppTemplateChoice | null;
+};
+
+/**
+ * CampaignRow
+ */
+export type CampaignRow = {
+    /**
+     * Completed At
+     */
+    completed_at: string | null;
+    /**
+     * Counts
+     */
+    counts: {
+        [key: string]: number;
+    };
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Scheduled At
+     */
+    scheduled_at: string | null;
+    /**
+     * Sender Ids
+     */
+    sender_ids: Array<number>;
+    /**
+     * Started At
+     */
+    started_at: string | null;
+    status: CampaignStatus;
+    /**
+     * Status Reason
+     */
+    status_reason: string | null;
+    /**
+     * Title
+     */
+    title: string | null;
+    /**
+     * User Id
+     */
+    user_id: number;
 };
 
 /**
@@ -148,6 +353,10 @@ export type CampaignUpdate = {
      */
     remove_media?: boolean;
     /**
+     * Remove Whatsapp Template
+     */
+    remove_whatsapp_template?: boolean;
+    /**
      * Sender Ids
      */
     sender_ids?: Array<number> | null;
@@ -155,6 +364,22 @@ export type CampaignUpdate = {
      * Title
      */
     title?: string | null;
+    whatsapp_template?: WhatsAppTemplateChoice | null;
+};
+
+/**
+ * Campaigns
+ */
+export type Campaigns = {
+    /**
+     * By Status
+     *
+     * campaigns made in the range, by status now
+     */
+    by_status: {
+        [key: string]: number;
+    };
+    created: Series;
 };
 
 /**
@@ -180,6 +405,113 @@ export type CheckoutStarted = {
      * Redirect Url
      */
     redirect_url: string;
+};
+
+/**
+ * CloudCredentials
+ *
+ * A Cloud API number, as Meta's WhatsApp Manager and app dashboard show it.
+ *
+ * The access token, app secret and verify token are stored encrypted and never shown again
+ * in full.
+ */
+export type CloudCredentials = {
+    /**
+     * Access Token
+     *
+     * A system user's permanent token
+     */
+    access_token: string;
+    /**
+     * App Secret
+     *
+     * Signs the webhooks Meta sends
+     */
+    app_secret: string;
+    /**
+     * Graph Base Url
+     *
+     * Another Graph API address (a proxy, a test server)
+     */
+    graph_base_url?: string | null;
+    /**
+     * Phone Number Id
+     */
+    phone_number_id: string;
+    /**
+     * Verify Token
+     *
+     * Any text you choose; type the same in the app's webhook settings
+     */
+    verify_token: string;
+    /**
+     * Waba Id
+     *
+     * The WhatsApp Business Account id
+     */
+    waba_id: string;
+};
+
+/**
+ * CloudCredentialsUpdate
+ *
+ * New credentials for a Cloud API number; what is left out stays as it is.
+ */
+export type CloudCredentialsUpdate = {
+    /**
+     * Access Token
+     */
+    access_token?: string | null;
+    /**
+     * App Secret
+     */
+    app_secret?: string | null;
+    /**
+     * Graph Base Url
+     */
+    graph_base_url?: string | null;
+    /**
+     * Verify Token
+     */
+    verify_token?: string | null;
+};
+
+/**
+ * CloudDetails
+ *
+ * A Cloud API number's settings; its secrets only by their last characters.
+ */
+export type CloudDetails = {
+    /**
+     * Access Token
+     */
+    access_token: string;
+    /**
+     * App Secret
+     */
+    app_secret: string;
+    /**
+     * Graph Base Url
+     */
+    graph_base_url: string;
+    /**
+     * Phone Number Id
+     */
+    phone_number_id: string;
+    /**
+     * Verify Token
+     */
+    verify_token: string;
+    /**
+     * Waba Id
+     */
+    waba_id: string;
+    /**
+     * Webhook Url
+     *
+     * The callback URL to give Meta's app dashboard
+     */
+    webhook_url: string;
 };
 
 /**
@@ -262,6 +594,305 @@ export type Counts = {
 };
 
 /**
+ * CreatedApiKey
+ */
+export type CreatedApiKey = {
+    /**
+     * Allowed Networks
+     */
+    allowed_networks: Array<string>;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Expires At
+     */
+    expires_at: string | null;
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Last Used At
+     *
+     * Kept to within a minute
+     */
+    last_used_at: string | null;
+    /**
+     * Last Used Ip
+     */
+    last_used_ip: string | null;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Prefix
+     *
+     * The secret's first characters, to recognise the key by
+     */
+    prefix: string;
+    /**
+     * Revoked At
+     */
+    revoked_at: string | null;
+    /**
+     * Scopes
+     */
+    scopes: Array<Scope>;
+    /**
+     * Secret
+     *
+     * Shown this once: send it as `Authorization: Bearer <secret>`
+     */
+    secret: string;
+};
+
+/**
+ * CreatedEndpoint
+ */
+export type CreatedEndpoint = {
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Description
+     */
+    description: string | null;
+    /**
+     * Disabled Reason
+     */
+    disabled_reason: string | null;
+    /**
+     * Enabled
+     */
+    enabled: boolean;
+    /**
+     * Events
+     */
+    events: Array<EventType>;
+    /**
+     * Failure Streak
+     *
+     * Failed attempts in a row
+     */
+    failure_streak: number;
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Secret
+     *
+     * Shown this once: the key that signs every delivery (`whsec_…`)
+     */
+    secret: string;
+    /**
+     * Url
+     */
+    url: string;
+};
+
+/**
+ * DayAmount
+ */
+export type DayAmount = {
+    /**
+     * Amount
+     */
+    amount: string;
+    /**
+     * Day
+     */
+    day: string;
+};
+
+/**
+ * DayCount
+ */
+export type DayCount = {
+    /**
+     * Count
+     */
+    count: number;
+    /**
+     * Day
+     */
+    day: string;
+};
+
+/**
+ * Delivery
+ */
+export type Delivery = {
+    /**
+     * Attempts
+     */
+    attempts: number;
+    /**
+     * Body
+     *
+     * Exactly what was signed and sent
+     */
+    body: string;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Delivered At
+     */
+    delivered_at: string | null;
+    /**
+     * Event Count
+     */
+    event_count: number;
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Message Id
+     *
+     * The `webhook-id` header, the same on every retry
+     */
+    message_id: string;
+    /**
+     * Next Attempt At
+     */
+    next_attempt_at: string | null;
+    status: DeliveryStatus;
+    /**
+     * Tries
+     *
+     * Its attempts, oldest first
+     */
+    tries?: Array<Attempt>;
+};
+
+/**
+ * DeliveryStatus
+ */
+export type DeliveryStatus = 'PENDING' | 'DELIVERED' | 'FAILED';
+
+/**
+ * DispatchView
+ */
+export type DispatchView = {
+    /**
+     * Lag Seconds
+     *
+     * how long the most overdue of those has waited
+     */
+    lag_seconds: number;
+    /**
+     * Late Numbers
+     *
+     * numbers with a running campaign whose send is due
+     */
+    late_numbers: number;
+    /**
+     * Overdue Starts
+     *
+     * scheduled campaigns whose time has passed
+     */
+    overdue_starts: number;
+    /**
+     * Start Lag Seconds
+     */
+    start_lag_seconds: number;
+};
+
+/**
+ * Endpoint
+ */
+export type Endpoint = {
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Description
+     */
+    description: string | null;
+    /**
+     * Disabled Reason
+     */
+    disabled_reason: string | null;
+    /**
+     * Enabled
+     */
+    enabled: boolean;
+    /**
+     * Events
+     */
+    events: Array<EventType>;
+    /**
+     * Failure Streak
+     *
+     * Failed attempts in a row
+     */
+    failure_streak: number;
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Url
+     */
+    url: string;
+};
+
+/**
+ * EndpointCreate
+ */
+export type EndpointCreate = {
+    /**
+     * Description
+     */
+    description?: string | null;
+    /**
+     * Events
+     */
+    events: Array<EventType>;
+    /**
+     * Url
+     */
+    url: string;
+};
+
+/**
+ * EndpointUpdate
+ */
+export type EndpointUpdate = {
+    /**
+     * Description
+     */
+    description?: string | null;
+    /**
+     * Enabled
+     *
+     * true enables a disabled endpoint again; waiting events follow
+     */
+    enabled?: boolean | null;
+    /**
+     * Events
+     */
+    events?: Array<EventType> | null;
+    /**
+     * Url
+     */
+    url?: string | null;
+};
+
+/**
+ * EventType
+ */
+export type EventType = 'campaign.started' | 'campaign.paused' | 'campaign.completed' | 'campaign.failed' | 'recipient.sent' | 'recipient.delivered' | 'recipient.read' | 'recipient.failed' | 'recipient.skipped' | 'recipient.replied' | 'recipient.opted_out' | 'sender.connected' | 'sender.disconnected' | 'sender.logged_out' | 'sender.banned' | 'import.finished';
+
+/**
  * FieldReason
  */
 export type FieldReason = {
@@ -294,6 +925,54 @@ export type GrantRequest = {
      * Reason
      */
     reason: string;
+};
+
+/**
+ * GrantSource
+ */
+export type GrantSource = 'PAYMENT' | 'ADMIN';
+
+/**
+ * GrantView
+ */
+export type GrantView = {
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Days
+     */
+    days: number;
+    /**
+     * Granted By Id
+     */
+    granted_by_id: number | null;
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Messages
+     */
+    messages: number;
+    /**
+     * Package Id
+     */
+    package_id: number;
+    /**
+     * Payment Id
+     */
+    payment_id: number | null;
+    /**
+     * Period Ends At
+     */
+    period_ends_at: string;
+    /**
+     * Reason
+     */
+    reason: string | null;
+    source: GrantSource;
 };
 
 /**
@@ -582,6 +1261,153 @@ export type Media = {
 export type MediaKind = 'IMAGE' | 'DOCUMENT' | 'VIDEO' | 'AUDIO';
 
 /**
+ * MessageDayView
+ */
+export type MessageDayView = {
+    /**
+     * Day
+     */
+    day: string;
+    /**
+     * Delivered
+     *
+     * reached the phone
+     */
+    delivered: number;
+    /**
+     * Failed
+     */
+    failed: number;
+    /**
+     * Read
+     */
+    read: number;
+    /**
+     * Sent
+     *
+     * reached WhatsApp
+     */
+    sent: number;
+    /**
+     * Skipped
+     *
+     * not on WhatsApp, or opted out
+     */
+    skipped: number;
+};
+
+/**
+ * MessageFigures
+ */
+export type MessageFigures = {
+    /**
+     * Delivered
+     *
+     * reached the phone
+     */
+    delivered: number;
+    /**
+     * Failed
+     */
+    failed: number;
+    /**
+     * Read
+     */
+    read: number;
+    /**
+     * Sent
+     *
+     * reached WhatsApp
+     */
+    sent: number;
+    /**
+     * Skipped
+     *
+     * not on WhatsApp, or opted out
+     */
+    skipped: number;
+};
+
+/**
+ * Messages
+ */
+export type Messages = {
+    /**
+     * Days
+     *
+     * every day of the range, oldest first
+     */
+    days: Array<MessageDayView>;
+    totals: MessageFigures;
+};
+
+/**
+ * NumberCount
+ */
+export type NumberCount = {
+    /**
+     * Count
+     */
+    count: number;
+    provider: ProviderName;
+    status: SenderStatus;
+    /**
+     * Suspended
+     */
+    suspended: boolean;
+};
+
+/**
+ * NumberView
+ */
+export type NumberView = {
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Display Name
+     */
+    display_name: string;
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Lease Owner
+     *
+     * the worker holding the number now
+     */
+    lease_owner: string | null;
+    /**
+     * Phone
+     */
+    phone: string | null;
+    provider: ProviderName;
+    /**
+     * Sent Today
+     */
+    sent_today: number;
+    status: SenderStatus;
+    /**
+     * Status Reason
+     */
+    status_reason: string | null;
+    /**
+     * Suspended At
+     */
+    suspended_at: string | null;
+    /**
+     * Suspended Reason
+     */
+    suspended_reason: string | null;
+    /**
+     * User Id
+     */
+    user_id: number;
+};
+
+/**
  * OtpChannel
  */
 export type OtpChannel = 'SMS' | 'EMAIL';
@@ -737,6 +1563,28 @@ export type PackageCreate = {
 };
 
 /**
+ * PackageRevenue
+ */
+export type PackageRevenue = {
+    /**
+     * Amount
+     */
+    amount: string;
+    /**
+     * Package Id
+     */
+    package_id: number;
+    /**
+     * Payments
+     */
+    payments: number;
+    /**
+     * Title
+     */
+    title: string;
+};
+
+/**
  * PackageStatus
  */
 export type PackageStatus = 'ACTIVE' | 'INACTIVE';
@@ -773,6 +1621,72 @@ export type PackageUpdate = {
 };
 
 /**
+ * Page[ApiKey]
+ */
+export type PageApiKey = {
+    /**
+     * Items
+     */
+    items: Array<ApiKey>;
+    /**
+     * Page
+     */
+    page: number;
+    /**
+     * Page Size
+     */
+    page_size: number;
+    /**
+     * Total
+     */
+    total: number;
+};
+
+/**
+ * Page[AuditEntry]
+ */
+export type PageAuditEntry = {
+    /**
+     * Items
+     */
+    items: Array<AuditEntry>;
+    /**
+     * Page
+     */
+    page: number;
+    /**
+     * Page Size
+     */
+    page_size: number;
+    /**
+     * Total
+     */
+    total: number;
+};
+
+/**
+ * Page[CampaignRow]
+ */
+export type PageCampaignRow = {
+    /**
+     * Items
+     */
+    items: Array<CampaignRow>;
+    /**
+     * Page
+     */
+    page: number;
+    /**
+     * Page Size
+     */
+    page_size: number;
+    /**
+     * Total
+     */
+    total: number;
+};
+
+/**
  * Page[Campaign]
  */
 export type PageCampaign = {
@@ -795,6 +1709,50 @@ export type PageCampaign = {
 };
 
 /**
+ * Page[Delivery]
+ */
+export type PageDelivery = {
+    /**
+     * Items
+     */
+    items: Array<Delivery>;
+    /**
+     * Page
+     */
+    page: number;
+    /**
+     * Page Size
+     */
+    page_size: number;
+    /**
+     * Total
+     */
+    total: number;
+};
+
+/**
+ * Page[Endpoint]
+ */
+export type PageEndpoint = {
+    /**
+     * Items
+     */
+    items: Array<Endpoint>;
+    /**
+     * Page
+     */
+    page: number;
+    /**
+     * Page Size
+     */
+    page_size: number;
+    /**
+     * Total
+     */
+    total: number;
+};
+
+/**
  * Page[Media]
  */
 export type PageMedia = {
@@ -802,6 +1760,28 @@ export type PageMedia = {
      * Items
      */
     items: Array<Media>;
+    /**
+     * Page
+     */
+    page: number;
+    /**
+     * Page Size
+     */
+    page_size: number;
+    /**
+     * Total
+     */
+    total: number;
+};
+
+/**
+ * Page[NumberView]
+ */
+export type PageNumberView = {
+    /**
+     * Items
+     */
+    items: Array<NumberView>;
     /**
      * Page
      */
@@ -861,13 +1841,13 @@ export type PageRecipientView = {
 };
 
 /**
- * Page[User]
+ * Page[UserRow]
  */
-export type PageUser = {
+export type PageUserRow = {
     /**
      * Items
      */
-    items: Array<User>;
+    items: Array<UserRow>;
     /**
      * Page
      */
@@ -894,6 +1874,16 @@ export type PasswordChange = {
      * New Password
      */
     new_password: string;
+};
+
+/**
+ * PasswordResetSent
+ */
+export type PasswordResetSent = {
+    /**
+     * where the code went
+     */
+    channel: OtpChannel;
 };
 
 /**
@@ -985,6 +1975,42 @@ export type PaymentView = {
 };
 
 /**
+ * PlatformStatistics
+ */
+export type PlatformStatistics = {
+    /**
+     * users who signed in: each day's, and in the whole range (total)
+     */
+    active_users: Series;
+    campaigns: Campaigns;
+    messages: Messages;
+    /**
+     * Numbers
+     *
+     * numbers now, by provider and status
+     */
+    numbers: Array<ProviderNumbers>;
+    /**
+     * Payments By Status
+     */
+    payments_by_status: {
+        [key: string]: number;
+    };
+    revenue: Revenue;
+    signups: Series;
+    /**
+     * Since
+     */
+    since: string;
+    top_numbers: Rankings;
+    top_users: Rankings;
+    /**
+     * Until
+     */
+    until: string;
+};
+
+/**
  * Preview
  */
 export type Preview = {
@@ -1054,6 +2080,52 @@ export type Problem = {
 export type ProviderName = 'sandbox' | 'web' | 'cloud';
 
 /**
+ * ProviderNumbers
+ */
+export type ProviderNumbers = {
+    /**
+     * Count
+     */
+    count: number;
+    /**
+     * Provider
+     */
+    provider: string;
+    /**
+     * Status
+     */
+    status: string;
+};
+
+/**
+ * QueueView
+ */
+export type QueueView = {
+    /**
+     * Dead
+     *
+     * jobs that failed every try
+     */
+    dead: number;
+    /**
+     * Delayed
+     *
+     * jobs waiting for their time (a retry's back-off)
+     */
+    delayed: number;
+    /**
+     * Queue
+     */
+    queue: string;
+    /**
+     * Ready
+     *
+     * jobs waiting for a worker
+     */
+    ready: number;
+};
+
+/**
  * QuietHours
  *
  * No messages between ``start`` and ``end`` in the user's time zone (may span midnight).
@@ -1067,6 +2139,52 @@ export type QuietHours = {
      * Start
      */
     start: string;
+};
+
+/**
+ * Ranked
+ */
+export type Ranked = {
+    /**
+     * Failed
+     */
+    failed: number;
+    /**
+     * Failure Rate
+     *
+     * failed / (sent + failed); 0 when nothing was tried
+     */
+    failure_rate: number;
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Name
+     *
+     * the username, or the number's phone or name
+     */
+    name: string | null;
+    /**
+     * Sent
+     */
+    sent: number;
+};
+
+/**
+ * Rankings
+ */
+export type Rankings = {
+    /**
+     * By Failure Rate
+     *
+     * among those that tried at least 20 messages in the range
+     */
+    by_failure_rate: Array<Ranked>;
+    /**
+     * By Volume
+     */
+    by_volume: Array<Ranked>;
 };
 
 /**
@@ -1257,12 +2375,47 @@ export type RetryDraft = {
      * Updated At
      */
     updated_at: string;
+    whatsapp_template?: WhatsAppTemplateChoice | null;
 };
+
+/**
+ * Revenue
+ */
+export type Revenue = {
+    /**
+     * By Package
+     */
+    by_package: Array<PackageRevenue>;
+    /**
+     * Currency
+     */
+    currency: string;
+    /**
+     * Days
+     */
+    days: Array<DayAmount>;
+    /**
+     * Total
+     */
+    total: string;
+};
+
+/**
+ * Scope
+ */
+export type Scope = 'read' | 'campaigns:write' | 'senders:write' | 'imports:write';
 
 /**
  * Sender
  */
 export type Sender = {
+    cloud?: CloudDetails | null;
+    /**
+     * Connected At
+     *
+     * When the number was first connected
+     */
+    connected_at: string | null;
     /**
      * Created At
      */
@@ -1271,6 +2424,12 @@ export type Sender = {
      * Daily Cap
      */
     daily_cap: number;
+    /**
+     * Daily Cap Today
+     *
+     * The cap that holds today: lower than daily_cap while the number warms up
+     */
+    daily_cap_today: number;
     /**
      * Display Name
      */
@@ -1306,12 +2465,28 @@ export type Sender = {
      * Status Reason
      */
     status_reason: string | null;
+    /**
+     * Warmup Day
+     *
+     * Which day of its warm-up today is (1 = first connected), null once over
+     */
+    warmup_day: number | null;
+    /**
+     * Warmup Days
+     *
+     * Days the warm-up lasts (0: none)
+     */
+    warmup_days: number;
 };
 
 /**
  * SenderCreate
  */
 export type SenderCreate = {
+    /**
+     * Cloud API numbers only (and required for them)
+     */
+    cloud?: CloudCredentials | null;
     /**
      * Daily Cap
      */
@@ -1338,6 +2513,12 @@ export type SenderCreate = {
     phone?: string | null;
     provider?: ProviderName;
     quiet_hours?: QuietHours | null;
+    /**
+     * Warmup Days
+     *
+     * Days over which the daily cap grows to its full value from the day the number was first connected; 0 turns warm-up off (the daily cap holds from day 1). New WhatsApp Web numbers get the server's default, Cloud API and sandbox numbers none.
+     */
+    warmup_days?: number | null;
 };
 
 /**
@@ -1358,6 +2539,10 @@ export type SenderUpdate = {
      */
     clear_quiet_hours?: boolean;
     /**
+     * Cloud API numbers only: checked with Meta, then connected
+     */
+    cloud?: CloudCredentialsUpdate | null;
+    /**
      * Daily Cap
      */
     daily_cap?: number | null;
@@ -1376,6 +2561,28 @@ export type SenderUpdate = {
      */
     pause_seconds?: number | null;
     quiet_hours?: QuietHours | null;
+    /**
+     * Warmup Days
+     *
+     * Days over which the daily cap grows to its full value from the day the number was first connected; 0 turns warm-up off (the daily cap holds from day 1). New WhatsApp Web numbers get the server's default, Cloud API and sandbox numbers none.
+     */
+    warmup_days?: number | null;
+};
+
+/**
+ * Series
+ */
+export type Series = {
+    /**
+     * Days
+     *
+     * every day of the range, oldest first
+     */
+    days: Array<DayCount>;
+    /**
+     * Total
+     */
+    total: number;
 };
 
 /**
@@ -1419,6 +2626,37 @@ export type Session = {
 };
 
 /**
+ * SessionView
+ */
+export type SessionView = {
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Ip Address
+     */
+    ip_address: string | null;
+    /**
+     * Last Used At
+     */
+    last_used_at: string | null;
+    /**
+     * User Agent
+     */
+    user_agent: string | null;
+};
+
+/**
+ * SubscriptionState
+ */
+export type SubscriptionState = 'ACTIVE' | 'EXPIRED' | 'NONE';
+
+/**
  * SubscriptionView
  */
 export type SubscriptionView = {
@@ -1451,6 +2689,57 @@ export type SubscriptionView = {
      * Started At
      */
     started_at: string | null;
+};
+
+/**
+ * SystemStatus
+ */
+export type SystemStatus = {
+    /**
+     * Checked At
+     */
+    checked_at: string;
+    /**
+     * Database
+     *
+     * "ok": the status was read from it
+     */
+    database: string;
+    /**
+     * Database Ms
+     *
+     * how long the database took to answer SELECT 1
+     */
+    database_ms: number;
+    dispatch: DispatchView;
+    /**
+     * Jobs Failing
+     *
+     * dead jobs in every queue
+     */
+    jobs_failing: number | null;
+    /**
+     * Numbers
+     */
+    numbers: Array<NumberCount>;
+    /**
+     * Queues
+     *
+     * null when the broker cannot be read
+     */
+    queues: Array<QueueView> | null;
+    /**
+     * Redis
+     *
+     * "ok", "not configured" or "error: <type>"
+     */
+    redis: string;
+    /**
+     * Workers
+     *
+     * workers holding numbers now (live leases)
+     */
+    workers: Array<WorkerView>;
 };
 
 /**
@@ -1586,6 +2875,56 @@ export type User = {
 };
 
 /**
+ * UserOverview
+ *
+ * A user's whole picture: what an admin needs before acting on the account.
+ */
+export type UserOverview = {
+    /**
+     * Audit
+     *
+     * the latest 50 entries by or about the user
+     */
+    audit: Array<AuditEntry>;
+    /**
+     * Campaigns
+     *
+     * the latest 20, newest first
+     */
+    campaigns: Array<CampaignRow>;
+    /**
+     * Campaigns By Status
+     */
+    campaigns_by_status: {
+        [key in CampaignStatus]?: number;
+    };
+    /**
+     * Grants
+     *
+     * the subscription's history, newest first
+     */
+    grants: Array<GrantView>;
+    /**
+     * Numbers
+     */
+    numbers: Array<NumberView>;
+    /**
+     * Payments
+     *
+     * the latest 20, newest first
+     */
+    payments: Array<PaymentView>;
+    /**
+     * Sessions
+     *
+     * signed in now
+     */
+    sessions: Array<SessionView>;
+    subscription: SubscriptionView;
+    user: UserRow;
+};
+
+/**
  * UserRole
  */
 export type UserRole = 'USER' | 'ADMIN' | 'SUPER_ADMIN';
@@ -1595,6 +2934,115 @@ export type UserRole = 'USER' | 'ADMIN' | 'SUPER_ADMIN';
  */
 export type UserRoleChange = {
     role: UserRole;
+};
+
+/**
+ * UserRow
+ *
+ * A user as the admins' table shows it.
+ */
+export type UserRow = {
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Email
+     *
+     * None once another account took it over before you verified it
+     */
+    email: string | null;
+    /**
+     * Email Verified
+     */
+    email_verified: boolean;
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Last Login At
+     */
+    last_login_at: string | null;
+    /**
+     * Locale
+     */
+    locale: string;
+    /**
+     * Messages This Month
+     *
+     * messages sent since the 1st of this month, UTC
+     */
+    messages_this_month: number;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Phone
+     *
+     * None once another account took it over before you verified it
+     */
+    phone: string | null;
+    /**
+     * Phone Verified
+     */
+    phone_verified: boolean;
+    role: UserRole;
+    status: UserStatus;
+    /**
+     * Subscription Active
+     */
+    subscription_active: boolean;
+    /**
+     * Subscription Expires At
+     */
+    subscription_expires_at: string | null;
+    /**
+     * Time Zone
+     */
+    time_zone: string;
+    /**
+     * Username
+     */
+    username: string | null;
+};
+
+/**
+ * UserSort
+ *
+ * A column to sort users by; ``-`` before it sorts from the largest (newest) down.
+ */
+export type UserSort = 'id' | 'name' | 'username' | 'email' | 'phone' | 'role' | 'status' | 'created_at' | 'last_login_at' | 'subscription_expires_at' | 'messages_this_month';
+
+/**
+ * UserStatistics
+ *
+ * A user's own figures: their dashboard.
+ */
+export type UserStatistics = {
+    campaigns: Campaigns;
+    messages: Messages;
+    /**
+     * Numbers
+     */
+    numbers: Array<ProviderNumbers>;
+    /**
+     * Payments By Status
+     */
+    payments_by_status: {
+        [key: string]: number;
+    };
+    /**
+     * Since
+     */
+    since: string;
+    spent: Revenue;
+    top_numbers: Rankings;
+    /**
+     * Until
+     */
+    until: string;
 };
 
 /**
@@ -1641,6 +3089,97 @@ export type UserUpdate = {
      * Username
      */
     username?: string | null;
+};
+
+/**
+ * WebhookAccepted
+ */
+export type WebhookAccepted = {
+    /**
+     * Recorded
+     */
+    recorded: number;
+};
+
+/**
+ * WhatsAppTemplate
+ *
+ * A message template of the number's WhatsApp Business Account, as Meta lists it.
+ */
+export type WhatsAppTemplate = {
+    /**
+     * Body
+     */
+    body: string;
+    /**
+     * Category
+     */
+    category: string;
+    /**
+     * Language
+     */
+    language: string;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Parameters
+     *
+     * How many values the body takes ({{1}}, {{2}}, …)
+     */
+    parameters: number;
+    /**
+     * Status
+     *
+     * Only APPROVED templates can be sent
+     */
+    status: string;
+};
+
+/**
+ * WhatsAppTemplateChoice
+ *
+ * An approved template of the numbers' WhatsApp Business Account (Cloud API numbers only),
+ * sent instead of the message; checked with Meta when the campaign starts.
+ */
+export type WhatsAppTemplateChoice = {
+    /**
+     * Language
+     */
+    language: string;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Variables
+     *
+     * The recipient column for {{1}}, {{2}}, … in order: name, phone or a column of the imported list
+     */
+    variables?: Array<string>;
+};
+
+/**
+ * WorkerView
+ */
+export type WorkerView = {
+    /**
+     * Lease Expires At
+     *
+     * when its latest lease runs out if not renewed
+     */
+    lease_expires_at: string;
+    /**
+     * Numbers
+     *
+     * the WhatsApp numbers this worker holds now
+     */
+    numbers: Array<number>;
+    /**
+     * Worker Id
+     */
+    worker_id: string;
 };
 
 /**
@@ -1771,6 +3310,490 @@ export type SubscriptionViewWritable = {
     started_at: string | null;
 };
 
+/**
+ * UserOverview
+ *
+ * A user's whole picture: what an admin needs before acting on the account.
+ */
+export type UserOverviewWritable = {
+    /**
+     * Audit
+     *
+     * the latest 50 entries by or about the user
+     */
+    audit: Array<AuditEntry>;
+    /**
+     * Campaigns
+     *
+     * the latest 20, newest first
+     */
+    campaigns: Array<CampaignRow>;
+    /**
+     * Campaigns By Status
+     */
+    campaigns_by_status: {
+        [key in CampaignStatus]?: number;
+    };
+    /**
+     * Grants
+     *
+     * the subscription's history, newest first
+     */
+    grants: Array<GrantView>;
+    /**
+     * Numbers
+     */
+    numbers: Array<NumberView>;
+    /**
+     * Payments
+     *
+     * the latest 20, newest first
+     */
+    payments: Array<PaymentView>;
+    /**
+     * Sessions
+     *
+     * signed in now
+     */
+    sessions: Array<SessionView>;
+    subscription: SubscriptionViewWritable;
+    user: UserRow;
+};
+
+export type SearchAuditLogApiV1AdminAuditGetData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * User Id
+         *
+         * who acted, or whom it was done to
+         */
+        user_id?: number | null;
+        /**
+         * Action
+         *
+         * such as auth.login_failed
+         */
+        action?: string | null;
+        /**
+         * Since
+         *
+         * from this moment (with its zone), inclusive
+         */
+        since?: string | null;
+        /**
+         * Until
+         *
+         * up to this moment, exclusive
+         */
+        until?: string | null;
+        /**
+         * Page
+         */
+        page?: number;
+        /**
+         * Page Size
+         */
+        page_size?: number;
+    };
+    url: '/api/v1/admin/audit';
+};
+
+export type SearchAuditLogApiV1AdminAuditGetErrors = {
+    /**
+     * Sign in first: no token, or one that is wrong or no longer valid
+     */
+    401: Problem;
+    /**
+     * Not allowed: the role, the account's status, or the CSRF check
+     */
+    403: Problem;
+    /**
+     * The input is not valid; errors names each field at fault
+     */
+    422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
+};
+
+export type SearchAuditLogApiV1AdminAuditGetError = SearchAuditLogApiV1AdminAuditGetErrors[keyof SearchAuditLogApiV1AdminAuditGetErrors];
+
+export type SearchAuditLogApiV1AdminAuditGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageAuditEntry;
+};
+
+export type SearchAuditLogApiV1AdminAuditGetResponse = SearchAuditLogApiV1AdminAuditGetResponses[keyof SearchAuditLogApiV1AdminAuditGetResponses];
+
+export type SearchCampaignsApiV1AdminCampaignsGetData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * User Id
+         */
+        user_id?: number | null;
+        /**
+         * Status
+         */
+        status?: CampaignStatus | null;
+        /**
+         * Sender Id
+         *
+         * campaigns sending through this number
+         */
+        sender_id?: number | null;
+        /**
+         * Q
+         *
+         * in the title
+         */
+        q?: string | null;
+        /**
+         * Created After
+         */
+        created_after?: string | null;
+        /**
+         * Created Before
+         */
+        created_before?: string | null;
+        /**
+         * Page
+         */
+        page?: number;
+        /**
+         * Page Size
+         */
+        page_size?: number;
+    };
+    url: '/api/v1/admin/campaigns';
+};
+
+export type SearchCampaignsApiV1AdminCampaignsGetErrors = {
+    /**
+     * Sign in first: no token, or one that is wrong or no longer valid
+     */
+    401: Problem;
+    /**
+     * Not allowed: the role, the account's status, or the CSRF check
+     */
+    403: Problem;
+    /**
+     * The input is not valid; errors names each field at fault
+     */
+    422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
+};
+
+export type SearchCampaignsApiV1AdminCampaignsGetError = SearchCampaignsApiV1AdminCampaignsGetErrors[keyof SearchCampaignsApiV1AdminCampaignsGetErrors];
+
+export type SearchCampaignsApiV1AdminCampaignsGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageCampaignRow;
+};
+
+export type SearchCampaignsApiV1AdminCampaignsGetResponse = SearchCampaignsApiV1AdminCampaignsGetResponses[keyof SearchCampaignsApiV1AdminCampaignsGetResponses];
+
+export type CancelCampaignApiV1AdminCampaignsCampaignIdCancelPostData = {
+    body: AdminReason;
+    path: {
+        /**
+         * Campaign Id
+         */
+        campaign_id: number;
+    };
+    query?: never;
+    url: '/api/v1/admin/campaigns/{campaign_id}/cancel';
+};
+
+export type CancelCampaignApiV1AdminCampaignsCampaignIdCancelPostErrors = {
+    /**
+     * The request was refused as sent, or its body could not be read
+     */
+    400: Problem;
+    /**
+     * Sign in first: no token, or one that is wrong or no longer valid
+     */
+    401: Problem;
+    /**
+     * Not allowed: the role, the account's status, or the CSRF check
+     */
+    403: Problem;
+    /**
+     * Not found, or not yours
+     */
+    404: Problem;
+    /**
+     * It conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * The body, or the file in it, is too large
+     */
+    413: Problem;
+    /**
+     * The input is not valid; errors names each field at fault
+     */
+    422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
+};
+
+export type CancelCampaignApiV1AdminCampaignsCampaignIdCancelPostError = CancelCampaignApiV1AdminCampaignsCampaignIdCancelPostErrors[keyof CancelCampaignApiV1AdminCampaignsCampaignIdCancelPostErrors];
+
+export type CancelCampaignApiV1AdminCampaignsCampaignIdCancelPostResponses = {
+    /**
+     * Successful Response
+     */
+    200: CampaignRow;
+};
+
+export type CancelCampaignApiV1AdminCampaignsCampaignIdCancelPostResponse = CancelCampaignApiV1AdminCampaignsCampaignIdCancelPostResponses[keyof CancelCampaignApiV1AdminCampaignsCampaignIdCancelPostResponses];
+
+export type PauseCampaignApiV1AdminCampaignsCampaignIdPausePostData = {
+    body: AdminReason;
+    path: {
+        /**
+         * Campaign Id
+         */
+        campaign_id: number;
+    };
+    query?: never;
+    url: '/api/v1/admin/campaigns/{campaign_id}/pause';
+};
+
+export type PauseCampaignApiV1AdminCampaignsCampaignIdPausePostErrors = {
+    /**
+     * The request was refused as sent, or its body could not be read
+     */
+    400: Problem;
+    /**
+     * Sign in first: no token, or one that is wrong or no longer valid
+     */
+    401: Problem;
+    /**
+     * Not allowed: the role, the account's status, or the CSRF check
+     */
+    403: Problem;
+    /**
+     * Not found, or not yours
+     */
+    404: Problem;
+    /**
+     * It conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * The body, or the file in it, is too large
+     */
+    413: Problem;
+    /**
+     * The input is not valid; errors names each field at fault
+     */
+    422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
+};
+
+export type PauseCampaignApiV1AdminCampaignsCampaignIdPausePostError = PauseCampaignApiV1AdminCampaignsCampaignIdPausePostErrors[keyof PauseCampaignApiV1AdminCampaignsCampaignIdPausePostErrors];
+
+export type PauseCampaignApiV1AdminCampaignsCampaignIdPausePostResponses = {
+    /**
+     * Successful Response
+     */
+    200: CampaignRow;
+};
+
+export type PauseCampaignApiV1AdminCampaignsCampaignIdPausePostResponse = PauseCampaignApiV1AdminCampaignsCampaignIdPausePostResponses[keyof PauseCampaignApiV1AdminCampaignsCampaignIdPausePostResponses];
+
+export type SearchNumbersApiV1AdminNumbersGetData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * User Id
+         */
+        user_id?: number | null;
+        /**
+         * Provider
+         */
+        provider?: ProviderName | null;
+        /**
+         * Status
+         */
+        status?: SenderStatus | null;
+        /**
+         * Suspended
+         */
+        suspended?: boolean | null;
+        /**
+         * Phone
+         */
+        phone?: string | null;
+        /**
+         * Page
+         */
+        page?: number;
+        /**
+         * Page Size
+         */
+        page_size?: number;
+    };
+    url: '/api/v1/admin/numbers';
+};
+
+export type SearchNumbersApiV1AdminNumbersGetErrors = {
+    /**
+     * Sign in first: no token, or one that is wrong or no longer valid
+     */
+    401: Problem;
+    /**
+     * Not allowed: the role, the account's status, or the CSRF check
+     */
+    403: Problem;
+    /**
+     * The input is not valid; errors names each field at fault
+     */
+    422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
+};
+
+export type SearchNumbersApiV1AdminNumbersGetError = SearchNumbersApiV1AdminNumbersGetErrors[keyof SearchNumbersApiV1AdminNumbersGetErrors];
+
+export type SearchNumbersApiV1AdminNumbersGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageNumberView;
+};
+
+export type SearchNumbersApiV1AdminNumbersGetResponse = SearchNumbersApiV1AdminNumbersGetResponses[keyof SearchNumbersApiV1AdminNumbersGetResponses];
+
+export type RestoreNumberApiV1AdminNumbersSenderIdRestorePostData = {
+    body?: never;
+    path: {
+        /**
+         * Sender Id
+         */
+        sender_id: number;
+    };
+    query?: never;
+    url: '/api/v1/admin/numbers/{sender_id}/restore';
+};
+
+export type RestoreNumberApiV1AdminNumbersSenderIdRestorePostErrors = {
+    /**
+     * Sign in first: no token, or one that is wrong or no longer valid
+     */
+    401: Problem;
+    /**
+     * Not allowed: the role, the account's status, or the CSRF check
+     */
+    403: Problem;
+    /**
+     * Not found, or not yours
+     */
+    404: Problem;
+    /**
+     * It conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * The input is not valid; errors names each field at fault
+     */
+    422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
+};
+
+export type RestoreNumberApiV1AdminNumbersSenderIdRestorePostError = RestoreNumberApiV1AdminNumbersSenderIdRestorePostErrors[keyof RestoreNumberApiV1AdminNumbersSenderIdRestorePostErrors];
+
+export type RestoreNumberApiV1AdminNumbersSenderIdRestorePostResponses = {
+    /**
+     * Successful Response
+     */
+    200: NumberView;
+};
+
+export type RestoreNumberApiV1AdminNumbersSenderIdRestorePostResponse = RestoreNumberApiV1AdminNumbersSenderIdRestorePostResponses[keyof RestoreNumberApiV1AdminNumbersSenderIdRestorePostResponses];
+
+export type SuspendNumberApiV1AdminNumbersSenderIdSuspendPostData = {
+    body: AdminReason;
+    path: {
+        /**
+         * Sender Id
+         */
+        sender_id: number;
+    };
+    query?: never;
+    url: '/api/v1/admin/numbers/{sender_id}/suspend';
+};
+
+export type SuspendNumberApiV1AdminNumbersSenderIdSuspendPostErrors = {
+    /**
+     * The request was refused as sent, or its body could not be read
+     */
+    400: Problem;
+    /**
+     * Sign in first: no token, or one that is wrong or no longer valid
+     */
+    401: Problem;
+    /**
+     * Not allowed: the role, the account's status, or the CSRF check
+     */
+    403: Problem;
+    /**
+     * Not found, or not yours
+     */
+    404: Problem;
+    /**
+     * It conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * The body, or the file in it, is too large
+     */
+    413: Problem;
+    /**
+     * The input is not valid; errors names each field at fault
+     */
+    422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
+};
+
+export type SuspendNumberApiV1AdminNumbersSenderIdSuspendPostError = SuspendNumberApiV1AdminNumbersSenderIdSuspendPostErrors[keyof SuspendNumberApiV1AdminNumbersSenderIdSuspendPostErrors];
+
+export type SuspendNumberApiV1AdminNumbersSenderIdSuspendPostResponses = {
+    /**
+     * Successful Response
+     */
+    200: NumberView;
+};
+
+export type SuspendNumberApiV1AdminNumbersSenderIdSuspendPostResponse = SuspendNumberApiV1AdminNumbersSenderIdSuspendPostResponses[keyof SuspendNumberApiV1AdminNumbersSenderIdSuspendPostResponses];
+
 export type ListAllPackagesApiV1AdminPackagesGetData = {
     body?: never;
     path?: never;
@@ -1787,6 +3810,10 @@ export type ListAllPackagesApiV1AdminPackagesGetErrors = {
      * Not allowed: the role, the account's status, or the CSRF check
      */
     403: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type ListAllPackagesApiV1AdminPackagesGetError = ListAllPackagesApiV1AdminPackagesGetErrors[keyof ListAllPackagesApiV1AdminPackagesGetErrors];
@@ -1830,6 +3857,10 @@ export type CreatePackageApiV1AdminPackagesPostErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type CreatePackageApiV1AdminPackagesPostError = CreatePackageApiV1AdminPackagesPostErrors[keyof CreatePackageApiV1AdminPackagesPostErrors];
@@ -1876,6 +3907,10 @@ export type DeletePackageApiV1AdminPackagesPackageIdDeleteErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type DeletePackageApiV1AdminPackagesPackageIdDeleteError = DeletePackageApiV1AdminPackagesPackageIdDeleteErrors[keyof DeletePackageApiV1AdminPackagesPackageIdDeleteErrors];
@@ -1926,6 +3961,10 @@ export type UpdatePackageApiV1AdminPackagesPackageIdPatchErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type UpdatePackageApiV1AdminPackagesPackageIdPatchError = UpdatePackageApiV1AdminPackagesPackageIdPatchErrors[keyof UpdatePackageApiV1AdminPackagesPackageIdPatchErrors];
@@ -1980,6 +4019,10 @@ export type SearchPaymentsApiV1AdminPaymentsGetErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type SearchPaymentsApiV1AdminPaymentsGetError = SearchPaymentsApiV1AdminPaymentsGetErrors[keyof SearchPaymentsApiV1AdminPaymentsGetErrors];
@@ -1992,6 +4035,89 @@ export type SearchPaymentsApiV1AdminPaymentsGetResponses = {
 };
 
 export type SearchPaymentsApiV1AdminPaymentsGetResponse = SearchPaymentsApiV1AdminPaymentsGetResponses[keyof SearchPaymentsApiV1AdminPaymentsGetResponses];
+
+export type PlatformStatisticsApiV1AdminStatisticsGetData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Since
+         *
+         * first UTC day (30 days ago by default)
+         */
+        since?: string | null;
+        /**
+         * Until
+         *
+         * last UTC day, included (today by default)
+         */
+        until?: string | null;
+    };
+    url: '/api/v1/admin/statistics';
+};
+
+export type PlatformStatisticsApiV1AdminStatisticsGetErrors = {
+    /**
+     * Sign in first: no token, or one that is wrong or no longer valid
+     */
+    401: Problem;
+    /**
+     * Not allowed: the role, the account's status, or the CSRF check
+     */
+    403: Problem;
+    /**
+     * The input is not valid; errors names each field at fault
+     */
+    422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
+};
+
+export type PlatformStatisticsApiV1AdminStatisticsGetError = PlatformStatisticsApiV1AdminStatisticsGetErrors[keyof PlatformStatisticsApiV1AdminStatisticsGetErrors];
+
+export type PlatformStatisticsApiV1AdminStatisticsGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: PlatformStatistics;
+};
+
+export type PlatformStatisticsApiV1AdminStatisticsGetResponse = PlatformStatisticsApiV1AdminStatisticsGetResponses[keyof PlatformStatisticsApiV1AdminStatisticsGetResponses];
+
+export type ReadSystemStatusApiV1AdminSystemGetData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/admin/system';
+};
+
+export type ReadSystemStatusApiV1AdminSystemGetErrors = {
+    /**
+     * Sign in first: no token, or one that is wrong or no longer valid
+     */
+    401: Problem;
+    /**
+     * Not allowed: the role, the account's status, or the CSRF check
+     */
+    403: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
+};
+
+export type ReadSystemStatusApiV1AdminSystemGetError = ReadSystemStatusApiV1AdminSystemGetErrors[keyof ReadSystemStatusApiV1AdminSystemGetErrors];
+
+export type ReadSystemStatusApiV1AdminSystemGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: SystemStatus;
+};
+
+export type ReadSystemStatusApiV1AdminSystemGetResponse = ReadSystemStatusApiV1AdminSystemGetResponses[keyof ReadSystemStatusApiV1AdminSystemGetResponses];
 
 export type SearchUsersApiV1AdminUsersGetData = {
     body?: never;
@@ -2011,6 +4137,35 @@ export type SearchUsersApiV1AdminUsersGetData = {
          * Status
          */
         status?: UserStatus | null;
+        /**
+         * Subscription
+         */
+        subscription?: SubscriptionState | null;
+        /**
+         * Last Login After
+         */
+        last_login_after?: string | null;
+        /**
+         * Last Login Before
+         */
+        last_login_before?: string | null;
+        /**
+         * Never Signed In
+         */
+        never_signed_in?: boolean | null;
+        /**
+         * Min Messages This Month
+         */
+        min_messages_this_month?: number | null;
+        /**
+         * Max Messages This Month
+         */
+        max_messages_this_month?: number | null;
+        sort?: UserSort;
+        /**
+         * Order
+         */
+        order?: 'asc' | 'desc';
         /**
          * Page
          */
@@ -2036,6 +4191,10 @@ export type SearchUsersApiV1AdminUsersGetErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type SearchUsersApiV1AdminUsersGetError = SearchUsersApiV1AdminUsersGetErrors[keyof SearchUsersApiV1AdminUsersGetErrors];
@@ -2044,7 +4203,7 @@ export type SearchUsersApiV1AdminUsersGetResponses = {
     /**
      * Successful Response
      */
-    200: PageUser;
+    200: PageUserRow;
 };
 
 export type SearchUsersApiV1AdminUsersGetResponse = SearchUsersApiV1AdminUsersGetResponses[keyof SearchUsersApiV1AdminUsersGetResponses];
@@ -2078,6 +4237,10 @@ export type ReadUserApiV1AdminUsersUserIdGetErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type ReadUserApiV1AdminUsersUserIdGetError = ReadUserApiV1AdminUsersUserIdGetErrors[keyof ReadUserApiV1AdminUsersUserIdGetErrors];
@@ -2090,6 +4253,102 @@ export type ReadUserApiV1AdminUsersUserIdGetResponses = {
 };
 
 export type ReadUserApiV1AdminUsersUserIdGetResponse = ReadUserApiV1AdminUsersUserIdGetResponses[keyof ReadUserApiV1AdminUsersUserIdGetResponses];
+
+export type UserOverviewApiV1AdminUsersUserIdOverviewGetData = {
+    body?: never;
+    path: {
+        /**
+         * User Id
+         */
+        user_id: number;
+    };
+    query?: never;
+    url: '/api/v1/admin/users/{user_id}/overview';
+};
+
+export type UserOverviewApiV1AdminUsersUserIdOverviewGetErrors = {
+    /**
+     * Sign in first: no token, or one that is wrong or no longer valid
+     */
+    401: Problem;
+    /**
+     * Not allowed: the role, the account's status, or the CSRF check
+     */
+    403: Problem;
+    /**
+     * Not found, or not yours
+     */
+    404: Problem;
+    /**
+     * The input is not valid; errors names each field at fault
+     */
+    422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
+};
+
+export type UserOverviewApiV1AdminUsersUserIdOverviewGetError = UserOverviewApiV1AdminUsersUserIdOverviewGetErrors[keyof UserOverviewApiV1AdminUsersUserIdOverviewGetErrors];
+
+export type UserOverviewApiV1AdminUsersUserIdOverviewGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: UserOverview;
+};
+
+export type UserOverviewApiV1AdminUsersUserIdOverviewGetResponse = UserOverviewApiV1AdminUsersUserIdOverviewGetResponses[keyof UserOverviewApiV1AdminUsersUserIdOverviewGetResponses];
+
+export type SendPasswordResetApiV1AdminUsersUserIdPasswordResetPostData = {
+    body?: never;
+    path: {
+        /**
+         * User Id
+         */
+        user_id: number;
+    };
+    query?: never;
+    url: '/api/v1/admin/users/{user_id}/password-reset';
+};
+
+export type SendPasswordResetApiV1AdminUsersUserIdPasswordResetPostErrors = {
+    /**
+     * Sign in first: no token, or one that is wrong or no longer valid
+     */
+    401: Problem;
+    /**
+     * Not allowed: the role, the account's status, or the CSRF check
+     */
+    403: Problem;
+    /**
+     * Not found, or not yours
+     */
+    404: Problem;
+    /**
+     * It conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * The input is not valid; errors names each field at fault
+     */
+    422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
+};
+
+export type SendPasswordResetApiV1AdminUsersUserIdPasswordResetPostError = SendPasswordResetApiV1AdminUsersUserIdPasswordResetPostErrors[keyof SendPasswordResetApiV1AdminUsersUserIdPasswordResetPostErrors];
+
+export type SendPasswordResetApiV1AdminUsersUserIdPasswordResetPostResponses = {
+    /**
+     * Successful Response
+     */
+    202: PasswordResetSent;
+};
+
+export type SendPasswordResetApiV1AdminUsersUserIdPasswordResetPostResponse = SendPasswordResetApiV1AdminUsersUserIdPasswordResetPostResponses[keyof SendPasswordResetApiV1AdminUsersUserIdPasswordResetPostResponses];
 
 export type ChangeUserRoleApiV1AdminUsersUserIdRolePutData = {
     body: UserRoleChange;
@@ -2121,6 +4380,10 @@ export type ChangeUserRoleApiV1AdminUsersUserIdRolePutErrors = {
      */
     404: Problem;
     /**
+     * It conflicts with the current state
+     */
+    409: Problem;
+    /**
      * The body, or the file in it, is too large
      */
     413: Problem;
@@ -2128,6 +4391,10 @@ export type ChangeUserRoleApiV1AdminUsersUserIdRolePutErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type ChangeUserRoleApiV1AdminUsersUserIdRolePutError = ChangeUserRoleApiV1AdminUsersUserIdRolePutErrors[keyof ChangeUserRoleApiV1AdminUsersUserIdRolePutErrors];
@@ -2140,6 +4407,52 @@ export type ChangeUserRoleApiV1AdminUsersUserIdRolePutResponses = {
 };
 
 export type ChangeUserRoleApiV1AdminUsersUserIdRolePutResponse = ChangeUserRoleApiV1AdminUsersUserIdRolePutResponses[keyof ChangeUserRoleApiV1AdminUsersUserIdRolePutResponses];
+
+export type EndUserSessionsApiV1AdminUsersUserIdSessionsDeleteData = {
+    body?: never;
+    path: {
+        /**
+         * User Id
+         */
+        user_id: number;
+    };
+    query?: never;
+    url: '/api/v1/admin/users/{user_id}/sessions';
+};
+
+export type EndUserSessionsApiV1AdminUsersUserIdSessionsDeleteErrors = {
+    /**
+     * Sign in first: no token, or one that is wrong or no longer valid
+     */
+    401: Problem;
+    /**
+     * Not allowed: the role, the account's status, or the CSRF check
+     */
+    403: Problem;
+    /**
+     * Not found, or not yours
+     */
+    404: Problem;
+    /**
+     * The input is not valid; errors names each field at fault
+     */
+    422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
+};
+
+export type EndUserSessionsApiV1AdminUsersUserIdSessionsDeleteError = EndUserSessionsApiV1AdminUsersUserIdSessionsDeleteErrors[keyof EndUserSessionsApiV1AdminUsersUserIdSessionsDeleteErrors];
+
+export type EndUserSessionsApiV1AdminUsersUserIdSessionsDeleteResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type EndUserSessionsApiV1AdminUsersUserIdSessionsDeleteResponse = EndUserSessionsApiV1AdminUsersUserIdSessionsDeleteResponses[keyof EndUserSessionsApiV1AdminUsersUserIdSessionsDeleteResponses];
 
 export type ChangeUserStatusApiV1AdminUsersUserIdStatusPutData = {
     body: UserStatusChange;
@@ -2171,6 +4484,10 @@ export type ChangeUserStatusApiV1AdminUsersUserIdStatusPutErrors = {
      */
     404: Problem;
     /**
+     * It conflicts with the current state
+     */
+    409: Problem;
+    /**
      * The body, or the file in it, is too large
      */
     413: Problem;
@@ -2178,6 +4495,10 @@ export type ChangeUserStatusApiV1AdminUsersUserIdStatusPutErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type ChangeUserStatusApiV1AdminUsersUserIdStatusPutError = ChangeUserStatusApiV1AdminUsersUserIdStatusPutErrors[keyof ChangeUserStatusApiV1AdminUsersUserIdStatusPutErrors];
@@ -2220,6 +4541,10 @@ export type UserSubscriptionApiV1AdminUsersUserIdSubscriptionGetErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type UserSubscriptionApiV1AdminUsersUserIdSubscriptionGetError = UserSubscriptionApiV1AdminUsersUserIdSubscriptionGetErrors[keyof UserSubscriptionApiV1AdminUsersUserIdSubscriptionGetErrors];
@@ -2270,6 +4595,10 @@ export type GrantPackageApiV1AdminUsersUserIdSubscriptionGrantsPostErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type GrantPackageApiV1AdminUsersUserIdSubscriptionGrantsPostError = GrantPackageApiV1AdminUsersUserIdSubscriptionGrantsPostErrors[keyof GrantPackageApiV1AdminUsersUserIdSubscriptionGrantsPostErrors];
@@ -2282,6 +4611,131 @@ export type GrantPackageApiV1AdminUsersUserIdSubscriptionGrantsPostResponses = {
 };
 
 export type GrantPackageApiV1AdminUsersUserIdSubscriptionGrantsPostResponse = GrantPackageApiV1AdminUsersUserIdSubscriptionGrantsPostResponses[keyof GrantPackageApiV1AdminUsersUserIdSubscriptionGrantsPostResponses];
+
+export type ListApiKeysApiV1ApiKeysGetData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page
+         */
+        page?: number;
+        /**
+         * Page Size
+         */
+        page_size?: number;
+    };
+    url: '/api/v1/api-keys';
+};
+
+export type ListApiKeysApiV1ApiKeysGetErrors = {
+    /**
+     * Sign in first: no token, or one that is wrong or no longer valid
+     */
+    401: Problem;
+    /**
+     * Not allowed: the role, the account's status, or the CSRF check
+     */
+    403: Problem;
+    /**
+     * The input is not valid; errors names each field at fault
+     */
+    422: Problem;
+};
+
+export type ListApiKeysApiV1ApiKeysGetError = ListApiKeysApiV1ApiKeysGetErrors[keyof ListApiKeysApiV1ApiKeysGetErrors];
+
+export type ListApiKeysApiV1ApiKeysGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageApiKey;
+};
+
+export type ListApiKeysApiV1ApiKeysGetResponse = ListApiKeysApiV1ApiKeysGetResponses[keyof ListApiKeysApiV1ApiKeysGetResponses];
+
+export type CreateApiKeyApiV1ApiKeysPostData = {
+    body: ApiKeyCreate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/api-keys';
+};
+
+export type CreateApiKeyApiV1ApiKeysPostErrors = {
+    /**
+     * The request was refused as sent, or its body could not be read
+     */
+    400: Problem;
+    /**
+     * Sign in first: no token, or one that is wrong or no longer valid
+     */
+    401: Problem;
+    /**
+     * Not allowed: the role, the account's status, or the CSRF check
+     */
+    403: Problem;
+    /**
+     * The body, or the file in it, is too large
+     */
+    413: Problem;
+    /**
+     * The input is not valid; errors names each field at fault
+     */
+    422: Problem;
+};
+
+export type CreateApiKeyApiV1ApiKeysPostError = CreateApiKeyApiV1ApiKeysPostErrors[keyof CreateApiKeyApiV1ApiKeysPostErrors];
+
+export type CreateApiKeyApiV1ApiKeysPostResponses = {
+    /**
+     * Successful Response
+     */
+    201: CreatedApiKey;
+};
+
+export type CreateApiKeyApiV1ApiKeysPostResponse = CreateApiKeyApiV1ApiKeysPostResponses[keyof CreateApiKeyApiV1ApiKeysPostResponses];
+
+export type RevokeApiKeyApiV1ApiKeysKeyIdDeleteData = {
+    body?: never;
+    path: {
+        /**
+         * Key Id
+         */
+        key_id: number;
+    };
+    query?: never;
+    url: '/api/v1/api-keys/{key_id}';
+};
+
+export type RevokeApiKeyApiV1ApiKeysKeyIdDeleteErrors = {
+    /**
+     * Sign in first: no token, or one that is wrong or no longer valid
+     */
+    401: Problem;
+    /**
+     * Not allowed: the role, the account's status, or the CSRF check
+     */
+    403: Problem;
+    /**
+     * Not found, or not yours
+     */
+    404: Problem;
+    /**
+     * The input is not valid; errors names each field at fault
+     */
+    422: Problem;
+};
+
+export type RevokeApiKeyApiV1ApiKeysKeyIdDeleteError = RevokeApiKeyApiV1ApiKeysKeyIdDeleteErrors[keyof RevokeApiKeyApiV1ApiKeysKeyIdDeleteErrors];
+
+export type RevokeApiKeyApiV1ApiKeysKeyIdDeleteResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type RevokeApiKeyApiV1ApiKeysKeyIdDeleteResponse = RevokeApiKeyApiV1ApiKeysKeyIdDeleteResponses[keyof RevokeApiKeyApiV1ApiKeysKeyIdDeleteResponses];
 
 export type LoginApiV1AuthLoginPostData = {
     body: LoginRequest;
@@ -2550,6 +5004,10 @@ export type ListCampaignsApiV1CampaignsGetErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type ListCampaignsApiV1CampaignsGetError = ListCampaignsApiV1CampaignsGetErrors[keyof ListCampaignsApiV1CampaignsGetErrors];
@@ -2595,6 +5053,10 @@ export type CreateCampaignApiV1CampaignsPostErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type CreateCampaignApiV1CampaignsPostError = CreateCampaignApiV1CampaignsPostErrors[keyof CreateCampaignApiV1CampaignsPostErrors];
@@ -2641,6 +5103,10 @@ export type DeleteCampaignApiV1CampaignsCampaignIdDeleteErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type DeleteCampaignApiV1CampaignsCampaignIdDeleteError = DeleteCampaignApiV1CampaignsCampaignIdDeleteErrors[keyof DeleteCampaignApiV1CampaignsCampaignIdDeleteErrors];
@@ -2683,6 +5149,10 @@ export type ReadCampaignApiV1CampaignsCampaignIdGetErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type ReadCampaignApiV1CampaignsCampaignIdGetError = ReadCampaignApiV1CampaignsCampaignIdGetErrors[keyof ReadCampaignApiV1CampaignsCampaignIdGetErrors];
@@ -2737,6 +5207,10 @@ export type UpdateCampaignApiV1CampaignsCampaignIdPatchErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type UpdateCampaignApiV1CampaignsCampaignIdPatchError = UpdateCampaignApiV1CampaignsCampaignIdPatchErrors[keyof UpdateCampaignApiV1CampaignsCampaignIdPatchErrors];
@@ -2783,6 +5257,10 @@ export type CancelCampaignApiV1CampaignsCampaignIdCancelPostErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type CancelCampaignApiV1CampaignsCampaignIdCancelPostError = CancelCampaignApiV1CampaignsCampaignIdCancelPostErrors[keyof CancelCampaignApiV1CampaignsCampaignIdCancelPostErrors];
@@ -2829,6 +5307,10 @@ export type DuplicateCampaignApiV1CampaignsCampaignIdDuplicatePostErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type DuplicateCampaignApiV1CampaignsCampaignIdDuplicatePostError = DuplicateCampaignApiV1CampaignsCampaignIdDuplicatePostErrors[keyof DuplicateCampaignApiV1CampaignsCampaignIdDuplicatePostErrors];
@@ -2876,6 +5358,10 @@ export type ExportCampaignApiV1CampaignsCampaignIdExportGetErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type ExportCampaignApiV1CampaignsCampaignIdExportGetError = ExportCampaignApiV1CampaignsCampaignIdExportGetErrors[keyof ExportCampaignApiV1CampaignsCampaignIdExportGetErrors];
@@ -2918,6 +5404,10 @@ export type ListImportsApiV1CampaignsCampaignIdImportsGetErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type ListImportsApiV1CampaignsCampaignIdImportsGetError = ListImportsApiV1CampaignsCampaignIdImportsGetErrors[keyof ListImportsApiV1CampaignsCampaignIdImportsGetErrors];
@@ -2979,6 +5469,10 @@ export type UploadRecipientsApiV1CampaignsCampaignIdImportsPostErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type UploadRecipientsApiV1CampaignsCampaignIdImportsPostError = UploadRecipientsApiV1CampaignsCampaignIdImportsPostErrors[keyof UploadRecipientsApiV1CampaignsCampaignIdImportsPostErrors];
@@ -3025,6 +5519,10 @@ export type PauseCampaignApiV1CampaignsCampaignIdPausePostErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type PauseCampaignApiV1CampaignsCampaignIdPausePostError = PauseCampaignApiV1CampaignsCampaignIdPausePostErrors[keyof PauseCampaignApiV1CampaignsCampaignIdPausePostErrors];
@@ -3072,6 +5570,10 @@ export type PreviewCampaignApiV1CampaignsCampaignIdPreviewGetErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type PreviewCampaignApiV1CampaignsCampaignIdPreviewGetError = PreviewCampaignApiV1CampaignsCampaignIdPreviewGetErrors[keyof PreviewCampaignApiV1CampaignsCampaignIdPreviewGetErrors];
@@ -3129,6 +5631,10 @@ export type ListRecipientsApiV1CampaignsCampaignIdRecipientsGetErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type ListRecipientsApiV1CampaignsCampaignIdRecipientsGetError = ListRecipientsApiV1CampaignsCampaignIdRecipientsGetErrors[keyof ListRecipientsApiV1CampaignsCampaignIdRecipientsGetErrors];
@@ -3179,6 +5685,10 @@ export type ResumeCampaignApiV1CampaignsCampaignIdResumePostErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type ResumeCampaignApiV1CampaignsCampaignIdResumePostError = ResumeCampaignApiV1CampaignsCampaignIdResumePostErrors[keyof ResumeCampaignApiV1CampaignsCampaignIdResumePostErrors];
@@ -3225,6 +5735,10 @@ export type RetryCampaignApiV1CampaignsCampaignIdRetryPostErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type RetryCampaignApiV1CampaignsCampaignIdRetryPostError = RetryCampaignApiV1CampaignsCampaignIdRetryPostErrors[keyof RetryCampaignApiV1CampaignsCampaignIdRetryPostErrors];
@@ -3290,6 +5804,10 @@ export type StartCampaignApiV1CampaignsCampaignIdStartPostErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type StartCampaignApiV1CampaignsCampaignIdStartPostError = StartCampaignApiV1CampaignsCampaignIdStartPostErrors[keyof StartCampaignApiV1CampaignsCampaignIdStartPostErrors];
@@ -3349,6 +5867,10 @@ export type SendTestApiV1CampaignsCampaignIdTestPostErrors = {
      */
     422: Problem;
     /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
+    /**
      * A service Payam depends on is unavailable; try again in a moment
      */
     503: Problem;
@@ -3394,6 +5916,10 @@ export type GetImportApiV1ImportsImportIdGetErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type GetImportApiV1ImportsImportIdGetError = GetImportApiV1ImportsImportIdGetErrors[keyof GetImportApiV1ImportsImportIdGetErrors];
@@ -3448,6 +5974,10 @@ export type MapColumnsApiV1ImportsImportIdMappingPutErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type MapColumnsApiV1ImportsImportIdMappingPutError = MapColumnsApiV1ImportsImportIdMappingPutErrors[keyof MapColumnsApiV1ImportsImportIdMappingPutErrors];
@@ -3494,6 +6024,10 @@ export type DownloadRejectedApiV1ImportsImportIdRejectedCsvGetErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type DownloadRejectedApiV1ImportsImportIdRejectedCsvGetError = DownloadRejectedApiV1ImportsImportIdRejectedCsvGetErrors[keyof DownloadRejectedApiV1ImportsImportIdRejectedCsvGetErrors];
@@ -3536,6 +6070,10 @@ export type ListMediaApiV1MediaGetErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type ListMediaApiV1MediaGetError = ListMediaApiV1MediaGetErrors[keyof ListMediaApiV1MediaGetErrors];
@@ -3578,6 +6116,10 @@ export type UploadMediaApiV1MediaPostErrors = {
      * Not a format WhatsApp can send
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type UploadMediaApiV1MediaPostError = UploadMediaApiV1MediaPostErrors[keyof UploadMediaApiV1MediaPostErrors];
@@ -3624,6 +6166,10 @@ export type DeleteMediaApiV1MediaMediaIdDeleteErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type DeleteMediaApiV1MediaMediaIdDeleteError = DeleteMediaApiV1MediaMediaIdDeleteErrors[keyof DeleteMediaApiV1MediaMediaIdDeleteErrors];
@@ -3666,6 +6212,10 @@ export type GetMediaApiV1MediaMediaIdGetErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type GetMediaApiV1MediaMediaIdGetError = GetMediaApiV1MediaMediaIdGetErrors[keyof GetMediaApiV1MediaMediaIdGetErrors];
@@ -3708,6 +6258,10 @@ export type GetMediaContentApiV1MediaMediaIdContentGetErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type GetMediaContentApiV1MediaMediaIdContentGetError = GetMediaContentApiV1MediaMediaIdContentGetErrors[keyof GetMediaContentApiV1MediaMediaIdContentGetErrors];
@@ -3768,6 +6322,10 @@ export type MyPaymentsApiV1PaymentsGetErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type MyPaymentsApiV1PaymentsGetError = MyPaymentsApiV1PaymentsGetErrors[keyof MyPaymentsApiV1PaymentsGetErrors];
@@ -3852,6 +6410,10 @@ export type CheckoutApiV1PaymentsCheckoutPostErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
     /**
      * A service Payam depends on is unavailable; try again in a moment
      */
@@ -3961,6 +6523,10 @@ export type MyPaymentApiV1PaymentsPaymentIdGetErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type MyPaymentApiV1PaymentsPaymentIdGetError = MyPaymentApiV1PaymentsPaymentIdGetErrors[keyof MyPaymentApiV1PaymentsPaymentIdGetErrors];
@@ -4003,6 +6569,10 @@ export type MyInvoiceApiV1PaymentsPaymentIdInvoiceGetErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type MyInvoiceApiV1PaymentsPaymentIdInvoiceGetError = MyInvoiceApiV1PaymentsPaymentIdInvoiceGetErrors[keyof MyInvoiceApiV1PaymentsPaymentIdInvoiceGetErrors];
@@ -4032,6 +6602,10 @@ export type ListSendersApiV1SendersGetErrors = {
      * Not allowed: the role, the account's status, or the CSRF check
      */
     403: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type ListSendersApiV1SendersGetError = ListSendersApiV1SendersGetErrors[keyof ListSendersApiV1SendersGetErrors];
@@ -4075,6 +6649,14 @@ export type LinkSenderApiV1SendersPostErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
+    /**
+     * A service Payam depends on is unavailable; try again in a moment
+     */
+    503: Problem;
 };
 
 export type LinkSenderApiV1SendersPostError = LinkSenderApiV1SendersPostErrors[keyof LinkSenderApiV1SendersPostErrors];
@@ -4121,6 +6703,10 @@ export type RemoveSenderApiV1SendersSenderIdDeleteErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type RemoveSenderApiV1SendersSenderIdDeleteError = RemoveSenderApiV1SendersSenderIdDeleteErrors[keyof RemoveSenderApiV1SendersSenderIdDeleteErrors];
@@ -4163,6 +6749,10 @@ export type ReadSenderApiV1SendersSenderIdGetErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type ReadSenderApiV1SendersSenderIdGetError = ReadSenderApiV1SendersSenderIdGetErrors[keyof ReadSenderApiV1SendersSenderIdGetErrors];
@@ -4213,6 +6803,14 @@ export type UpdateSenderApiV1SendersSenderIdPatchErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
+    /**
+     * A service Payam depends on is unavailable; try again in a moment
+     */
+    503: Problem;
 };
 
 export type UpdateSenderApiV1SendersSenderIdPatchError = UpdateSenderApiV1SendersSenderIdPatchErrors[keyof UpdateSenderApiV1SendersSenderIdPatchErrors];
@@ -4225,6 +6823,58 @@ export type UpdateSenderApiV1SendersSenderIdPatchResponses = {
 };
 
 export type UpdateSenderApiV1SendersSenderIdPatchResponse = UpdateSenderApiV1SendersSenderIdPatchResponses[keyof UpdateSenderApiV1SendersSenderIdPatchResponses];
+
+export type ListTemplatesApiV1SendersSenderIdTemplatesGetData = {
+    body?: never;
+    path: {
+        /**
+         * Sender Id
+         */
+        sender_id: number;
+    };
+    query?: never;
+    url: '/api/v1/senders/{sender_id}/templates';
+};
+
+export type ListTemplatesApiV1SendersSenderIdTemplatesGetErrors = {
+    /**
+     * Sign in first: no token, or one that is wrong or no longer valid
+     */
+    401: Problem;
+    /**
+     * Not allowed: the role, the account's status, or the CSRF check
+     */
+    403: Problem;
+    /**
+     * Not found, or not yours
+     */
+    404: Problem;
+    /**
+     * The input is not valid; errors names each field at fault
+     */
+    422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
+    /**
+     * A service Payam depends on is unavailable; try again in a moment
+     */
+    503: Problem;
+};
+
+export type ListTemplatesApiV1SendersSenderIdTemplatesGetError = ListTemplatesApiV1SendersSenderIdTemplatesGetErrors[keyof ListTemplatesApiV1SendersSenderIdTemplatesGetErrors];
+
+export type ListTemplatesApiV1SendersSenderIdTemplatesGetResponses = {
+    /**
+     * Response List Templates Api V1 Senders  Sender Id  Templates Get
+     *
+     * Successful Response
+     */
+    200: Array<WhatsAppTemplate>;
+};
+
+export type ListTemplatesApiV1SendersSenderIdTemplatesGetResponse = ListTemplatesApiV1SendersSenderIdTemplatesGetResponses[keyof ListTemplatesApiV1SendersSenderIdTemplatesGetResponses];
 
 export type MySubscriptionApiV1SubscriptionsMeGetData = {
     body?: never;
@@ -4242,6 +6892,10 @@ export type MySubscriptionApiV1SubscriptionsMeGetErrors = {
      * Not allowed: the role, the account's status, or the CSRF check
      */
     403: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type MySubscriptionApiV1SubscriptionsMeGetError = MySubscriptionApiV1SubscriptionsMeGetErrors[keyof MySubscriptionApiV1SubscriptionsMeGetErrors];
@@ -4271,6 +6925,10 @@ export type ReadMeApiV1UsersMeGetErrors = {
      * Not allowed: the role, the account's status, or the CSRF check
      */
     403: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type ReadMeApiV1UsersMeGetError = ReadMeApiV1UsersMeGetErrors[keyof ReadMeApiV1UsersMeGetErrors];
@@ -4316,6 +6974,10 @@ export type UpdateMeApiV1UsersMePatchErrors = {
      * The input is not valid; errors names each field at fault
      */
     422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
 };
 
 export type UpdateMeApiV1UsersMePatchError = UpdateMeApiV1UsersMePatchErrors[keyof UpdateMeApiV1UsersMePatchErrors];
@@ -4373,6 +7035,64 @@ export type ChangePasswordApiV1UsersMePasswordPostResponses = {
 };
 
 export type ChangePasswordApiV1UsersMePasswordPostResponse = ChangePasswordApiV1UsersMePasswordPostResponses[keyof ChangePasswordApiV1UsersMePasswordPostResponses];
+
+export type MySecurityEventsApiV1UsersMeSecurityEventsGetData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Since
+         *
+         * from this moment (with its zone), inclusive
+         */
+        since?: string | null;
+        /**
+         * Until
+         *
+         * up to this moment, exclusive
+         */
+        until?: string | null;
+        /**
+         * Page
+         */
+        page?: number;
+        /**
+         * Page Size
+         */
+        page_size?: number;
+    };
+    url: '/api/v1/users/me/security-events';
+};
+
+export type MySecurityEventsApiV1UsersMeSecurityEventsGetErrors = {
+    /**
+     * Sign in first: no token, or one that is wrong or no longer valid
+     */
+    401: Problem;
+    /**
+     * Not allowed: the role, the account's status, or the CSRF check
+     */
+    403: Problem;
+    /**
+     * The input is not valid; errors names each field at fault
+     */
+    422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
+};
+
+export type MySecurityEventsApiV1UsersMeSecurityEventsGetError = MySecurityEventsApiV1UsersMeSecurityEventsGetErrors[keyof MySecurityEventsApiV1UsersMeSecurityEventsGetErrors];
+
+export type MySecurityEventsApiV1UsersMeSecurityEventsGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageAuditEntry;
+};
+
+export type MySecurityEventsApiV1UsersMeSecurityEventsGetResponse = MySecurityEventsApiV1UsersMeSecurityEventsGetResponses[keyof MySecurityEventsApiV1UsersMeSecurityEventsGetResponses];
 
 export type ListSessionsApiV1UsersMeSessionsGetData = {
     body?: never;
@@ -4446,6 +7166,485 @@ export type RevokeSessionApiV1UsersMeSessionsSessionIdDeleteResponses = {
 };
 
 export type RevokeSessionApiV1UsersMeSessionsSessionIdDeleteResponse = RevokeSessionApiV1UsersMeSessionsSessionIdDeleteResponses[keyof RevokeSessionApiV1UsersMeSessionsSessionIdDeleteResponses];
+
+export type MyStatisticsApiV1UsersMeStatisticsGetData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Since
+         *
+         * first UTC day (30 days ago by default)
+         */
+        since?: string | null;
+        /**
+         * Until
+         *
+         * last UTC day, included (today by default)
+         */
+        until?: string | null;
+    };
+    url: '/api/v1/users/me/statistics';
+};
+
+export type MyStatisticsApiV1UsersMeStatisticsGetErrors = {
+    /**
+     * Sign in first: no token, or one that is wrong or no longer valid
+     */
+    401: Problem;
+    /**
+     * Not allowed: the role, the account's status, or the CSRF check
+     */
+    403: Problem;
+    /**
+     * The input is not valid; errors names each field at fault
+     */
+    422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
+};
+
+export type MyStatisticsApiV1UsersMeStatisticsGetError = MyStatisticsApiV1UsersMeStatisticsGetErrors[keyof MyStatisticsApiV1UsersMeStatisticsGetErrors];
+
+export type MyStatisticsApiV1UsersMeStatisticsGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: UserStatistics;
+};
+
+export type MyStatisticsApiV1UsersMeStatisticsGetResponse = MyStatisticsApiV1UsersMeStatisticsGetResponses[keyof MyStatisticsApiV1UsersMeStatisticsGetResponses];
+
+export type ListEndpointsApiV1WebhooksEndpointsGetData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page
+         */
+        page?: number;
+        /**
+         * Page Size
+         */
+        page_size?: number;
+    };
+    url: '/api/v1/webhooks/endpoints';
+};
+
+export type ListEndpointsApiV1WebhooksEndpointsGetErrors = {
+    /**
+     * Sign in first: no token, or one that is wrong or no longer valid
+     */
+    401: Problem;
+    /**
+     * Not allowed: the role, the account's status, or the CSRF check
+     */
+    403: Problem;
+    /**
+     * The input is not valid; errors names each field at fault
+     */
+    422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
+};
+
+export type ListEndpointsApiV1WebhooksEndpointsGetError = ListEndpointsApiV1WebhooksEndpointsGetErrors[keyof ListEndpointsApiV1WebhooksEndpointsGetErrors];
+
+export type ListEndpointsApiV1WebhooksEndpointsGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageEndpoint;
+};
+
+export type ListEndpointsApiV1WebhooksEndpointsGetResponse = ListEndpointsApiV1WebhooksEndpointsGetResponses[keyof ListEndpointsApiV1WebhooksEndpointsGetResponses];
+
+export type CreateEndpointApiV1WebhooksEndpointsPostData = {
+    body: EndpointCreate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/webhooks/endpoints';
+};
+
+export type CreateEndpointApiV1WebhooksEndpointsPostErrors = {
+    /**
+     * The request was refused as sent, or its body could not be read
+     */
+    400: Problem;
+    /**
+     * Sign in first: no token, or one that is wrong or no longer valid
+     */
+    401: Problem;
+    /**
+     * Not allowed: the role, the account's status, or the CSRF check
+     */
+    403: Problem;
+    /**
+     * The body, or the file in it, is too large
+     */
+    413: Problem;
+    /**
+     * The input is not valid; errors names each field at fault
+     */
+    422: Problem;
+};
+
+export type CreateEndpointApiV1WebhooksEndpointsPostError = CreateEndpointApiV1WebhooksEndpointsPostErrors[keyof CreateEndpointApiV1WebhooksEndpointsPostErrors];
+
+export type CreateEndpointApiV1WebhooksEndpointsPostResponses = {
+    /**
+     * Successful Response
+     */
+    201: CreatedEndpoint;
+};
+
+export type CreateEndpointApiV1WebhooksEndpointsPostResponse = CreateEndpointApiV1WebhooksEndpointsPostResponses[keyof CreateEndpointApiV1WebhooksEndpointsPostResponses];
+
+export type RemoveEndpointApiV1WebhooksEndpointsEndpointIdDeleteData = {
+    body?: never;
+    path: {
+        /**
+         * Endpoint Id
+         */
+        endpoint_id: number;
+    };
+    query?: never;
+    url: '/api/v1/webhooks/endpoints/{endpoint_id}';
+};
+
+export type RemoveEndpointApiV1WebhooksEndpointsEndpointIdDeleteErrors = {
+    /**
+     * Sign in first: no token, or one that is wrong or no longer valid
+     */
+    401: Problem;
+    /**
+     * Not allowed: the role, the account's status, or the CSRF check
+     */
+    403: Problem;
+    /**
+     * Not found, or not yours
+     */
+    404: Problem;
+    /**
+     * The input is not valid; errors names each field at fault
+     */
+    422: Problem;
+};
+
+export type RemoveEndpointApiV1WebhooksEndpointsEndpointIdDeleteError = RemoveEndpointApiV1WebhooksEndpointsEndpointIdDeleteErrors[keyof RemoveEndpointApiV1WebhooksEndpointsEndpointIdDeleteErrors];
+
+export type RemoveEndpointApiV1WebhooksEndpointsEndpointIdDeleteResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type RemoveEndpointApiV1WebhooksEndpointsEndpointIdDeleteResponse = RemoveEndpointApiV1WebhooksEndpointsEndpointIdDeleteResponses[keyof RemoveEndpointApiV1WebhooksEndpointsEndpointIdDeleteResponses];
+
+export type ReadEndpointApiV1WebhooksEndpointsEndpointIdGetData = {
+    body?: never;
+    path: {
+        /**
+         * Endpoint Id
+         */
+        endpoint_id: number;
+    };
+    query?: never;
+    url: '/api/v1/webhooks/endpoints/{endpoint_id}';
+};
+
+export type ReadEndpointApiV1WebhooksEndpointsEndpointIdGetErrors = {
+    /**
+     * Sign in first: no token, or one that is wrong or no longer valid
+     */
+    401: Problem;
+    /**
+     * Not allowed: the role, the account's status, or the CSRF check
+     */
+    403: Problem;
+    /**
+     * Not found, or not yours
+     */
+    404: Problem;
+    /**
+     * The input is not valid; errors names each field at fault
+     */
+    422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
+};
+
+export type ReadEndpointApiV1WebhooksEndpointsEndpointIdGetError = ReadEndpointApiV1WebhooksEndpointsEndpointIdGetErrors[keyof ReadEndpointApiV1WebhooksEndpointsEndpointIdGetErrors];
+
+export type ReadEndpointApiV1WebhooksEndpointsEndpointIdGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: Endpoint;
+};
+
+export type ReadEndpointApiV1WebhooksEndpointsEndpointIdGetResponse = ReadEndpointApiV1WebhooksEndpointsEndpointIdGetResponses[keyof ReadEndpointApiV1WebhooksEndpointsEndpointIdGetResponses];
+
+export type UpdateEndpointApiV1WebhooksEndpointsEndpointIdPatchData = {
+    body: EndpointUpdate;
+    path: {
+        /**
+         * Endpoint Id
+         */
+        endpoint_id: number;
+    };
+    query?: never;
+    url: '/api/v1/webhooks/endpoints/{endpoint_id}';
+};
+
+export type UpdateEndpointApiV1WebhooksEndpointsEndpointIdPatchErrors = {
+    /**
+     * The request was refused as sent, or its body could not be read
+     */
+    400: Problem;
+    /**
+     * Sign in first: no token, or one that is wrong or no longer valid
+     */
+    401: Problem;
+    /**
+     * Not allowed: the role, the account's status, or the CSRF check
+     */
+    403: Problem;
+    /**
+     * Not found, or not yours
+     */
+    404: Problem;
+    /**
+     * The body, or the file in it, is too large
+     */
+    413: Problem;
+    /**
+     * The input is not valid; errors names each field at fault
+     */
+    422: Problem;
+};
+
+export type UpdateEndpointApiV1WebhooksEndpointsEndpointIdPatchError = UpdateEndpointApiV1WebhooksEndpointsEndpointIdPatchErrors[keyof UpdateEndpointApiV1WebhooksEndpointsEndpointIdPatchErrors];
+
+export type UpdateEndpointApiV1WebhooksEndpointsEndpointIdPatchResponses = {
+    /**
+     * Successful Response
+     */
+    200: Endpoint;
+};
+
+export type UpdateEndpointApiV1WebhooksEndpointsEndpointIdPatchResponse = UpdateEndpointApiV1WebhooksEndpointsEndpointIdPatchResponses[keyof UpdateEndpointApiV1WebhooksEndpointsEndpointIdPatchResponses];
+
+export type ListDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGetData = {
+    body?: never;
+    path: {
+        /**
+         * Endpoint Id
+         */
+        endpoint_id: number;
+    };
+    query?: {
+        /**
+         * Page
+         */
+        page?: number;
+        /**
+         * Page Size
+         */
+        page_size?: number;
+    };
+    url: '/api/v1/webhooks/endpoints/{endpoint_id}/deliveries';
+};
+
+export type ListDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGetErrors = {
+    /**
+     * Sign in first: no token, or one that is wrong or no longer valid
+     */
+    401: Problem;
+    /**
+     * Not allowed: the role, the account's status, or the CSRF check
+     */
+    403: Problem;
+    /**
+     * Not found, or not yours
+     */
+    404: Problem;
+    /**
+     * The input is not valid; errors names each field at fault
+     */
+    422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
+};
+
+export type ListDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGetError = ListDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGetErrors[keyof ListDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGetErrors];
+
+export type ListDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageDelivery;
+};
+
+export type ListDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGetResponse = ListDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGetResponses[keyof ListDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGetResponses];
+
+export type RedeliverApiV1WebhooksEndpointsEndpointIdDeliveriesDeliveryIdRedeliverPostData = {
+    body?: never;
+    path: {
+        /**
+         * Endpoint Id
+         */
+        endpoint_id: number;
+        /**
+         * Delivery Id
+         */
+        delivery_id: number;
+    };
+    query?: never;
+    url: '/api/v1/webhooks/endpoints/{endpoint_id}/deliveries/{delivery_id}/redeliver';
+};
+
+export type RedeliverApiV1WebhooksEndpointsEndpointIdDeliveriesDeliveryIdRedeliverPostErrors = {
+    /**
+     * Sign in first: no token, or one that is wrong or no longer valid
+     */
+    401: Problem;
+    /**
+     * Not allowed: the role, the account's status, or the CSRF check
+     */
+    403: Problem;
+    /**
+     * Not found, or not yours
+     */
+    404: Problem;
+    /**
+     * It conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * The input is not valid; errors names each field at fault
+     */
+    422: Problem;
+};
+
+export type RedeliverApiV1WebhooksEndpointsEndpointIdDeliveriesDeliveryIdRedeliverPostError = RedeliverApiV1WebhooksEndpointsEndpointIdDeliveriesDeliveryIdRedeliverPostErrors[keyof RedeliverApiV1WebhooksEndpointsEndpointIdDeliveriesDeliveryIdRedeliverPostErrors];
+
+export type RedeliverApiV1WebhooksEndpointsEndpointIdDeliveriesDeliveryIdRedeliverPostResponses = {
+    /**
+     * Successful Response
+     */
+    202: Delivery;
+};
+
+export type RedeliverApiV1WebhooksEndpointsEndpointIdDeliveriesDeliveryIdRedeliverPostResponse = RedeliverApiV1WebhooksEndpointsEndpointIdDeliveriesDeliveryIdRedeliverPostResponses[keyof RedeliverApiV1WebhooksEndpointsEndpointIdDeliveriesDeliveryIdRedeliverPostResponses];
+
+export type VerifyWebhookApiV1WebhooksWhatsappSenderIdGetData = {
+    body?: never;
+    path: {
+        /**
+         * Sender Id
+         */
+        sender_id: number;
+    };
+    query: {
+        /**
+         * Hub.Mode
+         */
+        'hub.mode': string;
+        /**
+         * Hub.Verify Token
+         */
+        'hub.verify_token': string;
+        /**
+         * Hub.Challenge
+         */
+        'hub.challenge': string;
+    };
+    url: '/api/v1/webhooks/whatsapp/{sender_id}';
+};
+
+export type VerifyWebhookApiV1WebhooksWhatsappSenderIdGetErrors = {
+    /**
+     * Not allowed: the role, the account's status, or the CSRF check
+     */
+    403: Problem;
+    /**
+     * Not found, or not yours
+     */
+    404: Problem;
+    /**
+     * The input is not valid; errors names each field at fault
+     */
+    422: Problem;
+};
+
+export type VerifyWebhookApiV1WebhooksWhatsappSenderIdGetError = VerifyWebhookApiV1WebhooksWhatsappSenderIdGetErrors[keyof VerifyWebhookApiV1WebhooksWhatsappSenderIdGetErrors];
+
+export type VerifyWebhookApiV1WebhooksWhatsappSenderIdGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: string;
+};
+
+export type VerifyWebhookApiV1WebhooksWhatsappSenderIdGetResponse = VerifyWebhookApiV1WebhooksWhatsappSenderIdGetResponses[keyof VerifyWebhookApiV1WebhooksWhatsappSenderIdGetResponses];
+
+export type ReceiveWebhookApiV1WebhooksWhatsappSenderIdPostData = {
+    body?: never;
+    headers?: {
+        /**
+         * X-Hub-Signature-256
+         */
+        'X-Hub-Signature-256'?: string | null;
+    };
+    path: {
+        /**
+         * Sender Id
+         */
+        sender_id: number;
+    };
+    query?: never;
+    url: '/api/v1/webhooks/whatsapp/{sender_id}';
+};
+
+export type ReceiveWebhookApiV1WebhooksWhatsappSenderIdPostErrors = {
+    /**
+     * Sign in first: no token, or one that is wrong or no longer valid
+     */
+    401: Problem;
+    /**
+     * Not allowed: the role, the account's status, or the CSRF check
+     */
+    403: Problem;
+    /**
+     * Not found, or not yours
+     */
+    404: Problem;
+    /**
+     * The input is not valid; errors names each field at fault
+     */
+    422: Problem;
+};
+
+export type ReceiveWebhookApiV1WebhooksWhatsappSenderIdPostError = ReceiveWebhookApiV1WebhooksWhatsappSenderIdPostErrors[keyof ReceiveWebhookApiV1WebhooksWhatsappSenderIdPostErrors];
+
+export type ReceiveWebhookApiV1WebhooksWhatsappSenderIdPostResponses = {
+    /**
+     * Successful Response
+     */
+    200: WebhookAccepted;
+};
+
+export type ReceiveWebhookApiV1WebhooksWhatsappSenderIdPostResponse = ReceiveWebhookApiV1WebhooksWhatsappSenderIdPostResponses[keyof ReceiveWebhookApiV1WebhooksWhatsappSenderIdPostResponses];
 
 export type HealthzHealthzGetData = {
     body?: never;

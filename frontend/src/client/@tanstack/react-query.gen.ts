@@ -3,8 +3,8 @@
 import { type DefaultError, type InfiniteData, infiniteQueryOptions, queryOptions, type UseMutationOptions } from '@tanstack/react-query';
 
 import { client } from '../client.gen';
-import { cancelCampaignApiV1CampaignsCampaignIdCancelPost, changePasswordApiV1UsersMePasswordPost, changeUserRoleApiV1AdminUsersUserIdRolePut, changeUserStatusApiV1AdminUsersUserIdStatusPut, checkoutApiV1PaymentsCheckoutPost, createCampaignApiV1CampaignsPost, createPackageApiV1AdminPackagesPost, deleteCampaignApiV1CampaignsCampaignIdDelete, deleteMediaApiV1MediaMediaIdDelete, deletePackageApiV1AdminPackagesPackageIdDelete, downloadRejectedApiV1ImportsImportIdRejectedCsvGet, duplicateCampaignApiV1CampaignsCampaignIdDuplicatePost, exportCampaignApiV1CampaignsCampaignIdExportGet, getImportApiV1ImportsImportIdGet, getMediaApiV1MediaMediaIdGet, getMediaContentApiV1MediaMediaIdContentGet, grantPackageApiV1AdminUsersUserIdSubscriptionGrantsPost, healthzHealthzGet, linkSenderApiV1SendersPost, listAllPackagesApiV1AdminPackagesGet, listCampaignsApiV1CampaignsGet, listImportsApiV1CampaignsCampaignIdImportsGet, listMediaApiV1MediaGet, listPackagesApiV1PackagesGet, listRecipientsApiV1CampaignsCampaignIdRecipientsGet, listSendersApiV1SendersGet, listSessionsApiV1UsersMeSessionsGet, loginApiV1AuthLoginPost, logoutApiV1AuthLogoutPost, mapColumnsApiV1ImportsImportIdMappingPut, myInvoiceApiV1PaymentsPaymentIdInvoiceGet, myPaymentApiV1PaymentsPaymentIdGet, myPaymentsApiV1PaymentsGet, mySubscriptionApiV1SubscriptionsMeGet, type Options, pauseCampaignApiV1CampaignsCampaignIdPausePost, paymentCallbackApiV1PaymentsCallbackGatewayGet, previewCampaignApiV1CampaignsCampaignIdPreviewGet, readCampaignApiV1CampaignsCampaignIdGet, readMeApiV1UsersMeGet, readSenderApiV1SendersSenderIdGet, readUserApiV1AdminUsersUserIdGet, readyzReadyzGet, refreshApiV1AuthRefreshPost, registerApiV1AuthRegisterPost, removeSenderApiV1SendersSenderIdDelete, requestCodeApiV1AuthOtpRequestPost, resumeCampaignApiV1CampaignsCampaignIdResumePost, retryCampaignApiV1CampaignsCampaignIdRetryPost, revokeSessionApiV1UsersMeSessionsSessionIdDelete, sandboxPaymentDecisionApiV1PaymentsSandboxAuthorityDecisionPost, sandboxPaymentPageApiV1PaymentsSandboxAuthorityGet, searchPaymentsApiV1AdminPaymentsGet, searchUsersApiV1AdminUsersGet, sendTestApiV1CampaignsCampaignIdTestPost, startCampaignApiV1CampaignsCampaignIdStartPost, updateCampaignApiV1CampaignsCampaignIdPatch, updateMeApiV1UsersMePatch, updatePackageApiV1AdminPackagesPackageIdPatch, updateSenderApiV1SendersSenderIdPatch, uploadMediaApiV1MediaPost, uploadRecipientsApiV1CampaignsCampaignIdImportsPost, userSubscriptionApiV1AdminUsersUserIdSubscriptionGet, verifyCodeApiV1AuthOtpVerifyPost } from '../sdk.gen';
-import type { CancelCampaignApiV1CampaignsCampaignIdCancelPostData, CancelCampaignApiV1CampaignsCampaignIdCancelPostError, CancelCampaignApiV1CampaignsCampaignIdCancelPostResponse, ChangePasswordApiV1UsersMePasswordPostData, ChangePasswordApiV1UsersMePasswordPostError, ChangePasswordApiV1UsersMePasswordPostResponse, ChangeUserRoleApiV1AdminUsersUserIdRolePutData, ChangeUserRoleApiV1AdminUsersUserIdRolePutError, ChangeUserRoleApiV1AdminUsersUserIdRolePutResponse, ChangeUserStatusApiV1AdminUsersUserIdStatusPutData, ChangeUserStatusApiV1AdminUsersUserIdStatusPutError, ChangeUserStatusApiV1AdminUsersUserIdStatusPutResponse, CheckoutApiV1PaymentsCheckoutPostData, CheckoutApiV1PaymentsCheckoutPostError, CheckoutApiV1PaymentsCheckoutPostResponse, CreateCampaignApiV1CampaignsPostData, CreateCampaignApiV1CampaignsPostError, CreateCampaignApiV1CampaignsPostResponse, CreatePackageApiV1AdminPackagesPostData, CreatePackageApiV1AdminPackagesPostError, CreatePackageApiV1AdminPackagesPostResponse, DeleteCampaignApiV1CampaignsCampaignIdDeleteData, DeleteCampaignApiV1CampaignsCampaignIdDeleteError, DeleteCampaignApiV1CampaignsCampaignIdDeleteResponse, DeleteMediaApiV1MediaMediaIdDeleteData, DeleteMediaApiV1MediaMediaIdDeleteError, DeleteMediaApiV1MediaMediaIdDeleteResponse, DeletePackageApiV1AdminPackagesPackageIdDeleteData, DeletePackageApiV1AdminPackagesPackageIdDeleteError, DeletePackageApiV1AdminPackagesPackageIdDeleteResponse, DownloadRejectedApiV1ImportsImportIdRejectedCsvGetData, DownloadRejectedApiV1ImportsImportIdRejectedCsvGetError, DownloadRejectedApiV1ImportsImportIdRejectedCsvGetResponse, DuplicateCampaignApiV1CampaignsCampaignIdDuplicatePostData, DuplicateCampaignApiV1CampaignsCampaignIdDuplicatePostError, DuplicateCampaignApiV1CampaignsCampaignIdDuplicatePostResponse, ExportCampaignApiV1CampaignsCampaignIdExportGetData, ExportCampaignApiV1CampaignsCampaignIdExportGetError, ExportCampaignApiV1CampaignsCampaignIdExportGetResponse, GetImportApiV1ImportsImportIdGetData, GetImportApiV1ImportsImportIdGetError, GetImportApiV1ImportsImportIdGetResponse, GetMediaApiV1MediaMediaIdGetData, GetMediaApiV1MediaMediaIdGetError, GetMediaApiV1MediaMediaIdGetResponse, GetMediaContentApiV1MediaMediaIdContentGetData, GetMediaContentApiV1MediaMediaIdContentGetError, GetMediaContentApiV1MediaMediaIdContentGetResponse, GrantPackageApiV1AdminUsersUserIdSubscriptionGrantsPostData, GrantPackageApiV1AdminUsersUserIdSubscriptionGrantsPostError, GrantPackageApiV1AdminUsersUserIdSubscriptionGrantsPostResponse, HealthzHealthzGetData, HealthzHealthzGetResponse, LinkSenderApiV1SendersPostData, LinkSenderApiV1SendersPostError, LinkSenderApiV1SendersPostResponse, ListAllPackagesApiV1AdminPackagesGetData, ListAllPackagesApiV1AdminPackagesGetError, ListAllPackagesApiV1AdminPackagesGetResponse, ListCampaignsApiV1CampaignsGetData, ListCampaignsApiV1CampaignsGetError, ListCampaignsApiV1CampaignsGetResponse, ListImportsApiV1CampaignsCampaignIdImportsGetData, ListImportsApiV1CampaignsCampaignIdImportsGetError, ListImportsApiV1CampaignsCampaignIdImportsGetResponse, ListMediaApiV1MediaGetData, ListMediaApiV1MediaGetError, ListMediaApiV1MediaGetResponse, ListPackagesApiV1PackagesGetData, ListPackagesApiV1PackagesGetResponse, ListRecipientsApiV1CampaignsCampaignIdRecipientsGetData, ListRecipientsApiV1CampaignsCampaignIdRecipientsGetError, ListRecipientsApiV1CampaignsCampaignIdRecipientsGetResponse, ListSendersApiV1SendersGetData, ListSendersApiV1SendersGetError, ListSendersApiV1SendersGetResponse, ListSessionsApiV1UsersMeSessionsGetData, ListSessionsApiV1UsersMeSessionsGetError, ListSessionsApiV1UsersMeSessionsGetResponse, LoginApiV1AuthLoginPostData, LoginApiV1AuthLoginPostError, LoginApiV1AuthLoginPostResponse, LogoutApiV1AuthLogoutPostData, LogoutApiV1AuthLogoutPostError, LogoutApiV1AuthLogoutPostResponse, MapColumnsApiV1ImportsImportIdMappingPutData, MapColumnsApiV1ImportsImportIdMappingPutError, MapColumnsApiV1ImportsImportIdMappingPutResponse, MyInvoiceApiV1PaymentsPaymentIdInvoiceGetData, MyInvoiceApiV1PaymentsPaymentIdInvoiceGetError, MyInvoiceApiV1PaymentsPaymentIdInvoiceGetResponse, MyPaymentApiV1PaymentsPaymentIdGetData, MyPaymentApiV1PaymentsPaymentIdGetError, MyPaymentApiV1PaymentsPaymentIdGetResponse, MyPaymentsApiV1PaymentsGetData, MyPaymentsApiV1PaymentsGetError, MyPaymentsApiV1PaymentsGetResponse, MySubscriptionApiV1SubscriptionsMeGetData, MySubscriptionApiV1SubscriptionsMeGetError, MySubscriptionApiV1SubscriptionsMeGetResponse, PauseCampaignApiV1CampaignsCampaignIdPausePostData, PauseCampaignApiV1CampaignsCampaignIdPausePostError, PauseCampaignApiV1CampaignsCampaignIdPausePostResponse, PaymentCallbackApiV1PaymentsCallbackGatewayGetData, PaymentCallbackApiV1PaymentsCallbackGatewayGetError, PaymentCallbackApiV1PaymentsCallbackGatewayGetResponse, PreviewCampaignApiV1CampaignsCampaignIdPreviewGetData, PreviewCampaignApiV1CampaignsCampaignIdPreviewGetError, PreviewCampaignApiV1CampaignsCampaignIdPreviewGetResponse, ReadCampaignApiV1CampaignsCampaignIdGetData, ReadCampaignApiV1CampaignsCampaignIdGetError, ReadCampaignApiV1CampaignsCampaignIdGetResponse, ReadMeApiV1UsersMeGetData, ReadMeApiV1UsersMeGetError, ReadMeApiV1UsersMeGetResponse, ReadSenderApiV1SendersSenderIdGetData, ReadSenderApiV1SendersSenderIdGetError, ReadSenderApiV1SendersSenderIdGetResponse, ReadUserApiV1AdminUsersUserIdGetData, ReadUserApiV1AdminUsersUserIdGetError, ReadUserApiV1AdminUsersUserIdGetResponse, ReadyzReadyzGetData, ReadyzReadyzGetError, ReadyzReadyzGetResponse, RefreshApiV1AuthRefreshPostData, RefreshApiV1AuthRefreshPostError, RefreshApiV1AuthRefreshPostResponse, RegisterApiV1AuthRegisterPostData, RegisterApiV1AuthRegisterPostError, RegisterApiV1AuthRegisterPostResponse, RemoveSenderApiV1SendersSenderIdDeleteData, RemoveSenderApiV1SendersSenderIdDeleteError, RemoveSenderApiV1SendersSenderIdDeleteResponse, RequestCodeApiV1AuthOtpRequestPostData, RequestCodeApiV1AuthOtpRequestPostError, RequestCodeApiV1AuthOtpRequestPostResponse, ResumeCampaignApiV1CampaignsCampaignIdResumePostData, ResumeCampaignApiV1CampaignsCampaignIdResumePostError, ResumeCampaignApiV1CampaignsCampaignIdResumePostResponse, RetryCampaignApiV1CampaignsCampaignIdRetryPostData, RetryCampaignApiV1CampaignsCampaignIdRetryPostError, RetryCampaignApiV1CampaignsCampaignIdRetryPostResponse, RevokeSessionApiV1UsersMeSessionsSessionIdDeleteData, RevokeSessionApiV1UsersMeSessionsSessionIdDeleteError, RevokeSessionApiV1UsersMeSessionsSessionIdDeleteResponse, SandboxPaymentDecisionApiV1PaymentsSandboxAuthorityDecisionPostData, SandboxPaymentDecisionApiV1PaymentsSandboxAuthorityDecisionPostError, SandboxPaymentPageApiV1PaymentsSandboxAuthorityGetData, SandboxPaymentPageApiV1PaymentsSandboxAuthorityGetError, SandboxPaymentPageApiV1PaymentsSandboxAuthorityGetResponse, SearchPaymentsApiV1AdminPaymentsGetData, SearchPaymentsApiV1AdminPaymentsGetError, SearchPaymentsApiV1AdminPaymentsGetResponse, SearchUsersApiV1AdminUsersGetData, SearchUsersApiV1AdminUsersGetError, SearchUsersApiV1AdminUsersGetResponse, SendTestApiV1CampaignsCampaignIdTestPostData, SendTestApiV1CampaignsCampaignIdTestPostError, SendTestApiV1CampaignsCampaignIdTestPostResponse, StartCampaignApiV1CampaignsCampaignIdStartPostData, StartCampaignApiV1CampaignsCampaignIdStartPostError, StartCampaignApiV1CampaignsCampaignIdStartPostResponse, UpdateCampaignApiV1CampaignsCampaignIdPatchData, UpdateCampaignApiV1CampaignsCampaignIdPatchError, UpdateCampaignApiV1CampaignsCampaignIdPatchResponse, UpdateMeApiV1UsersMePatchData, UpdateMeApiV1UsersMePatchError, UpdateMeApiV1UsersMePatchResponse, UpdatePackageApiV1AdminPackagesPackageIdPatchData, UpdatePackageApiV1AdminPackagesPackageIdPatchError, UpdatePackageApiV1AdminPackagesPackageIdPatchResponse, UpdateSenderApiV1SendersSenderIdPatchData, UpdateSenderApiV1SendersSenderIdPatchError, UpdateSenderApiV1SendersSenderIdPatchResponse, UploadMediaApiV1MediaPostData, UploadMediaApiV1MediaPostError, UploadMediaApiV1MediaPostResponse, UploadRecipientsApiV1CampaignsCampaignIdImportsPostData, UploadRecipientsApiV1CampaignsCampaignIdImportsPostError, UploadRecipientsApiV1CampaignsCampaignIdImportsPostResponse, UserSubscriptionApiV1AdminUsersUserIdSubscriptionGetData, UserSubscriptionApiV1AdminUsersUserIdSubscriptionGetError, UserSubscriptionApiV1AdminUsersUserIdSubscriptionGetResponse, VerifyCodeApiV1AuthOtpVerifyPostData, VerifyCodeApiV1AuthOtpVerifyPostError, VerifyCodeApiV1AuthOtpVerifyPostResponse } from '../types.gen';
+import { cancelCampaignApiV1AdminCampaignsCampaignIdCancelPost, cancelCampaignApiV1CampaignsCampaignIdCancelPost, changePasswordApiV1UsersMePasswordPost, changeUserRoleApiV1AdminUsersUserIdRolePut, changeUserStatusApiV1AdminUsersUserIdStatusPut, checkoutApiV1PaymentsCheckoutPost, createApiKeyApiV1ApiKeysPost, createCampaignApiV1CampaignsPost, createEndpointApiV1WebhooksEndpointsPost, createPackageApiV1AdminPackagesPost, deleteCampaignApiV1CampaignsCampaignIdDelete, deleteMediaApiV1MediaMediaIdDelete, deletePackageApiV1AdminPackagesPackageIdDelete, downloadRejectedApiV1ImportsImportIdRejectedCsvGet, duplicateCampaignApiV1CampaignsCampaignIdDuplicatePost, endUserSessionsApiV1AdminUsersUserIdSessionsDelete, exportCampaignApiV1CampaignsCampaignIdExportGet, getImportApiV1ImportsImportIdGet, getMediaApiV1MediaMediaIdGet, getMediaContentApiV1MediaMediaIdContentGet, grantPackageApiV1AdminUsersUserIdSubscriptionGrantsPost, healthzHealthzGet, linkSenderApiV1SendersPost, listAllPackagesApiV1AdminPackagesGet, listApiKeysApiV1ApiKeysGet, listCampaignsApiV1CampaignsGet, listDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGet, listEndpointsApiV1WebhooksEndpointsGet, listImportsApiV1CampaignsCampaignIdImportsGet, listMediaApiV1MediaGet, listPackagesApiV1PackagesGet, listRecipientsApiV1CampaignsCampaignIdRecipientsGet, listSendersApiV1SendersGet, listSessionsApiV1UsersMeSessionsGet, listTemplatesApiV1SendersSenderIdTemplatesGet, loginApiV1AuthLoginPost, logoutApiV1AuthLogoutPost, mapColumnsApiV1ImportsImportIdMappingPut, myInvoiceApiV1PaymentsPaymentIdInvoiceGet, myPaymentApiV1PaymentsPaymentIdGet, myPaymentsApiV1PaymentsGet, mySecurityEventsApiV1UsersMeSecurityEventsGet, myStatisticsApiV1UsersMeStatisticsGet, mySubscriptionApiV1SubscriptionsMeGet, type Options, pauseCampaignApiV1AdminCampaignsCampaignIdPausePost, pauseCampaignApiV1CampaignsCampaignIdPausePost, paymentCallbackApiV1PaymentsCallbackGatewayGet, platformStatisticsApiV1AdminStatisticsGet, previewCampaignApiV1CampaignsCampaignIdPreviewGet, readCampaignApiV1CampaignsCampaignIdGet, readEndpointApiV1WebhooksEndpointsEndpointIdGet, readMeApiV1UsersMeGet, readSenderApiV1SendersSenderIdGet, readSystemStatusApiV1AdminSystemGet, readUserApiV1AdminUsersUserIdGet, readyzReadyzGet, receiveWebhookApiV1WebhooksWhatsappSenderIdPost, redeliverApiV1WebhooksEndpointsEndpointIdDeliveriesDeliveryIdRedeliverPost, refreshApiV1AuthRefreshPost, registerApiV1AuthRegisterPost, removeEndpointApiV1WebhooksEndpointsEndpointIdDelete, removeSenderApiV1SendersSenderIdDelete, requestCodeApiV1AuthOtpRequestPost, restoreNumberApiV1AdminNumbersSenderIdRestorePost, resumeCampaignApiV1CampaignsCampaignIdResumePost, retryCampaignApiV1CampaignsCampaignIdRetryPost, revokeApiKeyApiV1ApiKeysKeyIdDelete, revokeSessionApiV1UsersMeSessionsSessionIdDelete, sandboxPaymentDecisionApiV1PaymentsSandboxAuthorityDecisionPost, sandboxPaymentPageApiV1PaymentsSandboxAuthorityGet, searchAuditLogApiV1AdminAuditGet, searchCampaignsApiV1AdminCampaignsGet, searchNumbersApiV1AdminNumbersGet, searchPaymentsApiV1AdminPaymentsGet, searchUsersApiV1AdminUsersGet, sendPasswordResetApiV1AdminUsersUserIdPasswordResetPost, sendTestApiV1CampaignsCampaignIdTestPost, startCampaignApiV1CampaignsCampaignIdStartPost, suspendNumberApiV1AdminNumbersSenderIdSuspendPost, updateCampaignApiV1CampaignsCampaignIdPatch, updateEndpointApiV1WebhooksEndpointsEndpointIdPatch, updateMeApiV1UsersMePatch, updatePackageApiV1AdminPackagesPackageIdPatch, updateSenderApiV1SendersSenderIdPatch, uploadMediaApiV1MediaPost, uploadRecipientsApiV1CampaignsCampaignIdImportsPost, userOverviewApiV1AdminUsersUserIdOverviewGet, userSubscriptionApiV1AdminUsersUserIdSubscriptionGet, verifyCodeApiV1AuthOtpVerifyPost, verifyWebhookApiV1WebhooksWhatsappSenderIdGet } from '../sdk.gen';
+import type { CancelCampaignApiV1AdminCampaignsCampaignIdCancelPostData, CancelCampaignApiV1AdminCampaignsCampaignIdCancelPostError, CancelCampaignApiV1AdminCampaignsCampaignIdCancelPostResponse, CancelCampaignApiV1CampaignsCampaignIdCancelPostData, CancelCampaignApiV1CampaignsCampaignIdCancelPostError, CancelCampaignApiV1CampaignsCampaignIdCancelPostResponse, ChangePasswordApiV1UsersMePasswordPostData, ChangePasswordApiV1UsersMePasswordPostError, ChangePasswordApiV1UsersMePasswordPostResponse, ChangeUserRoleApiV1AdminUsersUserIdRolePutData, ChangeUserRoleApiV1AdminUsersUserIdRolePutError, ChangeUserRoleApiV1AdminUsersUserIdRolePutResponse, ChangeUserStatusApiV1AdminUsersUserIdStatusPutData, ChangeUserStatusApiV1AdminUsersUserIdStatusPutError, ChangeUserStatusApiV1AdminUsersUserIdStatusPutResponse, CheckoutApiV1PaymentsCheckoutPostData, CheckoutApiV1PaymentsCheckoutPostError, CheckoutApiV1PaymentsCheckoutPostResponse, CreateApiKeyApiV1ApiKeysPostData, CreateApiKeyApiV1ApiKeysPostError, CreateApiKeyApiV1ApiKeysPostResponse, CreateCampaignApiV1CampaignsPostData, CreateCampaignApiV1CampaignsPostError, CreateCampaignApiV1CampaignsPostResponse, CreateEndpointApiV1WebhooksEndpointsPostData, CreateEndpointApiV1WebhooksEndpointsPostError, CreateEndpointApiV1WebhooksEndpointsPostResponse, CreatePackageApiV1AdminPackagesPostData, CreatePackageApiV1AdminPackagesPostError, CreatePackageApiV1AdminPackagesPostResponse, DeleteCampaignApiV1CampaignsCampaignIdDeleteData, DeleteCampaignApiV1CampaignsCampaignIdDeleteError, DeleteCampaignApiV1CampaignsCampaignIdDeleteResponse, DeleteMediaApiV1MediaMediaIdDeleteData, DeleteMediaApiV1MediaMediaIdDeleteError, DeleteMediaApiV1MediaMediaIdDeleteResponse, DeletePackageApiV1AdminPackagesPackageIdDeleteData, DeletePackageApiV1AdminPackagesPackageIdDeleteError, DeletePackageApiV1AdminPackagesPackageIdDeleteResponse, DownloadRejectedApiV1ImportsImportIdRejectedCsvGetData, DownloadRejectedApiV1ImportsImportIdRejectedCsvGetError, DownloadRejectedApiV1ImportsImportIdRejectedCsvGetResponse, DuplicateCampaignApiV1CampaignsCampaignIdDuplicatePostData, DuplicateCampaignApiV1CampaignsCampaignIdDuplicatePostError, DuplicateCampaignApiV1CampaignsCampaignIdDuplicatePostResponse, EndUserSessionsApiV1AdminUsersUserIdSessionsDeleteData, EndUserSessionsApiV1AdminUsersUserIdSessionsDeleteError, EndUserSessionsApiV1AdminUsersUserIdSessionsDeleteResponse, ExportCampaignApiV1CampaignsCampaignIdExportGetData, ExportCampaignApiV1CampaignsCampaignIdExportGetError, ExportCampaignApiV1CampaignsCampaignIdExportGetResponse, GetImportApiV1ImportsImportIdGetData, GetImportApiV1ImportsImportIdGetError, GetImportApiV1ImportsImportIdGetResponse, GetMediaApiV1MediaMediaIdGetData, GetMediaApiV1MediaMediaIdGetError, GetMediaApiV1MediaMediaIdGetResponse, GetMediaContentApiV1MediaMediaIdContentGetData, GetMediaContentApiV1MediaMediaIdContentGetError, GetMediaContentApiV1MediaMediaIdContentGetResponse, GrantPackageApiV1AdminUsersUserIdSubscriptionGrantsPostData, GrantPackageApiV1AdminUsersUserIdSubscriptionGrantsPostError, GrantPackageApiV1AdminUsersUserIdSubscriptionGrantsPostResponse, HealthzHealthzGetData, HealthzHealthzGetResponse, LinkSenderApiV1SendersPostData, LinkSenderApiV1SendersPostError, LinkSenderApiV1SendersPostResponse, ListAllPackagesApiV1AdminPackagesGetData, ListAllPackagesApiV1AdminPackagesGetError, ListAllPackagesApiV1AdminPackagesGetResponse, ListApiKeysApiV1ApiKeysGetData, ListApiKeysApiV1ApiKeysGetError, ListApiKeysApiV1ApiKeysGetResponse, ListCampaignsApiV1CampaignsGetData, ListCampaignsApiV1CampaignsGetError, ListCampaignsApiV1CampaignsGetResponse, ListDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGetData, ListDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGetError, ListDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGetResponse, ListEndpointsApiV1WebhooksEndpointsGetData, ListEndpointsApiV1WebhooksEndpointsGetError, ListEndpointsApiV1WebhooksEndpointsGetResponse, ListImportsApiV1CampaignsCampaignIdImportsGetData, ListImportsApiV1CampaignsCampaignIdImportsGetError, ListImportsApiV1CampaignsCampaignIdImportsGetResponse, ListMediaApiV1MediaGetData, ListMediaApiV1MediaGetError, ListMediaApiV1MediaGetResponse, ListPackagesApiV1PackagesGetData, ListPackagesApiV1PackagesGetResponse, ListRecipientsApiV1CampaignsCampaignIdRecipientsGetData, ListRecipientsApiV1CampaignsCampaignIdRecipientsGetError, ListRecipientsApiV1CampaignsCampaignIdRecipientsGetResponse, ListSendersApiV1SendersGetData, ListSendersApiV1SendersGetError, ListSendersApiV1SendersGetResponse, ListSessionsApiV1UsersMeSessionsGetData, ListSessionsApiV1UsersMeSessionsGetError, ListSessionsApiV1UsersMeSessionsGetResponse, ListTemplatesApiV1SendersSenderIdTemplatesGetData, ListTemplatesApiV1SendersSenderIdTemplatesGetError, ListTemplatesApiV1SendersSenderIdTemplatesGetResponse, LoginApiV1AuthLoginPostData, LoginApiV1AuthLoginPostError, LoginApiV1AuthLoginPostResponse, LogoutApiV1AuthLogoutPostData, LogoutApiV1AuthLogoutPostError, LogoutApiV1AuthLogoutPostResponse, MapColumnsApiV1ImportsImportIdMappingPutData, MapColumnsApiV1ImportsImportIdMappingPutError, MapColumnsApiV1ImportsImportIdMappingPutResponse, MyInvoiceApiV1PaymentsPaymentIdInvoiceGetData, MyInvoiceApiV1PaymentsPaymentIdInvoiceGetError, MyInvoiceApiV1PaymentsPaymentIdInvoiceGetResponse, MyPaymentApiV1PaymentsPaymentIdGetData, MyPaymentApiV1PaymentsPaymentIdGetError, MyPaymentApiV1PaymentsPaymentIdGetResponse, MyPaymentsApiV1PaymentsGetData, MyPaymentsApiV1PaymentsGetError, MyPaymentsApiV1PaymentsGetResponse, MySecurityEventsApiV1UsersMeSecurityEventsGetData, MySecurityEventsApiV1UsersMeSecurityEventsGetError, MySecurityEventsApiV1UsersMeSecurityEventsGetResponse, MyStatisticsApiV1UsersMeStatisticsGetData, MyStatisticsApiV1UsersMeStatisticsGetError, MyStatisticsApiV1UsersMeStatisticsGetResponse, MySubscriptionApiV1SubscriptionsMeGetData, MySubscriptionApiV1SubscriptionsMeGetError, MySubscriptionApiV1SubscriptionsMeGetResponse, PauseCampaignApiV1AdminCampaignsCampaignIdPausePostData, PauseCampaignApiV1AdminCampaignsCampaignIdPausePostError, PauseCampaignApiV1AdminCampaignsCampaignIdPausePostResponse, PauseCampaignApiV1CampaignsCampaignIdPausePostData, PauseCampaignApiV1CampaignsCampaignIdPausePostError, PauseCampaignApiV1CampaignsCampaignIdPausePostResponse, PaymentCallbackApiV1PaymentsCallbackGatewayGetData, PaymentCallbackApiV1PaymentsCallbackGatewayGetError, PaymentCallbackApiV1PaymentsCallbackGatewayGetResponse, PlatformStatisticsApiV1AdminStatisticsGetData, PlatformStatisticsApiV1AdminStatisticsGetError, PlatformStatisticsApiV1AdminStatisticsGetResponse, PreviewCampaignApiV1CampaignsCampaignIdPreviewGetData, PreviewCampaignApiV1CampaignsCampaignIdPreviewGetError, PreviewCampaignApiV1CampaignsCampaignIdPreviewGetResponse, ReadCampaignApiV1CampaignsCampaignIdGetData, ReadCampaignApiV1CampaignsCampaignIdGetError, ReadCampaignApiV1CampaignsCampaignIdGetResponse, ReadEndpointApiV1WebhooksEndpointsEndpointIdGetData, ReadEndpointApiV1WebhooksEndpointsEndpointIdGetError, ReadEndpointApiV1WebhooksEndpointsEndpointIdGetResponse, ReadMeApiV1UsersMeGetData, ReadMeApiV1UsersMeGetError, ReadMeApiV1UsersMeGetResponse, ReadSenderApiV1SendersSenderIdGetData, ReadSenderApiV1SendersSenderIdGetError, ReadSenderApiV1SendersSenderIdGetResponse, ReadSystemStatusApiV1AdminSystemGetData, ReadSystemStatusApiV1AdminSystemGetError, ReadSystemStatusApiV1AdminSystemGetResponse, ReadUserApiV1AdminUsersUserIdGetData, ReadUserApiV1AdminUsersUserIdGetError, ReadUserApiV1AdminUsersUserIdGetResponse, ReadyzReadyzGetData, ReadyzReadyzGetError, ReadyzReadyzGetResponse, ReceiveWebhookApiV1WebhooksWhatsappSenderIdPostData, ReceiveWebhookApiV1WebhooksWhatsappSenderIdPostError, ReceiveWebhookApiV1WebhooksWhatsappSenderIdPostResponse, RedeliverApiV1WebhooksEndpointsEndpointIdDeliveriesDeliveryIdRedeliverPostData, RedeliverApiV1WebhooksEndpointsEndpointIdDeliveriesDeliveryIdRedeliverPostError, RedeliverApiV1WebhooksEndpointsEndpointIdDeliveriesDeliveryIdRedeliverPostResponse, RefreshApiV1AuthRefreshPostData, RefreshApiV1AuthRefreshPostError, RefreshApiV1AuthRefreshPostResponse, RegisterApiV1AuthRegisterPostData, RegisterApiV1AuthRegisterPostError, RegisterApiV1AuthRegisterPostResponse, RemoveEndpointApiV1WebhooksEndpointsEndpointIdDeleteData, RemoveEndpointApiV1WebhooksEndpointsEndpointIdDeleteError, RemoveEndpointApiV1WebhooksEndpointsEndpointIdDeleteResponse, RemoveSenderApiV1SendersSenderIdDeleteData, RemoveSenderApiV1SendersSenderIdDeleteError, RemoveSenderApiV1SendersSenderIdDeleteResponse, RequestCodeApiV1AuthOtpRequestPostData, RequestCodeApiV1AuthOtpRequestPostError, RequestCodeApiV1AuthOtpRequestPostResponse, RestoreNumberApiV1AdminNumbersSenderIdRestorePostData, RestoreNumberApiV1AdminNumbersSenderIdRestorePostError, RestoreNumberApiV1AdminNumbersSenderIdRestorePostResponse, ResumeCampaignApiV1CampaignsCampaignIdResumePostData, ResumeCampaignApiV1CampaignsCampaignIdResumePostError, ResumeCampaignApiV1CampaignsCampaignIdResumePostResponse, RetryCampaignApiV1CampaignsCampaignIdRetryPostData, RetryCampaignApiV1CampaignsCampaignIdRetryPostError, RetryCampaignApiV1CampaignsCampaignIdRetryPostResponse, RevokeApiKeyApiV1ApiKeysKeyIdDeleteData, RevokeApiKeyApiV1ApiKeysKeyIdDeleteError, RevokeApiKeyApiV1ApiKeysKeyIdDeleteResponse, RevokeSessionApiV1UsersMeSessionsSessionIdDeleteData, RevokeSessionApiV1UsersMeSessionsSessionIdDeleteError, RevokeSessionApiV1UsersMeSessionsSessionIdDeleteResponse, SandboxPaymentDecisionApiV1PaymentsSandboxAuthorityDecisionPostData, SandboxPaymentDecisionApiV1PaymentsSandboxAuthorityDecisionPostError, SandboxPaymentPageApiV1PaymentsSandboxAuthorityGetData, SandboxPaymentPageApiV1PaymentsSandboxAuthorityGetError, SandboxPaymentPageApiV1PaymentsSandboxAuthorityGetResponse, SearchAuditLogApiV1AdminAuditGetData, SearchAuditLogApiV1AdminAuditGetError, SearchAuditLogApiV1AdminAuditGetResponse, SearchCampaignsApiV1AdminCampaignsGetData, SearchCampaignsApiV1AdminCampaignsGetError, SearchCampaignsApiV1AdminCampaignsGetResponse, SearchNumbersApiV1AdminNumbersGetData, SearchNumbersApiV1AdminNumbersGetError, SearchNumbersApiV1AdminNumbersGetResponse, SearchPaymentsApiV1AdminPaymentsGetData, SearchPaymentsApiV1AdminPaymentsGetError, SearchPaymentsApiV1AdminPaymentsGetResponse, SearchUsersApiV1AdminUsersGetData, SearchUsersApiV1AdminUsersGetError, SearchUsersApiV1AdminUsersGetResponse, SendPasswordResetApiV1AdminUsersUserIdPasswordResetPostData, SendPasswordResetApiV1AdminUsersUserIdPasswordResetPostError, SendPasswordResetApiV1AdminUsersUserIdPasswordResetPostResponse, SendTestApiV1CampaignsCampaignIdTestPostData, SendTestApiV1CampaignsCampaignIdTestPostError, SendTestApiV1CampaignsCampaignIdTestPostResponse, StartCampaignApiV1CampaignsCampaignIdStartPostData, StartCampaignApiV1CampaignsCampaignIdStartPostError, StartCampaignApiV1CampaignsCampaignIdStartPostResponse, SuspendNumberApiV1AdminNumbersSenderIdSuspendPostData, SuspendNumberApiV1AdminNumbersSenderIdSuspendPostError, SuspendNumberApiV1AdminNumbersSenderIdSuspendPostResponse, UpdateCampaignApiV1CampaignsCampaignIdPatchData, UpdateCampaignApiV1CampaignsCampaignIdPatchError, UpdateCampaignApiV1CampaignsCampaignIdPatchResponse, UpdateEndpointApiV1WebhooksEndpointsEndpointIdPatchData, UpdateEndpointApiV1WebhooksEndpointsEndpointIdPatchError, UpdateEndpointApiV1WebhooksEndpointsEndpointIdPatchResponse, UpdateMeApiV1UsersMePatchData, UpdateMeApiV1UsersMePatchError, UpdateMeApiV1UsersMePatchResponse, UpdatePackageApiV1AdminPackagesPackageIdPatchData, UpdatePackageApiV1AdminPackagesPackageIdPatchError, UpdatePackageApiV1AdminPackagesPackageIdPatchResponse, UpdateSenderApiV1SendersSenderIdPatchData, UpdateSenderApiV1SendersSenderIdPatchError, UpdateSenderApiV1SendersSenderIdPatchResponse, UploadMediaApiV1MediaPostData, UploadMediaApiV1MediaPostError, UploadMediaApiV1MediaPostResponse, UploadRecipientsApiV1CampaignsCampaignIdImportsPostData, UploadRecipientsApiV1CampaignsCampaignIdImportsPostError, UploadRecipientsApiV1CampaignsCampaignIdImportsPostResponse, UserOverviewApiV1AdminUsersUserIdOverviewGetData, UserOverviewApiV1AdminUsersUserIdOverviewGetError, UserOverviewApiV1AdminUsersUserIdOverviewGetResponse, UserSubscriptionApiV1AdminUsersUserIdSubscriptionGetData, UserSubscriptionApiV1AdminUsersUserIdSubscriptionGetError, UserSubscriptionApiV1AdminUsersUserIdSubscriptionGetResponse, VerifyCodeApiV1AuthOtpVerifyPostData, VerifyCodeApiV1AuthOtpVerifyPostError, VerifyCodeApiV1AuthOtpVerifyPostResponse, VerifyWebhookApiV1WebhooksWhatsappSenderIdGetData, VerifyWebhookApiV1WebhooksWhatsappSenderIdGetError, VerifyWebhookApiV1WebhooksWhatsappSenderIdGetResponse } from '../types.gen';
 
 export type QueryKey<TOptions extends Options> = [
     Pick<TOptions, 'baseUrl' | 'body' | 'headers' | 'path' | 'query'> & {
@@ -37,6 +37,263 @@ const createQueryKey = <TOptions extends Options>(id: string, options?: TOptions
         params.query = options.query;
     }
     return [params];
+};
+
+export const searchAuditLogApiV1AdminAuditGetQueryKey = (options?: Options<SearchAuditLogApiV1AdminAuditGetData>) => createQueryKey('searchAuditLogApiV1AdminAuditGet', options);
+
+/**
+ * Search Audit Log
+ *
+ * The audit log, newest first: every admin action and security event, with who did it,
+ * to whom, from which address, when, and the request's id.
+ */
+export const searchAuditLogApiV1AdminAuditGetOptions = (options?: Options<SearchAuditLogApiV1AdminAuditGetData>) => queryOptions<SearchAuditLogApiV1AdminAuditGetResponse, SearchAuditLogApiV1AdminAuditGetError, SearchAuditLogApiV1AdminAuditGetResponse, ReturnType<typeof searchAuditLogApiV1AdminAuditGetQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await searchAuditLogApiV1AdminAuditGet({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: searchAuditLogApiV1AdminAuditGetQueryKey(options)
+});
+
+const createInfiniteParams = <K extends Pick<QueryKey<Options>[0], 'body' | 'headers' | 'path' | 'query'>>(queryKey: QueryKey<Options>, page: K) => {
+    const params = { ...queryKey[0] };
+    if (page.body) {
+        params.body = {
+            ...queryKey[0].body as any,
+            ...page.body as any
+        };
+    }
+    if (page.headers) {
+        params.headers = {
+            ...queryKey[0].headers,
+            ...page.headers
+        };
+    }
+    if (page.path) {
+        params.path = {
+            ...queryKey[0].path as any,
+            ...page.path as any
+        };
+    }
+    if (page.query) {
+        params.query = {
+            ...queryKey[0].query as any,
+            ...page.query as any
+        };
+    }
+    return params as unknown as typeof page;
+};
+
+export const searchAuditLogApiV1AdminAuditGetInfiniteQueryKey = (options?: Options<SearchAuditLogApiV1AdminAuditGetData>): QueryKey<Options<SearchAuditLogApiV1AdminAuditGetData>> => createQueryKey('searchAuditLogApiV1AdminAuditGet', options, true);
+
+/**
+ * Search Audit Log
+ *
+ * The audit log, newest first: every admin action and security event, with who did it,
+ * to whom, from which address, when, and the request's id.
+ */
+export const searchAuditLogApiV1AdminAuditGetInfiniteOptions = (options?: Options<SearchAuditLogApiV1AdminAuditGetData>) => infiniteQueryOptions<SearchAuditLogApiV1AdminAuditGetResponse, SearchAuditLogApiV1AdminAuditGetError, InfiniteData<SearchAuditLogApiV1AdminAuditGetResponse>, QueryKey<Options<SearchAuditLogApiV1AdminAuditGetData>>, number | Pick<QueryKey<Options<SearchAuditLogApiV1AdminAuditGetData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+// @ts-ignore
+{
+    queryFn: async ({ pageParam, queryKey, signal }) => {
+        // @ts-ignore
+        const page: Pick<QueryKey<Options<SearchAuditLogApiV1AdminAuditGetData>>[0], 'body' | 'headers' | 'path' | 'query'> = typeof pageParam === 'object' ? pageParam : {
+            query: {
+                page: pageParam
+            }
+        };
+        const params = createInfiniteParams(queryKey, page);
+        const { data } = await searchAuditLogApiV1AdminAuditGet({
+            ...options,
+            ...params,
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: searchAuditLogApiV1AdminAuditGetInfiniteQueryKey(options)
+});
+
+export const searchCampaignsApiV1AdminCampaignsGetQueryKey = (options?: Options<SearchCampaignsApiV1AdminCampaignsGetData>) => createQueryKey('searchCampaignsApiV1AdminCampaignsGet', options);
+
+/**
+ * Search Campaigns
+ *
+ * Every user's campaigns, newest first.
+ */
+export const searchCampaignsApiV1AdminCampaignsGetOptions = (options?: Options<SearchCampaignsApiV1AdminCampaignsGetData>) => queryOptions<SearchCampaignsApiV1AdminCampaignsGetResponse, SearchCampaignsApiV1AdminCampaignsGetError, SearchCampaignsApiV1AdminCampaignsGetResponse, ReturnType<typeof searchCampaignsApiV1AdminCampaignsGetQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await searchCampaignsApiV1AdminCampaignsGet({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: searchCampaignsApiV1AdminCampaignsGetQueryKey(options)
+});
+
+export const searchCampaignsApiV1AdminCampaignsGetInfiniteQueryKey = (options?: Options<SearchCampaignsApiV1AdminCampaignsGetData>): QueryKey<Options<SearchCampaignsApiV1AdminCampaignsGetData>> => createQueryKey('searchCampaignsApiV1AdminCampaignsGet', options, true);
+
+/**
+ * Search Campaigns
+ *
+ * Every user's campaigns, newest first.
+ */
+export const searchCampaignsApiV1AdminCampaignsGetInfiniteOptions = (options?: Options<SearchCampaignsApiV1AdminCampaignsGetData>) => infiniteQueryOptions<SearchCampaignsApiV1AdminCampaignsGetResponse, SearchCampaignsApiV1AdminCampaignsGetError, InfiniteData<SearchCampaignsApiV1AdminCampaignsGetResponse>, QueryKey<Options<SearchCampaignsApiV1AdminCampaignsGetData>>, number | Pick<QueryKey<Options<SearchCampaignsApiV1AdminCampaignsGetData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+// @ts-ignore
+{
+    queryFn: async ({ pageParam, queryKey, signal }) => {
+        // @ts-ignore
+        const page: Pick<QueryKey<Options<SearchCampaignsApiV1AdminCampaignsGetData>>[0], 'body' | 'headers' | 'path' | 'query'> = typeof pageParam === 'object' ? pageParam : {
+            query: {
+                page: pageParam
+            }
+        };
+        const params = createInfiniteParams(queryKey, page);
+        const { data } = await searchCampaignsApiV1AdminCampaignsGet({
+            ...options,
+            ...params,
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: searchCampaignsApiV1AdminCampaignsGetInfiniteQueryKey(options)
+});
+
+/**
+ * Cancel Campaign
+ *
+ * Cancel a campaign that has not finished; its owner sees "Cancelled by an admin: <reason>".
+ */
+export const cancelCampaignApiV1AdminCampaignsCampaignIdCancelPostMutation = (options?: Partial<Options<CancelCampaignApiV1AdminCampaignsCampaignIdCancelPostData>>): UseMutationOptions<CancelCampaignApiV1AdminCampaignsCampaignIdCancelPostResponse, CancelCampaignApiV1AdminCampaignsCampaignIdCancelPostError, Options<CancelCampaignApiV1AdminCampaignsCampaignIdCancelPostData>> => {
+    const mutationOptions: UseMutationOptions<CancelCampaignApiV1AdminCampaignsCampaignIdCancelPostResponse, CancelCampaignApiV1AdminCampaignsCampaignIdCancelPostError, Options<CancelCampaignApiV1AdminCampaignsCampaignIdCancelPostData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await cancelCampaignApiV1AdminCampaignsCampaignIdCancelPost({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Pause Campaign
+ *
+ * Pause a running or scheduled campaign before its next message; its owner sees
+ * "Paused by an admin: <reason>" and may resume it.
+ */
+export const pauseCampaignApiV1AdminCampaignsCampaignIdPausePostMutation = (options?: Partial<Options<PauseCampaignApiV1AdminCampaignsCampaignIdPausePostData>>): UseMutationOptions<PauseCampaignApiV1AdminCampaignsCampaignIdPausePostResponse, PauseCampaignApiV1AdminCampaignsCampaignIdPausePostError, Options<PauseCampaignApiV1AdminCampaignsCampaignIdPausePostData>> => {
+    const mutationOptions: UseMutationOptions<PauseCampaignApiV1AdminCampaignsCampaignIdPausePostResponse, PauseCampaignApiV1AdminCampaignsCampaignIdPausePostError, Options<PauseCampaignApiV1AdminCampaignsCampaignIdPausePostData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await pauseCampaignApiV1AdminCampaignsCampaignIdPausePost({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const searchNumbersApiV1AdminNumbersGetQueryKey = (options?: Options<SearchNumbersApiV1AdminNumbersGetData>) => createQueryKey('searchNumbersApiV1AdminNumbersGet', options);
+
+/**
+ * Search Numbers
+ *
+ * Every linked WhatsApp number, newest first.
+ */
+export const searchNumbersApiV1AdminNumbersGetOptions = (options?: Options<SearchNumbersApiV1AdminNumbersGetData>) => queryOptions<SearchNumbersApiV1AdminNumbersGetResponse, SearchNumbersApiV1AdminNumbersGetError, SearchNumbersApiV1AdminNumbersGetResponse, ReturnType<typeof searchNumbersApiV1AdminNumbersGetQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await searchNumbersApiV1AdminNumbersGet({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: searchNumbersApiV1AdminNumbersGetQueryKey(options)
+});
+
+export const searchNumbersApiV1AdminNumbersGetInfiniteQueryKey = (options?: Options<SearchNumbersApiV1AdminNumbersGetData>): QueryKey<Options<SearchNumbersApiV1AdminNumbersGetData>> => createQueryKey('searchNumbersApiV1AdminNumbersGet', options, true);
+
+/**
+ * Search Numbers
+ *
+ * Every linked WhatsApp number, newest first.
+ */
+export const searchNumbersApiV1AdminNumbersGetInfiniteOptions = (options?: Options<SearchNumbersApiV1AdminNumbersGetData>) => infiniteQueryOptions<SearchNumbersApiV1AdminNumbersGetResponse, SearchNumbersApiV1AdminNumbersGetError, InfiniteData<SearchNumbersApiV1AdminNumbersGetResponse>, QueryKey<Options<SearchNumbersApiV1AdminNumbersGetData>>, number | Pick<QueryKey<Options<SearchNumbersApiV1AdminNumbersGetData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+// @ts-ignore
+{
+    queryFn: async ({ pageParam, queryKey, signal }) => {
+        // @ts-ignore
+        const page: Pick<QueryKey<Options<SearchNumbersApiV1AdminNumbersGetData>>[0], 'body' | 'headers' | 'path' | 'query'> = typeof pageParam === 'object' ? pageParam : {
+            query: {
+                page: pageParam
+            }
+        };
+        const params = createInfiniteParams(queryKey, page);
+        const { data } = await searchNumbersApiV1AdminNumbersGet({
+            ...options,
+            ...params,
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: searchNumbersApiV1AdminNumbersGetInfiniteQueryKey(options)
+});
+
+/**
+ * Restore Number
+ *
+ * Lift a suspension; the campaigns it paused stay paused until their owner resumes them.
+ */
+export const restoreNumberApiV1AdminNumbersSenderIdRestorePostMutation = (options?: Partial<Options<RestoreNumberApiV1AdminNumbersSenderIdRestorePostData>>): UseMutationOptions<RestoreNumberApiV1AdminNumbersSenderIdRestorePostResponse, RestoreNumberApiV1AdminNumbersSenderIdRestorePostError, Options<RestoreNumberApiV1AdminNumbersSenderIdRestorePostData>> => {
+    const mutationOptions: UseMutationOptions<RestoreNumberApiV1AdminNumbersSenderIdRestorePostResponse, RestoreNumberApiV1AdminNumbersSenderIdRestorePostError, Options<RestoreNumberApiV1AdminNumbersSenderIdRestorePostData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await restoreNumberApiV1AdminNumbersSenderIdRestorePost({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Suspend Number
+ *
+ * Stop the platform sending from this number: no worker sends from it (one message already
+ * on its way finishes), its running campaigns pause with the reason, and none can start on it
+ * until it is restored.
+ */
+export const suspendNumberApiV1AdminNumbersSenderIdSuspendPostMutation = (options?: Partial<Options<SuspendNumberApiV1AdminNumbersSenderIdSuspendPostData>>): UseMutationOptions<SuspendNumberApiV1AdminNumbersSenderIdSuspendPostResponse, SuspendNumberApiV1AdminNumbersSenderIdSuspendPostError, Options<SuspendNumberApiV1AdminNumbersSenderIdSuspendPostData>> => {
+    const mutationOptions: UseMutationOptions<SuspendNumberApiV1AdminNumbersSenderIdSuspendPostResponse, SuspendNumberApiV1AdminNumbersSenderIdSuspendPostError, Options<SuspendNumberApiV1AdminNumbersSenderIdSuspendPostData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await suspendNumberApiV1AdminNumbersSenderIdSuspendPost({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
 };
 
 export const listAllPackagesApiV1AdminPackagesGetQueryKey = (options?: Options<ListAllPackagesApiV1AdminPackagesGetData>) => createQueryKey('listAllPackagesApiV1AdminPackagesGet', options);
@@ -132,35 +389,6 @@ export const searchPaymentsApiV1AdminPaymentsGetOptions = (options?: Options<Sea
     queryKey: searchPaymentsApiV1AdminPaymentsGetQueryKey(options)
 });
 
-const createInfiniteParams = <K extends Pick<QueryKey<Options>[0], 'body' | 'headers' | 'path' | 'query'>>(queryKey: QueryKey<Options>, page: K) => {
-    const params = { ...queryKey[0] };
-    if (page.body) {
-        params.body = {
-            ...queryKey[0].body as any,
-            ...page.body as any
-        };
-    }
-    if (page.headers) {
-        params.headers = {
-            ...queryKey[0].headers,
-            ...page.headers
-        };
-    }
-    if (page.path) {
-        params.path = {
-            ...queryKey[0].path as any,
-            ...page.path as any
-        };
-    }
-    if (page.query) {
-        params.query = {
-            ...queryKey[0].query as any,
-            ...page.query as any
-        };
-    }
-    return params as unknown as typeof page;
-};
-
 export const searchPaymentsApiV1AdminPaymentsGetInfiniteQueryKey = (options?: Options<SearchPaymentsApiV1AdminPaymentsGetData>): QueryKey<Options<SearchPaymentsApiV1AdminPaymentsGetData>> => createQueryKey('searchPaymentsApiV1AdminPaymentsGet', options, true);
 
 /**
@@ -188,10 +416,57 @@ export const searchPaymentsApiV1AdminPaymentsGetInfiniteOptions = (options?: Opt
     queryKey: searchPaymentsApiV1AdminPaymentsGetInfiniteQueryKey(options)
 });
 
+export const platformStatisticsApiV1AdminStatisticsGetQueryKey = (options?: Options<PlatformStatisticsApiV1AdminStatisticsGetData>) => createQueryKey('platformStatisticsApiV1AdminStatisticsGet', options);
+
+/**
+ * Platform Statistics
+ *
+ * The platform over a range of days, each figure with its per-day series: messages sent,
+ * delivered, read, failed and skipped; campaigns by status; sign-ups and active users; revenue
+ * per day and per package, payments by outcome; top users and numbers by volume and by failure
+ * rate; numbers by provider and status.
+ */
+export const platformStatisticsApiV1AdminStatisticsGetOptions = (options?: Options<PlatformStatisticsApiV1AdminStatisticsGetData>) => queryOptions<PlatformStatisticsApiV1AdminStatisticsGetResponse, PlatformStatisticsApiV1AdminStatisticsGetError, PlatformStatisticsApiV1AdminStatisticsGetResponse, ReturnType<typeof platformStatisticsApiV1AdminStatisticsGetQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await platformStatisticsApiV1AdminStatisticsGet({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: platformStatisticsApiV1AdminStatisticsGetQueryKey(options)
+});
+
+export const readSystemStatusApiV1AdminSystemGetQueryKey = (options?: Options<ReadSystemStatusApiV1AdminSystemGetData>) => createQueryKey('readSystemStatusApiV1AdminSystemGet', options);
+
+/**
+ * Read System Status
+ *
+ * Workers alive with the numbers each holds, job queues and failed jobs, numbers by provider
+ * and state, whether the database and Redis answer, and how late due sends are. The same
+ * figures are on `/metrics` for Prometheus.
+ */
+export const readSystemStatusApiV1AdminSystemGetOptions = (options?: Options<ReadSystemStatusApiV1AdminSystemGetData>) => queryOptions<ReadSystemStatusApiV1AdminSystemGetResponse, ReadSystemStatusApiV1AdminSystemGetError, ReadSystemStatusApiV1AdminSystemGetResponse, ReturnType<typeof readSystemStatusApiV1AdminSystemGetQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await readSystemStatusApiV1AdminSystemGet({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: readSystemStatusApiV1AdminSystemGetQueryKey(options)
+});
+
 export const searchUsersApiV1AdminUsersGetQueryKey = (options?: Options<SearchUsersApiV1AdminUsersGetData>) => createQueryKey('searchUsersApiV1AdminUsersGet', options);
 
 /**
  * Search Users
+ *
+ * Accounts, filtered and sorted by any column (newest first unless told otherwise).
  */
 export const searchUsersApiV1AdminUsersGetOptions = (options?: Options<SearchUsersApiV1AdminUsersGetData>) => queryOptions<SearchUsersApiV1AdminUsersGetResponse, SearchUsersApiV1AdminUsersGetError, SearchUsersApiV1AdminUsersGetResponse, ReturnType<typeof searchUsersApiV1AdminUsersGetQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
@@ -210,6 +485,8 @@ export const searchUsersApiV1AdminUsersGetInfiniteQueryKey = (options?: Options<
 
 /**
  * Search Users
+ *
+ * Accounts, filtered and sorted by any column (newest first unless told otherwise).
  */
 export const searchUsersApiV1AdminUsersGetInfiniteOptions = (options?: Options<SearchUsersApiV1AdminUsersGetData>) => infiniteQueryOptions<SearchUsersApiV1AdminUsersGetResponse, SearchUsersApiV1AdminUsersGetError, InfiniteData<SearchUsersApiV1AdminUsersGetResponse>, QueryKey<Options<SearchUsersApiV1AdminUsersGetData>>, number | Pick<QueryKey<Options<SearchUsersApiV1AdminUsersGetData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
 // @ts-ignore
@@ -251,10 +528,51 @@ export const readUserApiV1AdminUsersUserIdGetOptions = (options: Options<ReadUse
     queryKey: readUserApiV1AdminUsersUserIdGetQueryKey(options)
 });
 
+export const userOverviewApiV1AdminUsersUserIdOverviewGetQueryKey = (options: Options<UserOverviewApiV1AdminUsersUserIdOverviewGetData>) => createQueryKey('userOverviewApiV1AdminUsersUserIdOverviewGet', options);
+
+/**
+ * User Overview
+ *
+ * The user's whole picture: profile, subscription and its history, payments, numbers,
+ * campaigns with their counts, signed-in sessions and the audit trail.
+ */
+export const userOverviewApiV1AdminUsersUserIdOverviewGetOptions = (options: Options<UserOverviewApiV1AdminUsersUserIdOverviewGetData>) => queryOptions<UserOverviewApiV1AdminUsersUserIdOverviewGetResponse, UserOverviewApiV1AdminUsersUserIdOverviewGetError, UserOverviewApiV1AdminUsersUserIdOverviewGetResponse, ReturnType<typeof userOverviewApiV1AdminUsersUserIdOverviewGetQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await userOverviewApiV1AdminUsersUserIdOverviewGet({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: userOverviewApiV1AdminUsersUserIdOverviewGetQueryKey(options)
+});
+
+/**
+ * Send Password Reset
+ *
+ * Send the user a password-reset code (by SMS, or e-mail without a phone); they choose a
+ * new password with it at `POST /auth/otp/verify`.
+ */
+export const sendPasswordResetApiV1AdminUsersUserIdPasswordResetPostMutation = (options?: Partial<Options<SendPasswordResetApiV1AdminUsersUserIdPasswordResetPostData>>): UseMutationOptions<SendPasswordResetApiV1AdminUsersUserIdPasswordResetPostResponse, SendPasswordResetApiV1AdminUsersUserIdPasswordResetPostError, Options<SendPasswordResetApiV1AdminUsersUserIdPasswordResetPostData>> => {
+    const mutationOptions: UseMutationOptions<SendPasswordResetApiV1AdminUsersUserIdPasswordResetPostResponse, SendPasswordResetApiV1AdminUsersUserIdPasswordResetPostError, Options<SendPasswordResetApiV1AdminUsersUserIdPasswordResetPostData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await sendPasswordResetApiV1AdminUsersUserIdPasswordResetPost({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
 /**
  * Change User Role
  *
- * Make a user an admin or take it back (super admins only).
+ * Make a user an admin or take it back (super admins only; never the last one, 409).
  */
 export const changeUserRoleApiV1AdminUsersUserIdRolePutMutation = (options?: Partial<Options<ChangeUserRoleApiV1AdminUsersUserIdRolePutData>>): UseMutationOptions<ChangeUserRoleApiV1AdminUsersUserIdRolePutResponse, ChangeUserRoleApiV1AdminUsersUserIdRolePutError, Options<ChangeUserRoleApiV1AdminUsersUserIdRolePutData>> => {
     const mutationOptions: UseMutationOptions<ChangeUserRoleApiV1AdminUsersUserIdRolePutResponse, ChangeUserRoleApiV1AdminUsersUserIdRolePutError, Options<ChangeUserRoleApiV1AdminUsersUserIdRolePutData>> = {
@@ -271,9 +589,31 @@ export const changeUserRoleApiV1AdminUsersUserIdRolePutMutation = (options?: Par
 };
 
 /**
+ * End User Sessions
+ *
+ * Sign the user out of every device at once.
+ */
+export const endUserSessionsApiV1AdminUsersUserIdSessionsDeleteMutation = (options?: Partial<Options<EndUserSessionsApiV1AdminUsersUserIdSessionsDeleteData>>): UseMutationOptions<EndUserSessionsApiV1AdminUsersUserIdSessionsDeleteResponse, EndUserSessionsApiV1AdminUsersUserIdSessionsDeleteError, Options<EndUserSessionsApiV1AdminUsersUserIdSessionsDeleteData>> => {
+    const mutationOptions: UseMutationOptions<EndUserSessionsApiV1AdminUsersUserIdSessionsDeleteResponse, EndUserSessionsApiV1AdminUsersUserIdSessionsDeleteError, Options<EndUserSessionsApiV1AdminUsersUserIdSessionsDeleteData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await endUserSessionsApiV1AdminUsersUserIdSessionsDelete({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
  * Change User Status
  *
- * Activate, deactivate or ban a user; a non-active user is signed out everywhere at once.
+ * Activate, deactivate or ban a user. A user who is not active is signed out everywhere
+ * at once, and their running or scheduled campaigns pause before their next message, with
+ * the reason shown to them. Admins are managed by super admins only; the last active super
+ * admin cannot be deactivated or banned (409).
  */
 export const changeUserStatusApiV1AdminUsersUserIdStatusPutMutation = (options?: Partial<Options<ChangeUserStatusApiV1AdminUsersUserIdStatusPutData>>): UseMutationOptions<ChangeUserStatusApiV1AdminUsersUserIdStatusPutResponse, ChangeUserStatusApiV1AdminUsersUserIdStatusPutError, Options<ChangeUserStatusApiV1AdminUsersUserIdStatusPutData>> => {
     const mutationOptions: UseMutationOptions<ChangeUserStatusApiV1AdminUsersUserIdStatusPutResponse, ChangeUserStatusApiV1AdminUsersUserIdStatusPutError, Options<ChangeUserStatusApiV1AdminUsersUserIdStatusPutData>> = {
@@ -316,6 +656,93 @@ export const grantPackageApiV1AdminUsersUserIdSubscriptionGrantsPostMutation = (
     const mutationOptions: UseMutationOptions<GrantPackageApiV1AdminUsersUserIdSubscriptionGrantsPostResponse, GrantPackageApiV1AdminUsersUserIdSubscriptionGrantsPostError, Options<GrantPackageApiV1AdminUsersUserIdSubscriptionGrantsPostData>> = {
         mutationFn: async (fnOptions) => {
             const { data } = await grantPackageApiV1AdminUsersUserIdSubscriptionGrantsPost({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const listApiKeysApiV1ApiKeysGetQueryKey = (options?: Options<ListApiKeysApiV1ApiKeysGetData>) => createQueryKey('listApiKeysApiV1ApiKeysGet', options);
+
+/**
+ * List Api Keys
+ *
+ * Your keys, newest first, with when and from where each was last used.
+ */
+export const listApiKeysApiV1ApiKeysGetOptions = (options?: Options<ListApiKeysApiV1ApiKeysGetData>) => queryOptions<ListApiKeysApiV1ApiKeysGetResponse, ListApiKeysApiV1ApiKeysGetError, ListApiKeysApiV1ApiKeysGetResponse, ReturnType<typeof listApiKeysApiV1ApiKeysGetQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listApiKeysApiV1ApiKeysGet({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listApiKeysApiV1ApiKeysGetQueryKey(options)
+});
+
+export const listApiKeysApiV1ApiKeysGetInfiniteQueryKey = (options?: Options<ListApiKeysApiV1ApiKeysGetData>): QueryKey<Options<ListApiKeysApiV1ApiKeysGetData>> => createQueryKey('listApiKeysApiV1ApiKeysGet', options, true);
+
+/**
+ * List Api Keys
+ *
+ * Your keys, newest first, with when and from where each was last used.
+ */
+export const listApiKeysApiV1ApiKeysGetInfiniteOptions = (options?: Options<ListApiKeysApiV1ApiKeysGetData>) => infiniteQueryOptions<ListApiKeysApiV1ApiKeysGetResponse, ListApiKeysApiV1ApiKeysGetError, InfiniteData<ListApiKeysApiV1ApiKeysGetResponse>, QueryKey<Options<ListApiKeysApiV1ApiKeysGetData>>, number | Pick<QueryKey<Options<ListApiKeysApiV1ApiKeysGetData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+// @ts-ignore
+{
+    queryFn: async ({ pageParam, queryKey, signal }) => {
+        // @ts-ignore
+        const page: Pick<QueryKey<Options<ListApiKeysApiV1ApiKeysGetData>>[0], 'body' | 'headers' | 'path' | 'query'> = typeof pageParam === 'object' ? pageParam : {
+            query: {
+                page: pageParam
+            }
+        };
+        const params = createInfiniteParams(queryKey, page);
+        const { data } = await listApiKeysApiV1ApiKeysGet({
+            ...options,
+            ...params,
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listApiKeysApiV1ApiKeysGetInfiniteQueryKey(options)
+});
+
+/**
+ * Create Api Key
+ *
+ * Make a key for your own systems. Its secret is in this answer only: store it now.
+ */
+export const createApiKeyApiV1ApiKeysPostMutation = (options?: Partial<Options<CreateApiKeyApiV1ApiKeysPostData>>): UseMutationOptions<CreateApiKeyApiV1ApiKeysPostResponse, CreateApiKeyApiV1ApiKeysPostError, Options<CreateApiKeyApiV1ApiKeysPostData>> => {
+    const mutationOptions: UseMutationOptions<CreateApiKeyApiV1ApiKeysPostResponse, CreateApiKeyApiV1ApiKeysPostError, Options<CreateApiKeyApiV1ApiKeysPostData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await createApiKeyApiV1ApiKeysPost({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Revoke Api Key
+ *
+ * Revoke a key: the next request with it is refused.
+ */
+export const revokeApiKeyApiV1ApiKeysKeyIdDeleteMutation = (options?: Partial<Options<RevokeApiKeyApiV1ApiKeysKeyIdDeleteData>>): UseMutationOptions<RevokeApiKeyApiV1ApiKeysKeyIdDeleteResponse, RevokeApiKeyApiV1ApiKeysKeyIdDeleteError, Options<RevokeApiKeyApiV1ApiKeysKeyIdDeleteData>> => {
+    const mutationOptions: UseMutationOptions<RevokeApiKeyApiV1ApiKeysKeyIdDeleteResponse, RevokeApiKeyApiV1ApiKeysKeyIdDeleteError, Options<RevokeApiKeyApiV1ApiKeysKeyIdDeleteData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await revokeApiKeyApiV1ApiKeysKeyIdDelete({
                 ...options,
                 ...fnOptions,
                 throwOnError: true
@@ -1294,6 +1721,26 @@ export const updateSenderApiV1SendersSenderIdPatchMutation = (options?: Partial<
     return mutationOptions;
 };
 
+export const listTemplatesApiV1SendersSenderIdTemplatesGetQueryKey = (options: Options<ListTemplatesApiV1SendersSenderIdTemplatesGetData>) => createQueryKey('listTemplatesApiV1SendersSenderIdTemplatesGet', options);
+
+/**
+ * List Templates
+ *
+ * A Cloud API number's message templates (from its WhatsApp Business Account).
+ */
+export const listTemplatesApiV1SendersSenderIdTemplatesGetOptions = (options: Options<ListTemplatesApiV1SendersSenderIdTemplatesGetData>) => queryOptions<ListTemplatesApiV1SendersSenderIdTemplatesGetResponse, ListTemplatesApiV1SendersSenderIdTemplatesGetError, ListTemplatesApiV1SendersSenderIdTemplatesGetResponse, ReturnType<typeof listTemplatesApiV1SendersSenderIdTemplatesGetQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listTemplatesApiV1SendersSenderIdTemplatesGet({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listTemplatesApiV1SendersSenderIdTemplatesGetQueryKey(options)
+});
+
 export const mySubscriptionApiV1SubscriptionsMeGetQueryKey = (options?: Options<MySubscriptionApiV1SubscriptionsMeGetData>) => createQueryKey('mySubscriptionApiV1SubscriptionsMeGet', options);
 
 /**
@@ -1370,6 +1817,57 @@ export const changePasswordApiV1UsersMePasswordPostMutation = (options?: Partial
     return mutationOptions;
 };
 
+export const mySecurityEventsApiV1UsersMeSecurityEventsGetQueryKey = (options?: Options<MySecurityEventsApiV1UsersMeSecurityEventsGetData>) => createQueryKey('mySecurityEventsApiV1UsersMeSecurityEventsGet', options);
+
+/**
+ * My Security Events
+ *
+ * Sign-ins, failed ones, lockouts, password, session and role changes on your account,
+ * newest first, whoever made them (you, an admin, or someone trying your password).
+ */
+export const mySecurityEventsApiV1UsersMeSecurityEventsGetOptions = (options?: Options<MySecurityEventsApiV1UsersMeSecurityEventsGetData>) => queryOptions<MySecurityEventsApiV1UsersMeSecurityEventsGetResponse, MySecurityEventsApiV1UsersMeSecurityEventsGetError, MySecurityEventsApiV1UsersMeSecurityEventsGetResponse, ReturnType<typeof mySecurityEventsApiV1UsersMeSecurityEventsGetQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await mySecurityEventsApiV1UsersMeSecurityEventsGet({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: mySecurityEventsApiV1UsersMeSecurityEventsGetQueryKey(options)
+});
+
+export const mySecurityEventsApiV1UsersMeSecurityEventsGetInfiniteQueryKey = (options?: Options<MySecurityEventsApiV1UsersMeSecurityEventsGetData>): QueryKey<Options<MySecurityEventsApiV1UsersMeSecurityEventsGetData>> => createQueryKey('mySecurityEventsApiV1UsersMeSecurityEventsGet', options, true);
+
+/**
+ * My Security Events
+ *
+ * Sign-ins, failed ones, lockouts, password, session and role changes on your account,
+ * newest first, whoever made them (you, an admin, or someone trying your password).
+ */
+export const mySecurityEventsApiV1UsersMeSecurityEventsGetInfiniteOptions = (options?: Options<MySecurityEventsApiV1UsersMeSecurityEventsGetData>) => infiniteQueryOptions<MySecurityEventsApiV1UsersMeSecurityEventsGetResponse, MySecurityEventsApiV1UsersMeSecurityEventsGetError, InfiniteData<MySecurityEventsApiV1UsersMeSecurityEventsGetResponse>, QueryKey<Options<MySecurityEventsApiV1UsersMeSecurityEventsGetData>>, number | Pick<QueryKey<Options<MySecurityEventsApiV1UsersMeSecurityEventsGetData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+// @ts-ignore
+{
+    queryFn: async ({ pageParam, queryKey, signal }) => {
+        // @ts-ignore
+        const page: Pick<QueryKey<Options<MySecurityEventsApiV1UsersMeSecurityEventsGetData>>[0], 'body' | 'headers' | 'path' | 'query'> = typeof pageParam === 'object' ? pageParam : {
+            query: {
+                page: pageParam
+            }
+        };
+        const params = createInfiniteParams(queryKey, page);
+        const { data } = await mySecurityEventsApiV1UsersMeSecurityEventsGet({
+            ...options,
+            ...params,
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: mySecurityEventsApiV1UsersMeSecurityEventsGetInfiniteQueryKey(options)
+});
+
 export const listSessionsApiV1UsersMeSessionsGetQueryKey = (options?: Options<ListSessionsApiV1UsersMeSessionsGetData>) => createQueryKey('listSessionsApiV1UsersMeSessionsGet', options);
 
 /**
@@ -1399,6 +1897,257 @@ export const revokeSessionApiV1UsersMeSessionsSessionIdDeleteMutation = (options
     const mutationOptions: UseMutationOptions<RevokeSessionApiV1UsersMeSessionsSessionIdDeleteResponse, RevokeSessionApiV1UsersMeSessionsSessionIdDeleteError, Options<RevokeSessionApiV1UsersMeSessionsSessionIdDeleteData>> = {
         mutationFn: async (fnOptions) => {
             const { data } = await revokeSessionApiV1UsersMeSessionsSessionIdDelete({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const myStatisticsApiV1UsersMeStatisticsGetQueryKey = (options?: Options<MyStatisticsApiV1UsersMeStatisticsGetData>) => createQueryKey('myStatisticsApiV1UsersMeStatisticsGet', options);
+
+/**
+ * My Statistics
+ *
+ * Your own figures over a range of days: messages, campaigns, your numbers' volume and
+ * failure rates, what you spent.
+ */
+export const myStatisticsApiV1UsersMeStatisticsGetOptions = (options?: Options<MyStatisticsApiV1UsersMeStatisticsGetData>) => queryOptions<MyStatisticsApiV1UsersMeStatisticsGetResponse, MyStatisticsApiV1UsersMeStatisticsGetError, MyStatisticsApiV1UsersMeStatisticsGetResponse, ReturnType<typeof myStatisticsApiV1UsersMeStatisticsGetQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await myStatisticsApiV1UsersMeStatisticsGet({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: myStatisticsApiV1UsersMeStatisticsGetQueryKey(options)
+});
+
+export const listEndpointsApiV1WebhooksEndpointsGetQueryKey = (options?: Options<ListEndpointsApiV1WebhooksEndpointsGetData>) => createQueryKey('listEndpointsApiV1WebhooksEndpointsGet', options);
+
+/**
+ * List Endpoints
+ */
+export const listEndpointsApiV1WebhooksEndpointsGetOptions = (options?: Options<ListEndpointsApiV1WebhooksEndpointsGetData>) => queryOptions<ListEndpointsApiV1WebhooksEndpointsGetResponse, ListEndpointsApiV1WebhooksEndpointsGetError, ListEndpointsApiV1WebhooksEndpointsGetResponse, ReturnType<typeof listEndpointsApiV1WebhooksEndpointsGetQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listEndpointsApiV1WebhooksEndpointsGet({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listEndpointsApiV1WebhooksEndpointsGetQueryKey(options)
+});
+
+export const listEndpointsApiV1WebhooksEndpointsGetInfiniteQueryKey = (options?: Options<ListEndpointsApiV1WebhooksEndpointsGetData>): QueryKey<Options<ListEndpointsApiV1WebhooksEndpointsGetData>> => createQueryKey('listEndpointsApiV1WebhooksEndpointsGet', options, true);
+
+/**
+ * List Endpoints
+ */
+export const listEndpointsApiV1WebhooksEndpointsGetInfiniteOptions = (options?: Options<ListEndpointsApiV1WebhooksEndpointsGetData>) => infiniteQueryOptions<ListEndpointsApiV1WebhooksEndpointsGetResponse, ListEndpointsApiV1WebhooksEndpointsGetError, InfiniteData<ListEndpointsApiV1WebhooksEndpointsGetResponse>, QueryKey<Options<ListEndpointsApiV1WebhooksEndpointsGetData>>, number | Pick<QueryKey<Options<ListEndpointsApiV1WebhooksEndpointsGetData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+// @ts-ignore
+{
+    queryFn: async ({ pageParam, queryKey, signal }) => {
+        // @ts-ignore
+        const page: Pick<QueryKey<Options<ListEndpointsApiV1WebhooksEndpointsGetData>>[0], 'body' | 'headers' | 'path' | 'query'> = typeof pageParam === 'object' ? pageParam : {
+            query: {
+                page: pageParam
+            }
+        };
+        const params = createInfiniteParams(queryKey, page);
+        const { data } = await listEndpointsApiV1WebhooksEndpointsGet({
+            ...options,
+            ...params,
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listEndpointsApiV1WebhooksEndpointsGetInfiniteQueryKey(options)
+});
+
+/**
+ * Create Endpoint
+ *
+ * Register a URL for the events chosen. The signing secret is in this answer only.
+ */
+export const createEndpointApiV1WebhooksEndpointsPostMutation = (options?: Partial<Options<CreateEndpointApiV1WebhooksEndpointsPostData>>): UseMutationOptions<CreateEndpointApiV1WebhooksEndpointsPostResponse, CreateEndpointApiV1WebhooksEndpointsPostError, Options<CreateEndpointApiV1WebhooksEndpointsPostData>> => {
+    const mutationOptions: UseMutationOptions<CreateEndpointApiV1WebhooksEndpointsPostResponse, CreateEndpointApiV1WebhooksEndpointsPostError, Options<CreateEndpointApiV1WebhooksEndpointsPostData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await createEndpointApiV1WebhooksEndpointsPost({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Remove Endpoint
+ *
+ * Remove the endpoint, with its waiting events and its deliveries.
+ */
+export const removeEndpointApiV1WebhooksEndpointsEndpointIdDeleteMutation = (options?: Partial<Options<RemoveEndpointApiV1WebhooksEndpointsEndpointIdDeleteData>>): UseMutationOptions<RemoveEndpointApiV1WebhooksEndpointsEndpointIdDeleteResponse, RemoveEndpointApiV1WebhooksEndpointsEndpointIdDeleteError, Options<RemoveEndpointApiV1WebhooksEndpointsEndpointIdDeleteData>> => {
+    const mutationOptions: UseMutationOptions<RemoveEndpointApiV1WebhooksEndpointsEndpointIdDeleteResponse, RemoveEndpointApiV1WebhooksEndpointsEndpointIdDeleteError, Options<RemoveEndpointApiV1WebhooksEndpointsEndpointIdDeleteData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await removeEndpointApiV1WebhooksEndpointsEndpointIdDelete({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const readEndpointApiV1WebhooksEndpointsEndpointIdGetQueryKey = (options: Options<ReadEndpointApiV1WebhooksEndpointsEndpointIdGetData>) => createQueryKey('readEndpointApiV1WebhooksEndpointsEndpointIdGet', options);
+
+/**
+ * Read Endpoint
+ */
+export const readEndpointApiV1WebhooksEndpointsEndpointIdGetOptions = (options: Options<ReadEndpointApiV1WebhooksEndpointsEndpointIdGetData>) => queryOptions<ReadEndpointApiV1WebhooksEndpointsEndpointIdGetResponse, ReadEndpointApiV1WebhooksEndpointsEndpointIdGetError, ReadEndpointApiV1WebhooksEndpointsEndpointIdGetResponse, ReturnType<typeof readEndpointApiV1WebhooksEndpointsEndpointIdGetQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await readEndpointApiV1WebhooksEndpointsEndpointIdGet({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: readEndpointApiV1WebhooksEndpointsEndpointIdGetQueryKey(options)
+});
+
+/**
+ * Update Endpoint
+ *
+ * Change the URL or the events, or enable (or disable) the endpoint.
+ */
+export const updateEndpointApiV1WebhooksEndpointsEndpointIdPatchMutation = (options?: Partial<Options<UpdateEndpointApiV1WebhooksEndpointsEndpointIdPatchData>>): UseMutationOptions<UpdateEndpointApiV1WebhooksEndpointsEndpointIdPatchResponse, UpdateEndpointApiV1WebhooksEndpointsEndpointIdPatchError, Options<UpdateEndpointApiV1WebhooksEndpointsEndpointIdPatchData>> => {
+    const mutationOptions: UseMutationOptions<UpdateEndpointApiV1WebhooksEndpointsEndpointIdPatchResponse, UpdateEndpointApiV1WebhooksEndpointsEndpointIdPatchError, Options<UpdateEndpointApiV1WebhooksEndpointsEndpointIdPatchData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await updateEndpointApiV1WebhooksEndpointsEndpointIdPatch({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const listDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGetQueryKey = (options: Options<ListDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGetData>) => createQueryKey('listDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGet', options);
+
+/**
+ * List Deliveries
+ *
+ * Recent deliveries, newest first, each with its attempts (status, time, duration).
+ */
+export const listDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGetOptions = (options: Options<ListDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGetData>) => queryOptions<ListDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGetResponse, ListDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGetError, ListDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGetResponse, ReturnType<typeof listDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGetQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGet({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGetQueryKey(options)
+});
+
+export const listDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGetInfiniteQueryKey = (options: Options<ListDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGetData>): QueryKey<Options<ListDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGetData>> => createQueryKey('listDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGet', options, true);
+
+/**
+ * List Deliveries
+ *
+ * Recent deliveries, newest first, each with its attempts (status, time, duration).
+ */
+export const listDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGetInfiniteOptions = (options: Options<ListDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGetData>) => infiniteQueryOptions<ListDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGetResponse, ListDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGetError, InfiniteData<ListDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGetResponse>, QueryKey<Options<ListDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGetData>>, number | Pick<QueryKey<Options<ListDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGetData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+// @ts-ignore
+{
+    queryFn: async ({ pageParam, queryKey, signal }) => {
+        // @ts-ignore
+        const page: Pick<QueryKey<Options<ListDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGetData>>[0], 'body' | 'headers' | 'path' | 'query'> = typeof pageParam === 'object' ? pageParam : {
+            query: {
+                page: pageParam
+            }
+        };
+        const params = createInfiniteParams(queryKey, page);
+        const { data } = await listDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGet({
+            ...options,
+            ...params,
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listDeliveriesApiV1WebhooksEndpointsEndpointIdDeliveriesGetInfiniteQueryKey(options)
+});
+
+/**
+ * Redeliver
+ *
+ * Send a delivery again, the same message (same `webhook-id`), within a second or so.
+ */
+export const redeliverApiV1WebhooksEndpointsEndpointIdDeliveriesDeliveryIdRedeliverPostMutation = (options?: Partial<Options<RedeliverApiV1WebhooksEndpointsEndpointIdDeliveriesDeliveryIdRedeliverPostData>>): UseMutationOptions<RedeliverApiV1WebhooksEndpointsEndpointIdDeliveriesDeliveryIdRedeliverPostResponse, RedeliverApiV1WebhooksEndpointsEndpointIdDeliveriesDeliveryIdRedeliverPostError, Options<RedeliverApiV1WebhooksEndpointsEndpointIdDeliveriesDeliveryIdRedeliverPostData>> => {
+    const mutationOptions: UseMutationOptions<RedeliverApiV1WebhooksEndpointsEndpointIdDeliveriesDeliveryIdRedeliverPostResponse, RedeliverApiV1WebhooksEndpointsEndpointIdDeliveriesDeliveryIdRedeliverPostError, Options<RedeliverApiV1WebhooksEndpointsEndpointIdDeliveriesDeliveryIdRedeliverPostData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await redeliverApiV1WebhooksEndpointsEndpointIdDeliveriesDeliveryIdRedeliverPost({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const verifyWebhookApiV1WebhooksWhatsappSenderIdGetQueryKey = (options: Options<VerifyWebhookApiV1WebhooksWhatsappSenderIdGetData>) => createQueryKey('verifyWebhookApiV1WebhooksWhatsappSenderIdGet', options);
+
+/**
+ * Verify Webhook
+ *
+ * Meta checks the callback URL: the challenge comes back when the verify token matches.
+ */
+export const verifyWebhookApiV1WebhooksWhatsappSenderIdGetOptions = (options: Options<VerifyWebhookApiV1WebhooksWhatsappSenderIdGetData>) => queryOptions<VerifyWebhookApiV1WebhooksWhatsappSenderIdGetResponse, VerifyWebhookApiV1WebhooksWhatsappSenderIdGetError, VerifyWebhookApiV1WebhooksWhatsappSenderIdGetResponse, ReturnType<typeof verifyWebhookApiV1WebhooksWhatsappSenderIdGetQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await verifyWebhookApiV1WebhooksWhatsappSenderIdGet({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: verifyWebhookApiV1WebhooksWhatsappSenderIdGetQueryKey(options)
+});
+
+/**
+ * Receive Webhook
+ *
+ * Statuses (sent, delivered, read, failed) and inbound messages, signed by the app secret.
+ *
+ * Checked against the raw body, then stored for the worker holding the number; a delivery
+ * Meta retries records nothing twice.
+ */
+export const receiveWebhookApiV1WebhooksWhatsappSenderIdPostMutation = (options?: Partial<Options<ReceiveWebhookApiV1WebhooksWhatsappSenderIdPostData>>): UseMutationOptions<ReceiveWebhookApiV1WebhooksWhatsappSenderIdPostResponse, ReceiveWebhookApiV1WebhooksWhatsappSenderIdPostError, Options<ReceiveWebhookApiV1WebhooksWhatsappSenderIdPostData>> => {
+    const mutationOptions: UseMutationOptions<ReceiveWebhookApiV1WebhooksWhatsappSenderIdPostResponse, ReceiveWebhookApiV1WebhooksWhatsappSenderIdPostError, Options<ReceiveWebhookApiV1WebhooksWhatsappSenderIdPostData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await receiveWebhookApiV1WebhooksWhatsappSenderIdPost({
                 ...options,
                 ...fnOptions,
                 throwOnError: true
