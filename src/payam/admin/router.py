@@ -69,8 +69,8 @@ async def search_users(
     last_login_after: AwareDatetime | None = None,
     last_login_before: AwareDatetime | None = None,
     never_signed_in: bool | None = None,
-    min_messages_this_month: Annotated[int | None, Query(ge=0)] = None,
-    max_messages_this_month: Annotated[int | None, Query(ge=0)] = None,
+    min_messages_this_month: Annotated[int | None, Query(ge=0, le=2**31)] = None,
+    max_messages_this_month: Annotated[int | None, Query(ge=0, le=2**31)] = None,
     sort: UserSort = UserSort.ID,
     order: Order = "desc",
 ) -> Page[UserRow]:

@@ -15,6 +15,9 @@ from payam.stats.schemas import PlatformStatistics, UserStatistics
 from payam.stats.service import StatisticsService, day_range
 
 router = APIRouter(tags=["statistics"])
+# Days a range may name: well inside what dates and the databases hold, with room for a range.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(9000, 12, 31)
 
 
 def get_statistics(session: SessionDep, settings: SettingsDep) -> StatisticsService:
@@ -23,10 +26,12 @@ def get_statistics(session: SessionDep, settings: SettingsDep) -> StatisticsServ
 
 def get_range(
     since: Annotated[
-        date | None, Query(description="first UTC day (30 days ago by default)")
+        date | None,
+        Query(ge=FIRST_DAY, le=LAST_DAY, description="first UTC day (30 days ago by default)"),
     ] = None,
     until: Annotated[
-        date | None, Query(description="last UTC day, included (today by default)")
+        date | None,
+        Query(ge=FIRST_DAY, le=LAST_DAY, description="last UTC day, included (today by default)"),
     ] = None,
 ) -> Range:
     return day_range(since, until)
