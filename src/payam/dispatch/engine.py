@@ -538,10 +538,10 @@ class Dispatcher:
                 await repo.stamp_sent(reached, now=now)
             # Charged by what the rows show once moved, never by what this worker believes:
             # the reservation settles once, whoever (worker or reconciler) gets there first.
-            charged = await repo.charged_counts([claim.reservation_id])
-            held = await QuotaService(session).settle(
-                claim.reservation_id, used=charged.get(claim.reservation_id, 0)
+            charged = await repo.charged_among(
+                claim.reservation_id, [recipient.id for recipient in claim.recipients]
             )
+            held = await QuotaService(session).settle(claim.reservation_id, used=charged)
             if sender is not None:
                 changed |= await self._pace(repo, sender, claim, outcomes, now=now, held=held)
             changed |= set(await repo.finish_campaigns(changed, now=now))

@@ -304,19 +304,30 @@ class DispatchRepository(Repository[Recipient]):
         """Set the send time of these recipients that have none yet (a receipt may have moved
         one on before its outcome was recorded), only where this claim's attempt still holds
         the row and it shows a send: a row the reconciler made UNKNOWN keeps no send time."""
-        table = RECIPIENTS
         await self.session.execute(
-            update(table)
+            update(Recipient)
             .where(
-                table.c.id == bindparam("row_id"),
-                table.c.attempt_id == bindparam("claim_attempt_id"),
-                table.c.sent_at.is_(None),
-                # Not IN: executemany takes no expanding parameters.
-                or_(*(table.c.status == status for status in REACHED_STATUSES)),
+                Recipient.id.in_([row.id for row in claimed]),
+                # Attempt ids are unique: one of ours on a row is that row's own.
+                Recipient.attempt_id.in_([row.attempt_id for row in claimed]),
+                Recipient.sent_at.is_(None),
+                Recipient.status.in_(REACHED_STATUSES),
             )
-            .values(sent_at=now),
-            [{"row_id": row.id, "claim_attempt_id": row.attempt_id} for row in claimed],
+            .values(sent_at=now)
+            .execution_options(synchronize_session=False)
         )
+
+    async def charged_among(self, reservation_id: int, recipient_ids: Sequence[int]) -> int:
+        """How many of these recipients (a claim's) its reservation is charged for: by primary
+        key, so recording a claim never scans the table."""
+        found = await self.session.scalar(
+            select(func.count()).where(
+                Recipient.id.in_(recipient_ids),
+                Recipient.quota_reservation_id == reservation_id,
+                Recipient.status.in_(CHARGED_STATUSES),
+            )
+        )
+        return int(found or 0)
 
     # ---- transitions ---------------------------------------------------------------------
 
