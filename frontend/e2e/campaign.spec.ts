@@ -115,13 +115,15 @@ test('a newcomer buys a package, links a number, imports a list and watches the 
   await page.getByText(campaigns.sending.seconds.replace('{{formatted}}', '۵')).click();
   await expect(page.getByRole('checkbox', { name: /Shop line/ })).toBeChecked();
 
-  // Review and start.
+  // Review, a test to one's own phone, and start.
   await page.getByRole('button', { name: campaigns.wizard.next }).click();
+  await page.getByRole('button', { name: campaigns.review.test }).click();
+  await expect(page.getByRole('status').filter({ hasText: campaigns.review.testSent.split('{{to}}')[1] ?? '' })).toBeVisible();
   await expectAccessible(page);
   await page.getByRole('button', { name: campaigns.review.start }).click();
 
   // The campaign page: counters move over the WebSocket until it completes, without a reload.
-  await expect(page.getByText(campaigns.progress.live)).toBeVisible();
+  await expect(page.getByText(campaigns.progress.live, { exact: true })).toBeVisible();
   await expect(page.getByTestId('count-total')).toContainText('۴');
   await screenshot(page, 'campaign-live-fa');
   await expect(page.getByText(campaigns.status.COMPLETED, { exact: true }).first()).toBeVisible({ timeout: 90_000 });

@@ -157,6 +157,9 @@ export const fa = {
     estimate_other: 'حدود {{minutes}} دقیقه برای {{formatted}} گیرنده',
     noRecipients: 'هنوز گیرنده‌ای ندارد؛ از مرحله «گیرندگان» فهرست را اضافه کنید.',
     noNumbers: 'هنوز شماره‌ای انتخاب نشده؛ از مرحله «شماره و سرعت» انتخاب کنید.',
+    test: 'فرستادن نمونه به موبایل خودم',
+    testHint: 'یک پیام از سهمیهٔ شما کم می‌شود.',
+    testSent: 'نمونه به {{to}} فرستاده شد.',
   },
   refusal: {
     NO_SUBSCRIPTION: 'اشتراک فعالی ندارید. برای ارسال پیام یک بسته بخرید.',
@@ -326,6 +329,9 @@ export const en: typeof fa = {
     estimate_other: 'About {{minutes}} minutes for {{formatted}} recipients',
     noRecipients: 'No recipients yet; add your list in the “Recipients” step.',
     noNumbers: 'No number chosen yet; choose one in the “Numbers and pace” step.',
+    test: 'Send a test to my phone',
+    testHint: 'It counts as one message of your quota.',
+    testSent: 'A test went to {{to}}.',
   },
   refusal: {
     NO_SUBSCRIPTION: 'You have no active subscription. Buy a package to send messages.',

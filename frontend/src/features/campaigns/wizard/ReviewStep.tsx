@@ -7,6 +7,7 @@ import { startCampaignApiV1CampaignsCampaignIdStartPost, type Campaign } from '.
 import { ApiError } from '../../../api/problem';
 import { formatDateTime, formatNumber } from '../../../i18n/format';
 import { StartRefusal } from './StartRefusal';
+import { TestSendButton } from './TestSendButton';
 import { useMediaName } from './useMediaName';
 
 function Fact({ label, value }: { label: string; value: string }) {
@@ -82,6 +83,7 @@ export function ReviewStep({ campaign, onStep }: { campaign: Campaign; onStep: (
   return (
     <Stack>
       <Summary campaign={campaign} />
+      <TestSendButton campaignId={campaign.id} />
       <Radio.Group label={t('review.when')} value={when} onChange={(value) => setWhen(value as 'now' | 'later')}>
         <Group mt="xs">
           <Radio value="now" label={t('review.now')} />
