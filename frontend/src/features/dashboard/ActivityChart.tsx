@@ -1,16 +1,18 @@
 import { BarChart } from '@mantine/charts';
 import { Paper, Stack, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
-import type { Campaign } from '../../client';
+import type { MessageDayView } from '../../client';
 import { directionOf } from '../../i18n';
 import { formatDay, formatNumber } from '../../i18n/format';
-import { activityByDay } from './activity';
 
-/** Sent and failed messages over the last 30 days, by the day each campaign started. */
-export function ActivityChart({ campaigns, now }: { campaigns: Campaign[]; now: Date }) {
+/** Messages that reached WhatsApp and that failed, each day of the last 30 (GET /users/me/statistics). */
+export function ActivityChart({ days }: { days: MessageDayView[] }) {
   const { t, i18n } = useTranslation('dashboard');
-  const days = activityByDay(campaigns, now);
-  const data = days.map((day) => ({ ...day, label: formatDay(new Date(`${day.day}T12:00:00`), i18n.language) }));
+  const data = days.map((day) => ({
+    label: formatDay(new Date(`${day.day}T12:00:00Z`), i18n.language),
+    sent: day.sent,
+    failed: day.failed,
+  }));
   const empty = days.every((day) => day.sent === 0 && day.failed === 0);
   return (
     <Paper withBorder p="md" radius="md" component="section" aria-labelledby="chart-title">

@@ -14,10 +14,10 @@ import { useDashboardData } from './useDashboardData';
 export default function DashboardPage() {
   const { t } = useTranslation('dashboard');
   const me = useCurrentUser();
-  // When the screen opened: days left and the chart's window are counted from it.
+  // When the screen opened: the subscription's days left are counted from it.
   const [now] = useState(() => new Date());
-  const { subscription, senders, campaigns } = useDashboardData();
-  const failed = [subscription, senders, campaigns].find((query) => query.isError);
+  const { subscription, senders, campaigns, statistics } = useDashboardData();
+  const failed = [subscription, senders, campaigns, statistics].find((query) => query.isError);
   return (
     <Stack>
       <Title order={1} size="h2">
@@ -27,7 +27,7 @@ export default function DashboardPage() {
         {t('welcome', { name: me.data?.name ?? '' })}
       </Title>
       {failed && <QueryError error={failed.error} onRetry={() => void failed.refetch()} />}
-      {subscription.data && senders.data && campaigns.data ? (
+      {subscription.data && senders.data && campaigns.data && statistics.data ? (
         <>
           <NextSteps
             subscribed={subscription.data.active}
@@ -37,7 +37,7 @@ export default function DashboardPage() {
           <DashboardStats subscription={subscription.data} senders={senders.data} campaigns={campaigns.data.items} now={now} />
           <SimpleGrid cols={{ base: 1, md: 2 }}>
             <RunningCampaigns campaigns={campaigns.data.items} />
-            <ActivityChart campaigns={campaigns.data.items} now={now} />
+            <ActivityChart days={statistics.data.messages.days} />
           </SimpleGrid>
         </>
       ) : (

@@ -28,10 +28,10 @@ export const fa = {
   },
   chart: {
     title: '۳۰ روز گذشته',
-    hint: 'پیام‌های فرستاده و ناموفقِ کارزارها، بر اساس روز شروع هر کارزار.',
+    hint: 'پیام‌هایی که هر روز به واتس‌اپ رسیدند یا ناموفق ماندند (روزها به وقت جهانی UTC).',
     sent: 'فرستاده',
     failed: 'ناموفق',
-    empty: 'در ۳۰ روز گذشته کارزاری اجرا نشده است.',
+    empty: 'در ۳۰ روز گذشته پیامی فرستاده نشده است.',
   },
 };
 
@@ -65,9 +65,9 @@ export const en: typeof fa = {
   },
   chart: {
     title: 'Last 30 days',
-    hint: 'Messages sent and failed by campaigns, by the day each campaign started.',
+    hint: 'Messages that reached WhatsApp or failed, each day (UTC days).',
     sent: 'Sent',
     failed: 'Failed',
-    empty: 'No campaign ran in the last 30 days.',
+    empty: 'No message was sent in the last 30 days.',
   },
 };
