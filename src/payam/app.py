@@ -31,6 +31,7 @@ from payam.observability.middleware import RequestContextMiddleware
 from payam.providers.cloud.fake_graph import FakeGraph
 from payam.providers.cloud.router import router as whatsapp_webhooks_router
 from payam.runtime import Runtime
+from payam.safety.router import router as preflight_router
 from payam.senders.router import router as senders_router
 from payam.stats.router import router as statistics_router
 from payam.users.router import router as users_router
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     api.include_router(senders_router)
     api.include_router(whatsapp_webhooks_router)
     api.include_router(campaigns_router)
+    api.include_router(preflight_router)
     api.include_router(imports_router)
     api.include_router(media_router)
     api.include_router(live_router)

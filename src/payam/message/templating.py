@@ -123,6 +123,11 @@ class Template:
     def __repr__(self) -> str:
         return f"Template({self.source!r})"
 
+    @property
+    def varies(self) -> bool:
+        """Whether recipients may get different texts: a variable, or a spintax choice."""
+        return bool(self.variables) or any(isinstance(node, _Spin) for node in self._nodes)
+
     def render(self, values: Mapping[str, object], *, rng: random.Random) -> str:
         """The message for one recipient, each spintax choice drawn from ``rng``."""
         draw = rng.random
