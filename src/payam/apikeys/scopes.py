@@ -42,7 +42,7 @@ _AREAS = (
     _area(r"/campaigns(/.*)?", Scope.CAMPAIGNS_WRITE),
     _area(r"/media(/.*)?", Scope.CAMPAIGNS_WRITE),
     _area(r"/senders(/.*)?", Scope.SENDERS_WRITE),
-    _area(r"/users/me", None),
+    _area(r"/users/me(/statistics)?", None),
     _area(r"/subscriptions/me", None),
     _area(r"/payments(/\d+(/invoice)?)?", None),
     _area(r"/webhooks/endpoints(/.*)?", None),
