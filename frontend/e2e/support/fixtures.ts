@@ -76,8 +76,12 @@ export async function expectAccessible(page: Page): Promise<void> {
 
 const SCREENSHOTS = new URL('../../../docs/screenshots/', import.meta.url).pathname;
 
-/** Saves what the page shows into docs/screenshots/<name>.png for the README. */
+/**
+ * Saves what the page shows into docs/screenshots/<name>.png for the README, when the run asks
+ * for them (E2E_SCREENSHOTS=1): an ordinary run leaves the committed pictures alone.
+ */
 export async function screenshot(page: Page, name: string): Promise<void> {
+  if (!process.env.E2E_SCREENSHOTS) return;
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
 }
