@@ -12,7 +12,8 @@ Meta's documented contract, as far as Payam uses it:
 - Errors as Meta sends them: ``{"error": {"message", "type", "code", "error_subcode",
   "error_data": {"messaging_product", "details"}, "fbtrace_id"}}``; a wrong token is 401, code 190.
 - Status webhooks (sent, delivered, …) POSTed to the number's ``webhook_url`` with
-  ``X-Hub-Signature-256: sha256=HMAC(raw body, app secret)`` and ``biz_opaque_callback_data``.
+  ``X-Hub-Signature-256: sha256=HMAC(raw body, app secret)`` and ``biz_opaque_callback_data``,
+  tried again when the receiver cannot be reached or answers 5xx.
 
 Where Meta leaves a detail open the fake picks one and says so: a number in ``not_on_whatsapp``
 is refused at once with 131026 (Meta may also accept it and send a ``failed`` status later, which
@@ -44,6 +45,8 @@ from payam.providers.cloud.payload import signature_for
 
 MESSAGE_TYPES = frozenset({"text", "image", "video", "audio", "document", "template"})
 PAGE_SIZE = 25
+WEBHOOK_ATTEMPTS = 6
+WEBHOOK_RETRY_SECONDS = 0.5
 
 # Meta's own wording for the errors the fake produces by itself.
 _TITLES = {
@@ -312,12 +315,22 @@ class FakeGraph:
             return delivery
         if self._http is None:
             self._http = httpx.AsyncClient(timeout=10)
-        response = await self._http.post(
-            number.webhook_url,
-            content=raw,
-            headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature},
-        )
-        delivery.status_code = response.status_code
+        # Meta tries again a delivery that failed; the fake does for an unreachable receiver or
+        # a 5xx, a few times with a doubling pause (Meta goes on for days).
+        for attempt in range(WEBHOOK_ATTEMPTS):
+            if attempt:
+                await asyncio.sleep(WEBHOOK_RETRY_SECONDS * 2 ** (attempt - 1))
+            try:
+                response = await self._http.post(
+                    number.webhook_url,
+                    content=raw,
+                    headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature},
+                )
+            except httpx.TransportError:
+                continue
+            delivery.status_code = response.status_code
+            if response.status_code < 500:
+                break
         return delivery
 
     def _schedule_statuses(self, wamid: str) -> None:
