@@ -8,6 +8,7 @@ import httpx
 from sqlalchemy import update
 
 from payam.db.session import transaction
+from payam.kit.clock import utc_now
 from payam.models import Recipient, RecipientStatus
 from payam.runtime import Runtime
 from tests.campaign_support import create_campaign, link_sender, phone_number
@@ -117,3 +118,32 @@ async def test_every_campaign_answers_and_only_its_owner_sees_it(
     hidden = await client.get(f"/api/v1/campaigns/{draft['id']}/preflight", headers=stranger)
     assert hidden.status_code == 404
     assert hidden.headers["content-type"].startswith(PROBLEM_JSON)
+
+
+async def test_a_number_whose_recent_messages_failed_is_flagged(
+    client: httpx.AsyncClient, runtime: Runtime, user: dict[str, str]
+) -> None:
+    sender = await link_sender(client, user, quiet_hours={"start": "22:00", "end": "08:00"})
+    earlier = await create_campaign(client, runtime, user, sender_ids=[sender["id"]], recipients=10)
+    async with transaction(runtime.sessionmaker) as session:
+        await session.execute(
+            update(Recipient)
+            .where(Recipient.campaign_id == earlier["id"])
+            .values(status=RecipientStatus.SENT, sender_id=sender["id"], claimed_at=utc_now())
+        )
+        await session.execute(
+            update(Recipient)
+            .where(Recipient.campaign_id == earlier["id"], Recipient.phone == phone_number(0))
+            .values(status=RecipientStatus.FAILED)
+        )
+    campaign = await create_campaign(
+        client, runtime, user, sender_ids=[sender["id"]], recipients=2, interval=10
+    )
+
+    report = await preflight(client, user, campaign["id"])
+
+    failures = next(f for f in report["findings"] if f["code"] == "RECENT_FAILURES")
+    assert failures["severity"] == "danger"
+    assert failures["found"].startswith("1 of the 10 messages")
+    # One of the two was reached before (on WhatsApp): no more than half are unchecked.
+    assert "UNCHECKED_RECIPIENTS" not in codes(report)
