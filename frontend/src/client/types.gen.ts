@@ -914,6 +914,35 @@ export type FieldReason = {
 export type FileFormat = 'csv' | 'xlsx' | 'text';
 
 /**
+ * Finding
+ */
+export type Finding = {
+    /**
+     * Change
+     *
+     * What to change to lower the risk
+     */
+    change: string;
+    /**
+     * Code
+     */
+    code: string;
+    /**
+     * Found
+     *
+     * What was found
+     */
+    found: string;
+    /**
+     * Points
+     *
+     * What this finding adds to the score
+     */
+    points: number;
+    severity: Severity;
+};
+
+/**
  * GrantRequest
  */
 export type GrantRequest = {
@@ -2011,6 +2040,44 @@ export type PlatformStatistics = {
 };
 
 /**
+ * Preflight
+ *
+ * A campaign's ban risk, scored before it starts from the facts Payam holds.
+ */
+export type Preflight = {
+    /**
+     * Campaign Id
+     */
+    campaign_id: number;
+    /**
+     * Days Needed
+     *
+     * Days the campaign's numbers need for them at their daily caps (warm-up included); null when none of its numbers may send
+     */
+    days_needed: number | null;
+    /**
+     * Findings
+     */
+    findings: Array<Finding>;
+    /**
+     * low below 25, medium below 50, high from 50
+     */
+    level: RiskLevel;
+    /**
+     * Recipients
+     *
+     * Recipients still to send to
+     */
+    recipients: number;
+    /**
+     * Score
+     *
+     * 0 safest, 100 riskiest
+     */
+    score: number;
+};
+
+/**
  * Preview
  */
 export type Preview = {
@@ -2401,6 +2468,11 @@ export type Revenue = {
 };
 
 /**
+ * RiskLevel
+ */
+export type RiskLevel = 'low' | 'medium' | 'high';
+
+/**
  * Scope
  */
 export type Scope = 'read' | 'campaigns:write' | 'senders:write' | 'imports:write';
@@ -2650,6 +2722,11 @@ export type SessionView = {
      */
     user_agent: string | null;
 };
+
+/**
+ * Severity
+ */
+export type Severity = 'info' | 'warning' | 'danger';
 
 /**
  * SubscriptionState
@@ -5535,6 +5612,52 @@ export type PauseCampaignApiV1CampaignsCampaignIdPausePostResponses = {
 };
 
 export type PauseCampaignApiV1CampaignsCampaignIdPausePostResponse = PauseCampaignApiV1CampaignsCampaignIdPausePostResponses[keyof PauseCampaignApiV1CampaignsCampaignIdPausePostResponses];
+
+export type PreflightApiV1CampaignsCampaignIdPreflightGetData = {
+    body?: never;
+    path: {
+        /**
+         * Campaign Id
+         */
+        campaign_id: number;
+    };
+    query?: never;
+    url: '/api/v1/campaigns/{campaign_id}/preflight';
+};
+
+export type PreflightApiV1CampaignsCampaignIdPreflightGetErrors = {
+    /**
+     * Sign in first: no token, or one that is wrong or no longer valid
+     */
+    401: Problem;
+    /**
+     * Not allowed: the role, the account's status, or the CSRF check
+     */
+    403: Problem;
+    /**
+     * Not found, or not yours
+     */
+    404: Problem;
+    /**
+     * The input is not valid; errors names each field at fault
+     */
+    422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
+};
+
+export type PreflightApiV1CampaignsCampaignIdPreflightGetError = PreflightApiV1CampaignsCampaignIdPreflightGetErrors[keyof PreflightApiV1CampaignsCampaignIdPreflightGetErrors];
+
+export type PreflightApiV1CampaignsCampaignIdPreflightGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: Preflight;
+};
+
+export type PreflightApiV1CampaignsCampaignIdPreflightGetResponse = PreflightApiV1CampaignsCampaignIdPreflightGetResponses[keyof PreflightApiV1CampaignsCampaignIdPreflightGetResponses];
 
 export type PreviewCampaignApiV1CampaignsCampaignIdPreviewGetData = {
     body?: never;
