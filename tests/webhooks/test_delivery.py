@@ -3,6 +3,8 @@ are disabled with a notice to their owner; a delivery can be sent again."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
 
 import httpx
@@ -10,7 +12,7 @@ import pytest
 
 from payam.dispatch.engine import Dispatcher
 from payam.runtime import Runtime
-from payam.webhooks.delivery import WebhookDeliverer
+from payam.webhooks.delivery import WebhookDeliverer, delivering_webhooks
 from tests.campaign_support import (
     campaign_view,
     create_campaign,
@@ -173,3 +175,38 @@ async def test_redelivery_sends_the_same_message_again(
     first, second = receiver.received
     assert first.message_id == second.message_id
     assert first.body == second.body
+
+
+async def test_a_slow_endpoint_never_slows_sending(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    user: dict[str, str],
+    receiver: Receiver,
+    dispatcher: Dispatcher,
+) -> None:
+    await register_endpoint(client, user, receiver, ["recipient.sent", "campaign.started"])
+    # Every request hangs past the sender's timeout: each delivery waits its whole second.
+    receiver.plan = [("hang", 5.0)] * 100
+    await grant_messages(runtime, await user_id(client, user), RECIPIENTS)
+    sender = await link_sender(client, user)
+    campaign = await create_campaign(
+        client, runtime, user, sender_ids=[sender["id"]], recipients=RECIPIENTS
+    )
+    assert (await start(client, user, campaign["id"])).status_code == 200
+
+    async def finished() -> bool:
+        view = await campaign_view(client, user, campaign["id"])
+        return bool(view["status"] == "COMPLETED")
+
+    async with delivering_webhooks(runtime):
+        started = time.monotonic()
+        await run_until(dispatcher, finished, within_seconds=20)
+        took = time.monotonic() - started
+        for _ in range(200):
+            if receiver.hits:
+                break
+            await asyncio.sleep(0.05)
+    # The deliveries were tried meanwhile, and none reached the receiver.
+    assert receiver.hits
+    assert receiver.received == []
+    assert took < 10
