@@ -14,6 +14,7 @@ export function ActivityChart({ days }: { days: MessageDayView[] }) {
     failed: day.failed,
   }));
   const empty = days.every((day) => day.sent === 0 && day.failed === 0);
+  const rtl = directionOf(i18n.language) === 'rtl';
   return (
     <Paper withBorder p="md" radius="md" component="section" aria-labelledby="chart-title">
       <Stack gap="sm">
@@ -31,7 +32,8 @@ export function ActivityChart({ days }: { days: MessageDayView[] }) {
             type="stacked"
             withLegend
             // Time runs the way the reader reads: right to left in Persian.
-            xAxisProps={{ reversed: directionOf(i18n.language) === 'rtl' }}
+            xAxisProps={{ reversed: rtl }}
+            yAxisProps={{ orientation: rtl ? 'right' : 'left' }}
             valueFormatter={(value) => formatNumber(value, i18n.language)}
             series={[
               { name: 'sent', label: t('chart.sent'), color: 'teal.7' },
