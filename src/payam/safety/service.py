@@ -16,7 +16,7 @@ from payam.config import Settings
 from payam.kit.clock import utc_now
 from payam.message.templating import TemplateError, parse_template
 from payam.models import Campaign, Sender, User
-from payam.pacing import daily_cap_on, limits_of, warmup_day
+from payam.pacing import allowed_now, daily_cap_on, limits_of, state_of, warmup_day
 from payam.safety.repository import PreflightRepository, RecipientHistory, SendHistory
 from payam.safety.schemas import Finding, Preflight, RiskLevel, Severity
 
@@ -202,15 +202,21 @@ def _numbers(senders: Sequence[Sender], history: SendHistory, *, zone: ZoneInfo)
 
 
 def days_needed(senders: Sequence[Sender], pending: int, *, zone: ZoneInfo) -> int | None:
-    """Days from today the numbers need for ``pending`` messages at their caps (with their
-    warm-up), counting today whole; None when none of them may send."""
-    able = [limits_of(sender) for sender in senders if sender.may_send]
+    """Days from today (today counts as one) the numbers need for ``pending`` messages at
+    their caps, warm-up included; None when none of them may send."""
+    able = [sender for sender in senders if sender.may_send]
     if not able:
         return None
-    today = utc_now().astimezone(zone).date()
+    now = utc_now()
+    today = now.astimezone(zone).date()
+    # Today, what the caps still allow after today's sends; then each day's whole cap.
     left, day = pending, 0
     while left > 0 and day < MAX_DAYS:
-        left -= sum(daily_cap_on(limits, today + timedelta(days=day), zone=zone) for limits in able)
+        if day == 0:
+            left -= sum(allowed_now(limits_of(s), state_of(s), zone=zone, now=now) for s in able)
+        else:
+            date = today + timedelta(days=day)
+            left -= sum(daily_cap_on(limits_of(s), date, zone=zone) for s in able)
         day += 1
     return day
 
