@@ -53,7 +53,7 @@ async def test_a_worker_killed_mid_delivery_loses_no_event(
     for _ in range(NUMBERS):
         await link_sender(client, user)
     # The first request the receiver gets never ends: the worker is killed while it waits.
-    receiver.plan = [("hang", 10.0)]
+    receiver.plan = [("hang", 3.0)]
     environment = worker_environment(runtime, tmp_path)
     log = tmp_path / "worker.log"
 
