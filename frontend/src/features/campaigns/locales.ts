@@ -161,6 +161,14 @@ export const fa = {
     testHint: 'یک پیام از سهمیهٔ شما کم می‌شود.',
     testSent: 'نمونه به {{to}} فرستاده شد.',
   },
+  preflight: {
+    title: 'خطر مسدود شدن شماره',
+    level: { low: 'کم', medium: 'متوسط', high: 'زیاد' },
+    score: 'امتیاز خطر: {{score}} از ۱۰۰',
+    days: 'ارسال به همه حدود {{days}} روز طول می‌کشد.',
+    allGood: 'نکته‌ای برای کم کردن خطر نیست.',
+    change: 'پیشنهاد:',
+  },
   refusal: {
     NO_SUBSCRIPTION: 'اشتراک فعالی ندارید. برای ارسال پیام یک بسته بخرید.',
     SUBSCRIPTION_EXPIRED: 'اشتراک شما تمام شده است. برای ادامهٔ ارسال آن را تمدید کنید.',
@@ -332,6 +340,14 @@ export const en: typeof fa = {
     test: 'Send a test to my phone',
     testHint: 'It counts as one message of your quota.',
     testSent: 'A test went to {{to}}.',
+  },
+  preflight: {
+    title: 'Risk of the number being banned',
+    level: { low: 'Low', medium: 'Medium', high: 'High' },
+    score: 'Risk score: {{score}} of 100',
+    days: 'Reaching everyone takes about {{days}} days.',
+    allGood: 'Nothing to change to lower the risk.',
+    change: 'What to change:',
   },
   refusal: {
     NO_SUBSCRIPTION: 'You have no active subscription. Buy a package to send messages.',

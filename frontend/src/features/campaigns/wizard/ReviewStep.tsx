@@ -6,6 +6,7 @@ import { useNavigate } from 'react-router';
 import { startCampaignApiV1CampaignsCampaignIdStartPost, type Campaign } from '../../../client';
 import { ApiError } from '../../../api/problem';
 import { formatDateTime, formatNumber } from '../../../i18n/format';
+import { PreflightPanel } from './PreflightPanel';
 import { StartRefusal } from './StartRefusal';
 import { TestSendButton } from './TestSendButton';
 import { useMediaName } from './useMediaName';
@@ -83,6 +84,7 @@ export function ReviewStep({ campaign, onStep }: { campaign: Campaign; onStep: (
   return (
     <Stack>
       <Summary campaign={campaign} />
+      <PreflightPanel campaignId={campaign.id} />
       <TestSendButton campaignId={campaign.id} />
       <Radio.Group label={t('review.when')} value={when} onChange={(value) => setWhen(value as 'now' | 'later')}>
         <Group mt="xs">
