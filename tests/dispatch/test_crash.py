@@ -75,7 +75,7 @@ async def test_sigkilled_workers_send_nothing_twice_and_skip_no_one(
         before = await accepted_count(runtime)
         worker = spawn_worker(environment, log)
         # Kill it somewhere in the middle of its work: once it has sent something more.
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120  # a loaded machine starts a worker slowly
         while await accepted_count(runtime) <= before + chance.randint(5, 120):
             assert worker.poll() is None, log.read_text()[-3000:]
             assert time.monotonic() < deadline, "the worker made no progress"
@@ -212,7 +212,7 @@ async def test_a_worker_process_frozen_past_its_leases_sends_nothing_twice(
     frozen = spawn_worker(environment, tmp_path / "frozen.log")
     other = None
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while (await status_counts(runtime, campaign["id"])).get("SENDING", 0) == 0:
             assert frozen.poll() is None, (tmp_path / "frozen.log").read_text()[-3000:]
             assert time.monotonic() < deadline, "the worker made no progress"
@@ -222,7 +222,7 @@ async def test_a_worker_process_frozen_past_its_leases_sends_nothing_twice(
         other = spawn_worker(environment, tmp_path / "other.log")
         # Past both leases (5 s each): the other worker's reconciler takes the frozen claim
         # (UNKNOWN) and the other worker takes the number and sends on it.
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while not (
             (await status_counts(runtime, campaign["id"])).get("UNKNOWN", 0)
             and await accepted_count(runtime) > at_freeze + 1

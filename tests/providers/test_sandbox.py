@@ -29,6 +29,7 @@ from payam.providers.base import (
 )
 from payam.providers.sandbox import SandboxProvider, is_on_whatsapp
 from payam.runtime import Runtime
+from tests.dispatch.conftest import StatementFault, database_refuses
 from tests.providers.conftest import (
     SENDER,
     Listener,
@@ -381,6 +382,29 @@ async def test_a_receipt_taken_but_not_acknowledged_comes_again_after_a_crash(
     await eventually(lambda: len(listener.events) == len(sent))
     await asyncio.sleep(0.05)
     assert all(row.delivered_at is not None for row in await ledger(runtime))
+
+
+async def test_a_receipt_whose_acknowledgement_failed_comes_again(
+    world: SandboxWorld, runtime: Runtime
+) -> None:
+    session = await world.open(
+        world.provider(sandbox_delivery_seconds=0.0, sandbox_read_seconds=3600)
+    )
+    outgoing = message("+989121234567")
+    await session.send(outgoing)
+    events = session.events()
+    first = await anext(events)
+    marking = StatementFault(lambda statement: statement.startswith("UPDATE sandbox_messages"))
+
+    with database_refuses(runtime.engine, marking), pytest.raises(ConnectionError):
+        await session.acknowledge([first])
+
+    again = await asyncio.wait_for(anext(events), timeout=5)
+    assert isinstance(again, Receipt)
+    assert (again.message_id, again.status) == (outgoing.message_id, DELIVERED)
+    await session.acknowledge([again])
+    [row] = await ledger(runtime)
+    assert row.delivered_at is not None
 
 
 async def test_two_processes_on_one_number_lose_no_receipt_and_mark_each_once(

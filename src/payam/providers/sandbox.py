@@ -509,25 +509,27 @@ class SandboxProvider:
         return taken
 
     async def _acknowledge(self, items: Sequence[_Queued]) -> None:
-        """Mark these receipts' rows delivered or read (each once), then let them go."""
+        """Mark these receipts' rows delivered or read (each once), then let them go: if the
+        write fails they are due again, and handed out again (recording one is idempotent)."""
         by_column: dict[tuple[str, datetime], list[int]] = {}
         for item in items:
             if item.row_id is None or not isinstance(item.event, Receipt):
                 continue
             column = "read_at" if item.stage is ReceiptStatus.READ else "delivered_at"
             by_column.setdefault((column, item.event.at), []).append(item.row_id)
-        if by_column:
-            async with transaction(self._sessionmaker) as session:
-                for (column, at), ids in sorted(by_column.items()):
-                    await session.execute(
-                        update(SandboxMessage)
-                        .where(
-                            SandboxMessage.id.in_(ids), getattr(SandboxMessage, column).is_(None)
+        try:
+            if by_column:
+                async with transaction(self._sessionmaker) as session:
+                    for (column, at), ids in sorted(by_column.items()):
+                        unmarked = getattr(SandboxMessage, column).is_(None)
+                        await session.execute(
+                            update(SandboxMessage)
+                            .where(SandboxMessage.id.in_(ids), unmarked)
+                            .values({column: at})
+                            .execution_options(synchronize_session=False)
                         )
-                        .values({column: at})
-                        .execution_options(synchronize_session=False)
-                    )
-        self._give_back(items)
+        finally:
+            self._give_back(items)
 
     async def _route(self, claimed: _Claimed) -> None:
         stage, at = claimed.stage, claimed.at
