@@ -63,10 +63,11 @@ async def test_sigkilled_workers_send_nothing_twice_and_webhooks_settle_the_rest
     for _ in range(KILLS):
         before = len(graph.sent)
         worker = spawn_worker(environment, log)
-        deadline = time.monotonic() + 60
+        # A worker starting on a loaded machine takes a while to import and lease the number.
+        deadline = time.monotonic() + 120
         while len(graph.sent) <= before + chance.randint(5, 40):
             assert worker.poll() is None, log.read_text()[-3000:]
-            assert time.monotonic() < deadline, "the worker made no progress"
+            assert time.monotonic() < deadline, log.read_text()[-3000:]
             await asyncio.sleep(chance.uniform(0.0, 0.05))
         worker.send_signal(signal.SIGKILL)
         worker.wait()
