@@ -64,8 +64,10 @@ class Listener:
 
     async def _read(self) -> None:
         async for event in self.session.events():
-            self.events.append((time.monotonic(), event))
+            arrived = time.monotonic()
             await self.session.acknowledge([event])
+            # Noted once acknowledged, so a test that saw it may look for it in the ledger.
+            self.events.append((arrived, event))
 
     def receipts(self, status: ReceiptStatus) -> list[str]:
         return [
