@@ -96,11 +96,18 @@ export interface OnSale {
   title: string;
 }
 
+/** The first admin, as serve.mjs makes it (PAYAM_ADMIN_EMAIL, PAYAM_ADMIN_PASSWORD). */
+export const ADMIN = { login: 'admin@example.com', password: 'e2e-Admin-pass-4821' };
+
+/** The first admin signed in on this page (through the API). */
+export async function adminSignedIn(page: Page): Promise<void> {
+  const login = await page.request.post('/api/v1/auth/login', { data: { ...ADMIN, use_cookies: true } });
+  expect(login.ok()).toBeTruthy();
+}
+
 /** A package on sale, created by the first admin through the API. */
 export async function packageOnSale(request: APIRequestContext, messages = 1000): Promise<OnSale> {
-  const login = await request.post('/api/v1/auth/login', {
-    data: { login: 'admin@example.com', password: 'e2e-Admin-pass-4821' },
-  });
+  const login = await request.post('/api/v1/auth/login', { data: ADMIN });
   expect(login.ok()).toBeTruthy();
   const { access_token } = (await login.json()) as { access_token: string };
   const title = `بسته ${randomInt(1000, 9999)}`;

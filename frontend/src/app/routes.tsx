@@ -2,6 +2,7 @@ import { lazy } from 'react';
 import { createBrowserRouter, Outlet } from 'react-router';
 import { NotFound } from './NotFound';
 import { PublicLayout } from './PublicLayout';
+import { RequireAdmin } from './RequireAdmin';
 import { RequireSession } from './RequireSession';
 import { RouteError } from './RouteError';
 import { SessionWatcher } from './SessionWatcher';
@@ -21,6 +22,7 @@ const CampaignListPage = lazy(() => import('../features/campaigns/CampaignListPa
 const NewCampaignPage = lazy(() => import('../features/campaigns/wizard/NewCampaignPage'));
 const CampaignWizardPage = lazy(() => import('../features/campaigns/wizard/CampaignWizardPage'));
 const CampaignPage = lazy(() => import('../features/campaigns/CampaignPage'));
+const PackagesPage = lazy(() => import('../features/admin/packages/PackagesPage'));
 
 function Root() {
   return (
@@ -61,6 +63,12 @@ export const router = createBrowserRouter([
               { path: 'campaigns/new', element: <NewCampaignPage /> },
               { path: 'campaigns/:campaignId/edit', element: <CampaignWizardPage /> },
               { path: 'campaigns/:campaignId', element: <CampaignPage /> },
+              {
+                // The administration's screens: admins only (the API refuses others too).
+                path: 'admin',
+                element: <RequireAdmin />,
+                children: [{ path: 'packages', element: <PackagesPage /> }],
+              },
               { path: '*', element: <NotFound /> },
             ],
           },

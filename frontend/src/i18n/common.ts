@@ -9,6 +9,7 @@ export const fa = {
     billing: 'بسته‌ها و پرداخت',
     account: 'حساب کاربری',
     admin: 'مدیریت',
+    packages: 'بسته‌ها',
     toggle: 'باز و بسته کردن منو',
   },
   language: { label: 'زبان', fa: 'فارسی', en: 'English' },
@@ -27,6 +28,7 @@ export const fa = {
     required: 'این بخش را پر کنید',
   },
   notFound: { title: 'این صفحه پیدا نشد', back: 'بازگشت به پیشخوان' },
+  adminOnly: { title: 'این صفحه ویژهٔ مدیران سامانه است', hint: 'اگر باید به آن دسترسی داشته باشید، از مدیر سامانه بخواهید نقش شما را تغییر دهد.' },
   routeError: {
     title: 'این صفحه باز نشد',
     hint: 'شاید نسخهٔ تازه‌ای از پیام منتشر شده باشد. صفحه را دوباره بارگذاری کنید.',
@@ -53,6 +55,7 @@ export const en: typeof fa = {
     billing: 'Packages & payments',
     account: 'Account',
     admin: 'Administration',
+    packages: 'Packages',
     toggle: 'Open or close the menu',
   },
   language: { label: 'Language', fa: 'فارسی', en: 'English' },
@@ -71,6 +74,7 @@ export const en: typeof fa = {
     required: 'Fill this in',
   },
   notFound: { title: 'This page does not exist', back: 'Back to the dashboard' },
+  adminOnly: { title: 'This page is for administrators', hint: 'If you need it, ask an administrator to change your role.' },
   routeError: {
     title: 'This page could not be opened',
     hint: 'A new version of Payam may have been released. Reload the page.',
