@@ -58,7 +58,7 @@ async def collect(
     session: CloudSession,
     until: Callable[[list[ProviderEvent]], bool],
     *,
-    within: float = 10.0,
+    within: float = 30.0,
     expect_timeout: bool = False,
 ) -> list[ProviderEvent]:
     events: list[ProviderEvent] = []
