@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import cache
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -87,7 +86,23 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     install_problem_handlers(app)
     document_problems(app)
 
-    app.include_router(versioned_api())
+    api = APIRouter(prefix=API_PREFIX)
+    api.include_router(auth_router)
+    api.include_router(users_router)
+    api.include_router(api_keys_router)
+    api.include_router(admin_router)
+    api.include_router(statistics_router)
+    api.include_router(billing_router)
+    api.include_router(billing_admin_router)
+    api.include_router(senders_router)
+    api.include_router(whatsapp_webhooks_router)
+    api.include_router(campaigns_router)
+    api.include_router(preflight_router)
+    api.include_router(imports_router)
+    api.include_router(media_router)
+    api.include_router(live_router)
+    api.include_router(webhooks_router)
+    app.include_router(api)
     app.include_router(health_router)
     app.include_router(
         docs_router(
@@ -116,30 +131,3 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     # Added last so it is outermost: it sees every request, and the route once matched.
     app.add_middleware(RequestContextMiddleware)
     return app
-
-
-@cache
-def versioned_api() -> APIRouter:
-    """Every feature's routes under the API prefix, composed once per process.
-
-    Including a router makes FastAPI analyse each route's dependencies again, which costs more
-    than everything else in building an app: the composition is done once and each app (one per
-    test, or per uvicorn worker process) includes it once.
-    """
-    api = APIRouter(prefix=API_PREFIX)
-    api.include_router(auth_router)
-    api.include_router(users_router)
-    api.include_router(api_keys_router)
-    api.include_router(admin_router)
-    api.include_router(statistics_router)
-    api.include_router(billing_router)
-    api.include_router(billing_admin_router)
-    api.include_router(senders_router)
-    api.include_router(whatsapp_webhooks_router)
-    api.include_router(campaigns_router)
-    api.include_router(preflight_router)
-    api.include_router(imports_router)
-    api.include_router(media_router)
-    api.include_router(live_router)
-    api.include_router(webhooks_router)
-    return api
