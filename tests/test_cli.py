@@ -151,7 +151,31 @@ def test_create_admin_if_missing_prints_a_generated_password_only_once(migrated:
     assert password not in second.stdout + second.stderr
     with sqlite3.connect(migrated.database) as database:
         admins = database.execute("SELECT email, role FROM users").fetchall()
+        packages = database.execute("SELECT title, status FROM packages").fetchall()
     assert admins == [("admin@example.com", "SUPER_ADMIN")]
+    # Someone trying Payam on a laptop can buy a package at once; only on the first run.
+    assert "Starter package on sale" in first.stdout
+    assert "package" not in second.stdout
+    assert packages == [("Starter", "ACTIVE")]
+
+
+def test_outside_development_a_first_run_puts_no_package_on_sale(
+    migrated: Place, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An operator's catalogue is theirs to make ("test" stands for any environment but
+    # development: production's own checks want real SMS and payment settings).
+    result = migrated.run_in_process(
+        monkeypatch,
+        "create-admin",
+        "--if-missing",
+        PAYAM_ENVIRONMENT="test",
+        PAYAM_ADMIN_PASSWORD="a password from the vault",
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "package" not in result.stdout
+    with sqlite3.connect(migrated.database) as database:
+        assert database.execute("SELECT count(*) FROM packages").fetchone() == (0,)
 
 
 def test_create_admin_takes_the_password_from_the_environment(migrated: Place) -> None:

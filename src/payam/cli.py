@@ -131,6 +131,11 @@ def create_admin(
             )
         else:
             typer.echo(f"Created super admin {created[0]} (password from PAYAM_ADMIN_PASSWORD).")
+        if created is not None and created[2] is not None:
+            typer.echo(
+                f"Put a {created[2]} package on sale for trying Payam "
+                "(edit or deactivate it under Packages)."
+            )
         return
     password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     login = _run_or_explain(
@@ -196,7 +201,7 @@ async def _create_admin(*, email: str, username: str, phone: str, name: str, pas
         await engine.dispose()
 
 
-async def _ensure_admin() -> tuple[str, str | None] | None:
+async def _ensure_admin() -> tuple[str, str | None, str | None] | None:
     from payam.admin.bootstrap import ensure_super_admin
     from payam.db.engine import engine_for
     from payam.db.session import create_sessionmaker, transaction
@@ -209,6 +214,6 @@ async def _ensure_admin() -> tuple[str, str | None] | None:
             if created is None:
                 return None
             assert created.user.email is not None  # verified at creation, as above
-            return created.user.email, created.generated_password
+            return created.user.email, created.generated_password, created.starter_package
     finally:
         await engine.dispose()

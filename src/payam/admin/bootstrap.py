@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from decimal import Decimal
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,17 +14,30 @@ from payam.auth.passwords import hash_password
 from payam.auth.repository import UserRepository
 from payam.auth.schemas import Registration
 from payam.auth.service import AuthService, normalize_phone_field
-from payam.config import Settings
+from payam.billing.packages import PackageService
+from payam.billing.schemas import PackageCreate
+from payam.config import Environment, Settings
 from payam.kit.clock import utc_now
 from payam.kit.errors import FieldProblem, InvalidInput
 from payam.kit.rate_limit import RateLimiter
 from payam.models import User, UserRole, UserStatus
+
+# What a first run on a laptop puts on sale, so that someone trying Payam can buy a package
+# through the sandbox gateway at once; the admin edits or deactivates it under Packages.
+STARTER_PACKAGE = PackageCreate(
+    title="Starter",
+    description="Created on the first run for trying Payam: edit or deactivate it under Packages.",
+    price=Decimal(5_000_000),
+    duration_days=30,
+    message_limit=1_000,
+)
 
 
 @dataclass(frozen=True, slots=True)
 class AdminCreated:
     user: User
     generated_password: str | None
+    starter_package: str | None = None
 
 
 async def create_super_admin(
@@ -91,4 +105,11 @@ async def ensure_super_admin(session: AsyncSession, settings: Settings) -> Admin
         username=settings.admin_username,
         phone=settings.admin_phone,
     )
-    return AdminCreated(user=user, generated_password=generated)
+    starter = None
+    # Only where someone is trying Payam: an operator's production catalogue is theirs to make.
+    packages = PackageService(session)
+    if settings.environment is Environment.DEVELOPMENT and not await packages.list(
+        only_active=False
+    ):
+        starter = (await packages.create(STARTER_PACKAGE, admin=user)).title
+    return AdminCreated(user=user, generated_password=generated, starter_package=starter)
