@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     # a pool size set); never on SQLite.
     database_pool_overflow: int | None = Field(default=None, ge=0, le=1000)
     database_pool_timeout_seconds: float = Field(default=60.0, gt=0, le=600)
+    # PostgreSQL ends a session left idle inside a transaction this long (a process frozen or
+    # stalled mid-transaction), so the rows it locked, such as a number's, are not held forever.
+    database_idle_transaction_timeout_seconds: float = Field(default=60.0, ge=1, le=86_400)
     redis_url: str | None = None
     # Deployments (or test runs) sharing one Redis keep their live events apart by prefix.
     live_channel_prefix: str = "payam:live:"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from payam.config import Settings
 from payam.db.engine import engine_for
@@ -38,5 +41,23 @@ async def test_sqlite_keeps_one_connection_whatever_the_overflow(tmp_path: Path)
     try:
         pool = engine.sync_engine.pool
         assert (pool.size(), pool._max_overflow) == (1, 0)  # type: ignore[attr-defined]
+    finally:
+        await engine.dispose()
+
+
+async def test_postgresql_ends_a_transaction_left_idle_past_the_setting(settings: Settings) -> None:
+    """A process frozen mid-transaction must not hold its row locks for good (PostgreSQL)."""
+    if not settings.database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only: the setting is its idle_in_transaction_session_timeout")
+    engine = engine_for(
+        settings.model_copy(update={"database_idle_transaction_timeout_seconds": 1})
+    )
+    try:
+        async with engine.connect() as connection:
+            await connection.begin()
+            assert await connection.scalar(text("SELECT 1")) == 1
+            await asyncio.sleep(1.5)
+            with pytest.raises(DBAPIError):
+                await connection.scalar(text("SELECT 1"))
     finally:
         await engine.dispose()

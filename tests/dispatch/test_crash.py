@@ -48,6 +48,8 @@ def worker_environment(runtime: Runtime, data_dir: Path) -> dict[str, str]:
         # Short leases so a killed worker's claims and numbers move on within the test.
         "PAYAM_CLAIM_LEASE_SECONDS": "5",
         "PAYAM_SENDER_LEASE_SECONDS": "5",
+        # A worker frozen inside a transaction lets go of its locks as soon (PostgreSQL).
+        "PAYAM_DATABASE_IDLE_TRANSACTION_TIMEOUT_SECONDS": "5",
         "PAYAM_RECONCILE_SECONDS": "0.5",
         "PAYAM_DISPATCH_POLL_SECONDS": "0.05",
     }

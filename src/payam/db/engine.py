@@ -32,6 +32,7 @@ def create_engine(
     pool_size: int | None = None,
     pool_overflow: int | None = None,
     pool_timeout_seconds: float = 60.0,
+    idle_transaction_timeout_seconds: float = 60.0,
 ) -> AsyncEngine:
     """``pool_size`` None: the backend's own default (one connection on SQLite, see below);
     ``pool_overflow`` None: 20 over the default pool, none over a pool size given."""
@@ -52,6 +53,13 @@ def create_engine(
             max_overflow=default_overflow if pool_overflow is None else pool_overflow,
             pool_recycle=1800,
         )
+    if url.get_backend_name() == "postgresql":
+        # Our transactions never wait on anything but the database; one idle this long belongs
+        # to a process that stopped, and its locks would otherwise stall the others for good.
+        timeout_ms = str(int(idle_transaction_timeout_seconds * 1000))
+        options["connect_args"] = {
+            "server_settings": {"idle_in_transaction_session_timeout": timeout_ms}
+        }
     if url.get_backend_name() in {"mysql", "mariadb"}:
         options["isolation_level"] = "READ COMMITTED"
     engine = create_async_engine(url, **options)
@@ -68,6 +76,7 @@ def engine_for(settings: Settings) -> AsyncEngine:
         pool_size=settings.database_pool_size,
         pool_overflow=settings.database_pool_overflow,
         pool_timeout_seconds=settings.database_pool_timeout_seconds,
+        idle_transaction_timeout_seconds=settings.database_idle_transaction_timeout_seconds,
     )
 
 
