@@ -1,0 +1,342 @@
+"""What every drill shares: the size it runs at, the four promises checked at the end, and the
+faults a drill switches on and off from outside the worker (a database behind a switch, a Redis
+server of its own, a worker caught at a chosen point).
+
+A drill runs real ``payam worker`` processes against a real database on loopback and checks,
+when its campaign has finished, what DESIGN.md §5 promises: nobody got a message twice, nobody
+was skipped, the quota charged equals what went out or may have, and no two sends on one number
+came closer than its interval. The normal suite runs each drill small; ``make drills`` sets
+``PAYAM_DRILLS=1``, which makes them larger and adds the long ones (see docs/reliability.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections import Counter, defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import pairwise
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from payam.db.session import transaction
+from payam.dispatch.repository import CHARGED_STATUSES
+from payam.models import Recipient, RecipientStatus, SandboxMessage
+from payam.runtime import Runtime
+from tests.campaign_support import campaign_view
+from tests.dispatch.conftest import counters_match, status_counts
+
+REDIS_SERVER = "/usr/bin/redis-server"  # Debian's
+FULL = os.environ.get("PAYAM_DRILLS") == "1"
+# Only make drills runs these: they take minutes, or wait for the clock.
+long_drill = pytest.mark.skipif(not FULL, reason="a long drill: make drills runs it")
+
+
+def drill_size(*, short: int, full: int) -> int:
+    """``short`` in the normal suite, ``full`` under ``make drills``."""
+    return full if FULL else short
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+async def wait_for(
+    condition: Callable[[], Awaitable[bool]],
+    *,
+    within_seconds: float,
+    workers: tuple[subprocess.Popen[bytes], ...] = (),
+    explain: Callable[[], Awaitable[object]] | None = None,
+) -> None:
+    """Until ``condition()``; fails when a worker dies or the time is up (saying why)."""
+    deadline = time.monotonic() + within_seconds
+    while not await condition():
+        for worker in workers:
+            assert worker.poll() is None, f"worker {worker.pid} died ({worker.returncode})"
+        if time.monotonic() > deadline:
+            raise AssertionError(await explain() if explain else "no progress in time")
+        await asyncio.sleep(0.1)
+
+
+def stop_all(workers: list[subprocess.Popen[bytes]]) -> None:
+    for worker in workers:
+        with contextlib.suppress(ProcessLookupError):
+            worker.send_signal(signal.SIGCONT)  # a frozen one could not stop
+        worker.terminate()
+    for worker in workers:
+        worker.wait(timeout=60)
+
+
+async def kill_at(
+    worker: subprocess.Popen[bytes],
+    point: Callable[[], Awaitable[bool]],
+    *,
+    within_seconds: float = 120,
+) -> None:
+    """SIGKILL ``worker`` at the moment ``point()`` says: it is frozen (SIGSTOP) while the
+    database is looked at, so what was seen is still true when it dies, and let go again
+    (SIGCONT) when the moment has not come yet."""
+    deadline = time.monotonic() + within_seconds
+    while True:
+        assert worker.poll() is None, "the worker died before the chosen point"
+        worker.send_signal(signal.SIGSTOP)
+        if await point():
+            worker.send_signal(signal.SIGKILL)
+            worker.wait()
+            return
+        worker.send_signal(signal.SIGCONT)
+        assert time.monotonic() < deadline, "the chosen point never came"
+        await asyncio.sleep(0.02)
+
+
+@contextlib.asynccontextmanager
+async def reader_of(runtime: Runtime) -> AsyncIterator[AsyncEngine]:
+    """A plain engine on the drill's database for looking while a worker is frozen: it never
+    takes SQLite's write lock (the app's transactions do, from their first statement), which a
+    frozen worker may hold."""
+    engine = create_async_engine(runtime.settings.database_url)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+async def sandbox_ledger(runtime: Runtime) -> dict[str, list[tuple[str, datetime]]]:
+    """What the simulated WhatsApp accepted: per recipient, (sending number, when) each time."""
+    accepted: dict[str, list[tuple[str, datetime]]] = defaultdict(list)
+    async with transaction(runtime.sessionmaker) as session:
+        rows = await session.execute(
+            select(
+                SandboxMessage.recipient_phone,
+                SandboxMessage.sender_phone,
+                SandboxMessage.accepted_at,
+            )
+        )
+        for recipient, sender, accepted_at in rows:
+            accepted[recipient].append((sender, accepted_at))
+    return accepted
+
+
+async def claimed_not_sent(reader: AsyncEngine, campaign_id: int) -> bool:
+    """Some recipient is claimed (SENDING) and WhatsApp has not got it yet: mid-turn."""
+    async with reader.connect() as connection:
+        found = await connection.scalar(
+            select(func.count())
+            .select_from(Recipient)
+            .where(
+                Recipient.campaign_id == campaign_id,
+                Recipient.status == RecipientStatus.SENDING,
+                Recipient.phone.not_in(select(SandboxMessage.recipient_phone)),
+            )
+        )
+    return bool(found)
+
+
+async def sent_not_recorded(reader: AsyncEngine, campaign_id: int) -> bool:
+    """Some recipient is in WhatsApp's ledger and still SENDING: after the send, before the
+    record."""
+    async with reader.connect() as connection:
+        found = await connection.scalar(
+            select(func.count())
+            .select_from(Recipient)
+            .where(
+                Recipient.campaign_id == campaign_id,
+                Recipient.status == RecipientStatus.SENDING,
+                Recipient.phone.in_(select(SandboxMessage.recipient_phone)),
+            )
+        )
+    return bool(found)
+
+
+async def settled(client: httpx.AsyncClient, user: dict[str, str], campaign_id: int) -> bool:
+    """Finished, with nothing set aside any more (every claim settled)."""
+    view = await campaign_view(client, user, campaign_id)
+    quota = (await client.get("/api/v1/subscriptions/me", headers=user)).json()
+    return bool(view["status"] == "COMPLETED" and quota["messages_reserved"] == 0)
+
+
+async def assert_promises_kept(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    user: dict[str, str],
+    campaign_id: int,
+    *,
+    recipients: int,
+    interval: float,
+    accepted: dict[str, list[tuple[str, datetime]]],
+) -> Counter[str]:
+    """The four promises, once the campaign has finished; ``accepted`` is what WhatsApp (the
+    sandbox's ledger, the fake Graph API) took, per recipient: (sending number, when).
+    Returns the recipients' final statuses."""
+    # Never twice.
+    twice = {phone: len(sends) for phone, sends in accepted.items() if len(sends) > 1}
+    assert not twice, f"sent twice: {twice}"
+    # Never skipped: nobody pending or in flight; whoever shows as reached was.
+    async with transaction(runtime.sessionmaker) as session:
+        outcome = dict(
+            (
+                await session.execute(
+                    select(Recipient.phone, Recipient.status).where(
+                        Recipient.campaign_id == campaign_id
+                    )
+                )
+            ).all()
+        )
+    assert len(outcome) == recipients
+    statuses = Counter(status.value for status in outcome.values())
+    assert statuses["PENDING"] == statuses["SENDING"] == 0, statuses
+    reached = {RecipientStatus.SENT, RecipientStatus.DELIVERED, RecipientStatus.READ}
+    # (The sandbox names recipients +98…, the Graph API 98….)
+    taken = {phone.removeprefix("+") for phone in accepted}
+    shown = {phone.removeprefix("+") for phone, status in outcome.items() if status in reached}
+    assert shown <= taken, f"shown as reached, never sent: {sorted(shown - taken)[:5]}"
+    # Quota equals sends: every charged row once, nothing left set aside.
+    charged = sum(1 for status in outcome.values() if status in CHARGED_STATUSES)
+    quota = (await client.get("/api/v1/subscriptions/me", headers=user)).json()
+    assert quota["messages_reserved"] == 0
+    assert quota["messages_used"] == charged
+    assert counters_match(await campaign_view(client, user, campaign_id), statuses_of(statuses))
+    # The pace: on each number, no two sends closer than the interval.
+    per_number: dict[str, list[datetime]] = defaultdict(list)
+    for sends in accepted.values():
+        for number, moment in sends:
+            per_number[number].append(moment)
+    for number, moments in per_number.items():
+        gaps = [(later - earlier).total_seconds() for earlier, later in pairwise(sorted(moments))]
+        assert min(gaps, default=interval) >= interval, (number, min(gaps))
+    return statuses
+
+
+def statuses_of(statuses: Counter[str]) -> dict[str, int]:
+    return {status: count for status, count in statuses.items() if count}
+
+
+async def explain_campaign(runtime: Runtime, campaign_id: int) -> dict[str, int]:
+    return await status_counts(runtime, campaign_id)
+
+
+# ---- the database behind a switch ------------------------------------------------------------
+
+
+@dataclass
+class LoopbackSwitch:
+    """A TCP proxy on loopback in front of a database server: workers connect through it, and
+    the drill switches it off (connections refused, the open ones cut) and on again. The
+    machine's database itself is never touched."""
+
+    target: tuple[str, int]
+    port: int = field(default_factory=free_port)
+    _server: asyncio.Server | None = None
+    _open: set[asyncio.StreamWriter] = field(default_factory=set)
+
+    async def on(self) -> None:
+        self._server = await asyncio.start_server(
+            self._pipe, "127.0.0.1", self.port, reuse_address=True
+        )
+
+    async def off(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        for writer in list(self._open):
+            writer.transport.abort()
+        self._open.clear()
+
+    async def _pipe(self, from_client: asyncio.StreamReader, client: asyncio.StreamWriter) -> None:
+        try:
+            server_reader, server = await asyncio.open_connection(*self.target)
+        except OSError:
+            client.transport.abort()
+            return
+        self._open |= {client, server}
+
+        async def copy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(OSError, asyncio.IncompleteReadError):
+                while chunk := await reader.read(65536):
+                    writer.write(chunk)
+                    await writer.drain()
+            writer.transport.abort()
+
+        await asyncio.gather(copy(from_client, server), copy(server_reader, client))
+        self._open -= {client, server}
+
+
+@contextlib.asynccontextmanager
+async def switched(target: tuple[str, int]) -> AsyncIterator[LoopbackSwitch]:
+    switch = LoopbackSwitch(target)
+    await switch.on()
+    try:
+        yield switch
+    finally:
+        await switch.off()
+
+
+# ---- a Redis server of the drill's own ---------------------------------------------------------
+
+
+@dataclass
+class OwnRedis:
+    """``redis-server`` on a free loopback port, started and stopped by the drill (never the
+    machine's Redis, which others use)."""
+
+    workdir: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(  # noqa: S603 - the machine's redis-server
+            [
+                REDIS_SERVER,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port)):
+                return
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+
+@contextlib.contextmanager
+def own_redis(workdir: Path) -> Iterator[OwnRedis]:
+    server = OwnRedis(workdir)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
