@@ -22,6 +22,7 @@ from payam.providers.base import (
     ReceiptStatus,
 )
 from payam.runtime import Runtime
+from payam.webhooks.outbox import Reply, record_replies
 
 logger = structlog.get_logger(__name__)
 
@@ -131,16 +132,27 @@ class EventHandler:
                     if receipt.message_id in by_message
                 ]
                 changed |= (await repo.apply_transitions(transitions)).campaigns
-            for message in inbound:
-                if is_opt_out(message.text, self.runtime.settings.opt_out_keywords):
+            replies = [
+                Reply(
+                    phone=message.from_phone,
+                    text=message.text,
+                    at=message.at,
+                    key=message.key,
+                    opted_out=is_opt_out(message.text, self.runtime.settings.opt_out_keywords),
+                )
+                for message in inbound
+            ]
+            for reply in replies:
+                if reply.opted_out:
                     added = await repo.add_suppression(
                         user_id=user_id,
-                        phone=message.from_phone,
+                        phone=reply.phone,
                         reason="replied with an opt-out",
                         now=now,
                     )
                     if added:
                         logger.info("number_opted_out", user_id=user_id, sender_id=sender_id)
+            await record_replies(session, user_id=user_id, sender_id=sender_id, replies=replies)
             for change in connection[-1:]:
                 sender = await repo.sender_for_update(sender_id)
                 if sender is not None:

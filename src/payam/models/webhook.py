@@ -51,10 +51,13 @@ class WebhookEvent(IdMixin, Base):
     delivery_id: Mapped[int | None] = mapped_column(
         BigIntId, ForeignKey("webhook_deliveries.id", ondelete="CASCADE")
     )
+    # For an event its source may hand out twice (a reply): the same key is written once.
+    dedup_key: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         Index("ix_webhook_events_endpoint_id_delivery_id", "endpoint_id", "delivery_id"),
         Index("ix_webhook_events_endpoint_id_subject_id", "endpoint_id", "subject_id"),
+        Index("ix_webhook_events_endpoint_id_dedup_key", "endpoint_id", "dedup_key", unique=True),
     )
 
 

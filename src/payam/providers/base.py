@@ -115,6 +115,9 @@ class InboundMessage:
     from_phone: str  # E.164
     text: str
     at: datetime
+    # The transport's own name for this message, the same each time it is handed out, so that
+    # a message handed out twice is told as one reply (None: told once per phone, time and text).
+    key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -544,7 +544,7 @@ class SandboxProvider:
                 )
             )
             if stage.status is ReceiptStatus.DELIVERED:
-                reply = self._reply(row.recipient_phone, at=at)
+                reply = self._reply(row.recipient_phone, at=at, key=f"reply:{row.id}")
                 if reply is not None:
                     items.append(_Queued(reply))
         orphans: list[_Queued] = []
@@ -560,7 +560,9 @@ class SandboxProvider:
                 orphans.extend(items)
         self._give_back(orphans)
 
-    def _reply(self, recipient: str, *, at: datetime) -> InboundMessage | None:
+    def _reply(self, recipient: str, *, at: datetime, key: str) -> InboundMessage | None:
+        """Perhaps a reply to the message ``key`` names: a receipt handed out again may roll
+        its reply again, under the same key, so it is still told once."""
         settings = self.settings
         if not self._chance(settings.sandbox_reply_rate):
             return None
@@ -568,7 +570,7 @@ class SandboxProvider:
             text = self._random.choice(settings.opt_out_keywords)
         else:
             text = self._random.choice(FRIENDLY_REPLIES)
-        return InboundMessage(from_phone=recipient, text=text, at=at)
+        return InboundMessage(from_phone=recipient, text=text, at=at, key=key)
 
     def _give_back(self, items: Sequence[_Queued]) -> None:
         """Receipts nobody took (or took and dropped) are due again, for any session."""

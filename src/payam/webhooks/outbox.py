@@ -7,7 +7,10 @@ Nothing here calls out: it only adds rows, and none when no endpoint listens.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -100,5 +103,70 @@ async def record_recipient_events(
                     "error": row.error if event_type is not EventType.RECIPIENT_SENT else None,
                 },
             }
+        )
+    await repository.add_events(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A message a recipient sent to the number that wrote to them."""
+
+    phone: str  # E.164
+    text: str
+    at: datetime
+    # The transport's name for it, the same each time it is handed out (None: it has none).
+    key: str | None
+    opted_out: bool
+
+
+def _reply_key(sender_id: int, reply: Reply) -> str:
+    """The same for every copy of one reply, whatever the transport could name it by."""
+    name = reply.key or f"{reply.phone}|{reply.at.isoformat()}|{reply.text}"
+    return hashlib.sha256(f"{sender_id}:{name}".encode()).hexdigest()
+
+
+async def record_replies(
+    session: AsyncSession, *, user_id: int, sender_id: int, replies: Sequence[Reply]
+) -> None:
+    """``recipient.replied`` for each reply from someone this number sent to, once per reply
+    even when the transport hands it out twice (an endpoint's keys are unique): nothing when
+    nobody listens."""
+    if not replies:
+        return
+    repository = WebhookRepository(session)
+    endpoint_ids = await repository.listeners(user_id, EventType.RECIPIENT_REPLIED.value)
+    if not endpoint_ids:
+        return
+    recipients = await repository.replied_recipients(
+        user_id=user_id, sender_id=sender_id, phones={reply.phone for reply in replies}
+    )
+    keyed = {_reply_key(sender_id, reply): reply for reply in replies if reply.phone in recipients}
+    if not keyed:
+        return
+    known = await repository.known_keys(endpoint_ids, keyed.keys())
+    now = utc_now()
+    rows: list[dict[str, Any]] = []
+    for key, reply in keyed.items():
+        recipient = recipients[reply.phone]
+        data = {
+            "campaign_id": recipient.campaign_id,
+            "recipient_id": recipient.id,
+            "phone": reply.phone,
+            "message_id": recipient.message_id,
+            "text": reply.text,
+            "received_at": reply.at.isoformat(),
+            "opted_out": reply.opted_out,
+        }
+        rows.extend(
+            {
+                "endpoint_id": endpoint_id,
+                "type": EventType.RECIPIENT_REPLIED.value,
+                "subject_id": recipient.id,
+                "data": data,
+                "dedup_key": key,
+                "created_at": now,
+            }
+            for endpoint_id in endpoint_ids
+            if (endpoint_id, key) not in known
         )
     await repository.add_events(rows)

@@ -125,6 +125,34 @@ class WebhookRepository(Repository[WebhookEndpoint]):
         )
         return (await self.session.execute(statement)).all()
 
+    async def replied_recipients(
+        self, *, user_id: int, sender_id: int, phones: Collection[str]
+    ) -> dict[str, Any]:
+        """For each of these phones, the user's latest recipient this number sent to (what a
+        reply from it answers); phones nobody sent to are left out."""
+        statement = (
+            select(Recipient.id, Recipient.campaign_id, Recipient.phone, Recipient.message_id)
+            .join(Campaign, Campaign.id == Recipient.campaign_id)
+            .where(
+                Campaign.user_id == user_id,
+                Recipient.phone.in_(sorted(phones)),
+                Recipient.sender_id == sender_id,
+                Recipient.sent_at.is_not(None),
+            )
+            .order_by(Recipient.id)
+        )
+        return {row.phone: row for row in await self.session.execute(statement)}
+
+    async def known_keys(self, endpoint_ids: Collection[int], keys: Collection[str]) -> set[Any]:
+        """The (endpoint, key) pairs among these already written."""
+        found = await self.session.execute(
+            select(WebhookEvent.endpoint_id, WebhookEvent.dedup_key).where(
+                WebhookEvent.endpoint_id.in_(sorted(endpoint_ids)),
+                WebhookEvent.dedup_key.in_(sorted(keys)),
+            )
+        )
+        return {(row.endpoint_id, row.dedup_key) for row in found}
+
     async def _unannounced(
         self, model: Any, event_type: str, happened_at: Any, *conditions: Any, limit: int
     ) -> Sequence[Any]:

@@ -183,7 +183,14 @@ def events_of(row: CloudWebhookEvent) -> list[ProviderEvent]:
     ``sent`` tells the engine nothing it did not record itself.
     """
     if row.kind == "message":
-        return [InboundMessage(from_phone=row.phone or "", text=row.text or "", at=row.occurred_at)]
+        return [
+            InboundMessage(
+                from_phone=row.phone or "",
+                text=row.text or "",
+                at=row.occurred_at,
+                key=row.dedup_key,
+            )
+        ]
     if row.message_id is None:
         return []  # not one of ours (sent from another tool on the same number)
     at = row.occurred_at
