@@ -1,4 +1,4 @@
-import { IconCreditCard, IconLayoutDashboard, IconPackage, IconSpeakerphone, IconUserCircle, IconBrandWhatsapp } from '@tabler/icons-react';
+import { IconCreditCard, IconLayoutDashboard, IconPackage, IconSpeakerphone, IconUserCircle, IconBrandWhatsapp, IconUsers, IconBroadcast } from '@tabler/icons-react';
 import type { ComponentType } from 'react';
 import type { UserRole } from '../client';
 
@@ -19,7 +19,11 @@ export const mainNavigation: NavItem[] = [
 ];
 
 /** The administration screens (the admin console adds its items here); shown to admins only. */
-export const adminNavigation: NavItem[] = [{ to: '/admin/packages', label: 'nav.packages', icon: IconPackage }];
+export const adminNavigation: NavItem[] = [
+  { to: '/admin/users', label: 'nav.users', icon: IconUsers },
+  { to: '/admin/campaigns', label: 'nav.oversight', icon: IconBroadcast },
+  { to: '/admin/packages', label: 'nav.packages', icon: IconPackage },
+];
 
 export function isAdmin(role: UserRole): boolean {
   return role === 'ADMIN' || role === 'SUPER_ADMIN';

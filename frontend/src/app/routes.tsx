@@ -23,6 +23,9 @@ const NewCampaignPage = lazy(() => import('../features/campaigns/wizard/NewCampa
 const CampaignWizardPage = lazy(() => import('../features/campaigns/wizard/CampaignWizardPage'));
 const CampaignPage = lazy(() => import('../features/campaigns/CampaignPage'));
 const PackagesPage = lazy(() => import('../features/admin/packages/PackagesPage'));
+const UsersPage = lazy(() => import('../features/admin/users/UsersPage'));
+const UserPage = lazy(() => import('../features/admin/users/UserPage'));
+const CampaignOversightPage = lazy(() => import('../features/admin/campaigns/CampaignOversightPage'));
 
 function Root() {
   return (
@@ -67,7 +70,12 @@ export const router = createBrowserRouter([
                 // The administration's screens: admins only (the API refuses others too).
                 path: 'admin',
                 element: <RequireAdmin />,
-                children: [{ path: 'packages', element: <PackagesPage /> }],
+                children: [
+                  { path: 'packages', element: <PackagesPage /> },
+                  { path: 'users', element: <UsersPage /> },
+                  { path: 'users/:userId', element: <UserPage /> },
+                  { path: 'campaigns', element: <CampaignOversightPage /> },
+                ],
               },
               { path: '*', element: <NotFound /> },
             ],

@@ -1,6 +1,9 @@
 // Every namespace, one per feature: a feature's `locales.ts` exports `fa` and `en`; add it here.
 import * as account from '../features/account/locales';
+import * as admin from '../features/admin/components/locales';
+import * as adminCampaigns from '../features/admin/campaigns/locales';
 import * as adminPackages from '../features/admin/packages/locales';
+import * as adminUsers from '../features/admin/users/locales';
 import * as auth from '../features/auth/locales';
 import * as billing from '../features/billing/locales';
 import * as campaigns from '../features/campaigns/locales';
@@ -10,6 +13,6 @@ import * as imports from '../features/imports/locales';
 import * as common from './common';
 
 export const resources = {
-  fa: { common: common.fa, auth: auth.fa, dashboard: dashboard.fa, senders: senders.fa, billing: billing.fa, account: account.fa, campaigns: campaigns.fa, imports: imports.fa, adminPackages: adminPackages.fa },
-  en: { common: common.en, auth: auth.en, dashboard: dashboard.en, senders: senders.en, billing: billing.en, account: account.en, campaigns: campaigns.en, imports: imports.en, adminPackages: adminPackages.en },
+  fa: { common: common.fa, auth: auth.fa, dashboard: dashboard.fa, senders: senders.fa, billing: billing.fa, account: account.fa, campaigns: campaigns.fa, imports: imports.fa, adminPackages: adminPackages.fa, admin: admin.fa, adminUsers: adminUsers.fa, adminCampaigns: adminCampaigns.fa },
+  en: { common: common.en, auth: auth.en, dashboard: dashboard.en, senders: senders.en, billing: billing.en, account: account.en, campaigns: campaigns.en, imports: imports.en, adminPackages: adminPackages.en, admin: admin.en, adminUsers: adminUsers.en, adminCampaigns: adminCampaigns.en },
 };

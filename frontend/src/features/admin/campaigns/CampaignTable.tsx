@@ -1,0 +1,88 @@
+import { Anchor, Group, Table, Text } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
+import type { CampaignRow } from '../../../client';
+import { formatDateTime, formatNumber } from '../../../i18n/format';
+import { CampaignStatusBadge } from '../../campaigns/CampaignStatusBadge';
+import { CampaignActionButtons } from './CampaignActionButtons';
+import { oversightPath } from './oversightFilters';
+
+/** How many recipients a campaign has, and how many were sent to or failed. */
+function Counts({ counts }: { counts: CampaignRow['counts'] }) {
+  const { t, i18n } = useTranslation('adminCampaigns');
+  const n = (key: string) => formatNumber(counts[key] ?? 0, i18n.language);
+  const sent = (counts.sent ?? 0) + (counts.delivered ?? 0) + (counts.read ?? 0);
+  return (
+    <Text size="sm">
+      {t('campaigns.countsValue', { total: n('total'), sent: formatNumber(sent, i18n.language), failed: n('failed') })}
+    </Text>
+  );
+}
+
+/** Campaigns of any user, with their owner, numbers, counts and the admin's actions. */
+export function CampaignTable({ campaigns, showOwner = true }: { campaigns: CampaignRow[]; showOwner?: boolean }) {
+  const { t, i18n } = useTranslation('adminCampaigns');
+  const n = (value: number) => formatNumber(value, i18n.language);
+  return (
+    <Table.ScrollContainer minWidth={900}>
+      <Table striped verticalSpacing="xs">
+        <Table.Caption>{t('campaigns.caption')}</Table.Caption>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>{t('campaigns.title')}</Table.Th>
+            {showOwner && <Table.Th>{t('campaigns.owner')}</Table.Th>}
+            <Table.Th>{t('campaigns.status')}</Table.Th>
+            <Table.Th>{t('campaigns.numbers')}</Table.Th>
+            <Table.Th>{t('campaigns.counts')}</Table.Th>
+            <Table.Th>{t('campaigns.created')}</Table.Th>
+            <Table.Th>{t('campaigns.actions')}</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {campaigns.map((campaign) => (
+            <Table.Tr key={campaign.id}>
+              <Table.Td>
+                <Text size="sm" fw={600}>
+                  {campaign.title ?? t('campaigns.untitled', { id: n(campaign.id) })}
+                </Text>
+              </Table.Td>
+              {showOwner && (
+                <Table.Td>
+                  <Anchor component={Link} to={`/admin/users/${campaign.user_id}`} size="sm">
+                    {t('campaigns.user', { id: n(campaign.user_id) })}
+                  </Anchor>
+                </Table.Td>
+              )}
+              <Table.Td>
+                <CampaignStatusBadge status={campaign.status} />
+                {campaign.status_reason && (
+                  <Text size="xs" c="dimmed" maw={260}>
+                    {campaign.status_reason}
+                  </Text>
+                )}
+              </Table.Td>
+              <Table.Td>
+                <Group gap={6}>
+                  {campaign.sender_ids.map((id) => (
+                    <Anchor key={id} component={Link} to={oversightPath({ number: id })} size="sm">
+                      {t('campaigns.number', { id: n(id) })}
+                    </Anchor>
+                  ))}
+                </Group>
+              </Table.Td>
+              <Table.Td>
+                <Counts counts={campaign.counts} />
+              </Table.Td>
+              <Table.Td>
+                <Text size="sm">{formatDateTime(campaign.created_at, i18n.language)}</Text>
+              </Table.Td>
+              <Table.Td>
+                <CampaignActionButtons campaign={campaign} />
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
+  );
+}
