@@ -1230,6 +1230,37 @@ export type InvoiceView = {
 };
 
 /**
+ * LinkQr
+ *
+ * The QR code to scan in WhatsApp (Linked devices, Link a device); a new one replaces it
+ * every 20 seconds or so (also sent on the live socket as ``sender.qr``).
+ */
+export type LinkQr = {
+    /**
+     * Code
+     *
+     * The text to render as a QR code
+     */
+    code: string;
+    /**
+     * Issued At
+     */
+    issued_at: string;
+    /**
+     * Png
+     *
+     * The QR code as a PNG data URI
+     */
+    png: string;
+    /**
+     * Svg
+     *
+     * The QR code as an SVG data URI
+     */
+    svg: string;
+};
+
+/**
  * LoginRequest
  */
 export type LoginRequest = {
@@ -1889,6 +1920,30 @@ export type PageUserRow = {
      * Total
      */
     total: number;
+};
+
+/**
+ * PairingCode
+ */
+export type PairingCode = {
+    /**
+     * Code
+     *
+     * Type it in WhatsApp: Linked devices, Link a device, Link with phone number
+     */
+    code: string;
+};
+
+/**
+ * PairingCodeRequest
+ *
+ * Link a WhatsApp Web number by code instead of QR: the number that will type it.
+ */
+export type PairingCodeRequest = {
+    /**
+     * Phone
+     */
+    phone: string;
 };
 
 /**
@@ -4071,6 +4126,18 @@ export type SearchPaymentsApiV1AdminPaymentsGetData = {
          * Gateway
          */
         gateway?: PaymentGatewayName | null;
+        /**
+         * Created After
+         *
+         * started at or after this moment
+         */
+        created_after?: string | null;
+        /**
+         * Created Before
+         *
+         * started before this moment
+         */
+        created_before?: string | null;
         /**
          * Page
          */
@@ -6946,6 +7013,168 @@ export type UpdateSenderApiV1SendersSenderIdPatchResponses = {
 };
 
 export type UpdateSenderApiV1SendersSenderIdPatchResponse = UpdateSenderApiV1SendersSenderIdPatchResponses[keyof UpdateSenderApiV1SendersSenderIdPatchResponses];
+
+export type RelinkSenderApiV1SendersSenderIdLinkPostData = {
+    body?: never;
+    path: {
+        /**
+         * Sender Id
+         */
+        sender_id: number;
+    };
+    query?: never;
+    url: '/api/v1/senders/{sender_id}/link';
+};
+
+export type RelinkSenderApiV1SendersSenderIdLinkPostErrors = {
+    /**
+     * Sign in first: no token, or one that is wrong or no longer valid
+     */
+    401: Problem;
+    /**
+     * Not allowed: the role, the account's status, or the CSRF check
+     */
+    403: Problem;
+    /**
+     * Not found, or not yours
+     */
+    404: Problem;
+    /**
+     * It conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * The input is not valid; errors names each field at fault
+     */
+    422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
+};
+
+export type RelinkSenderApiV1SendersSenderIdLinkPostError = RelinkSenderApiV1SendersSenderIdLinkPostErrors[keyof RelinkSenderApiV1SendersSenderIdLinkPostErrors];
+
+export type RelinkSenderApiV1SendersSenderIdLinkPostResponses = {
+    /**
+     * Successful Response
+     */
+    200: Sender;
+};
+
+export type RelinkSenderApiV1SendersSenderIdLinkPostResponse = RelinkSenderApiV1SendersSenderIdLinkPostResponses[keyof RelinkSenderApiV1SendersSenderIdLinkPostResponses];
+
+export type RequestPairingCodeApiV1SendersSenderIdPairingCodePostData = {
+    body: PairingCodeRequest;
+    path: {
+        /**
+         * Sender Id
+         */
+        sender_id: number;
+    };
+    query?: never;
+    url: '/api/v1/senders/{sender_id}/pairing-code';
+};
+
+export type RequestPairingCodeApiV1SendersSenderIdPairingCodePostErrors = {
+    /**
+     * The request was refused as sent, or its body could not be read
+     */
+    400: Problem;
+    /**
+     * Sign in first: no token, or one that is wrong or no longer valid
+     */
+    401: Problem;
+    /**
+     * Not allowed: the role, the account's status, or the CSRF check
+     */
+    403: Problem;
+    /**
+     * Not found, or not yours
+     */
+    404: Problem;
+    /**
+     * It conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * The body, or the file in it, is too large
+     */
+    413: Problem;
+    /**
+     * The input is not valid; errors names each field at fault
+     */
+    422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
+    /**
+     * A service Payam depends on is unavailable; try again in a moment
+     */
+    503: Problem;
+};
+
+export type RequestPairingCodeApiV1SendersSenderIdPairingCodePostError = RequestPairingCodeApiV1SendersSenderIdPairingCodePostErrors[keyof RequestPairingCodeApiV1SendersSenderIdPairingCodePostErrors];
+
+export type RequestPairingCodeApiV1SendersSenderIdPairingCodePostResponses = {
+    /**
+     * Successful Response
+     */
+    200: PairingCode;
+};
+
+export type RequestPairingCodeApiV1SendersSenderIdPairingCodePostResponse = RequestPairingCodeApiV1SendersSenderIdPairingCodePostResponses[keyof RequestPairingCodeApiV1SendersSenderIdPairingCodePostResponses];
+
+export type ReadLinkQrApiV1SendersSenderIdQrGetData = {
+    body?: never;
+    path: {
+        /**
+         * Sender Id
+         */
+        sender_id: number;
+    };
+    query?: never;
+    url: '/api/v1/senders/{sender_id}/qr';
+};
+
+export type ReadLinkQrApiV1SendersSenderIdQrGetErrors = {
+    /**
+     * Sign in first: no token, or one that is wrong or no longer valid
+     */
+    401: Problem;
+    /**
+     * Not allowed: the role, the account's status, or the CSRF check
+     */
+    403: Problem;
+    /**
+     * Not found, or not yours
+     */
+    404: Problem;
+    /**
+     * It conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * The input is not valid; errors names each field at fault
+     */
+    422: Problem;
+    /**
+     * Too many requests; try again after Retry-After seconds
+     */
+    429: Problem;
+};
+
+export type ReadLinkQrApiV1SendersSenderIdQrGetError = ReadLinkQrApiV1SendersSenderIdQrGetErrors[keyof ReadLinkQrApiV1SendersSenderIdQrGetErrors];
+
+export type ReadLinkQrApiV1SendersSenderIdQrGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: LinkQr;
+};
+
+export type ReadLinkQrApiV1SendersSenderIdQrGetResponse = ReadLinkQrApiV1SendersSenderIdQrGetResponses[keyof ReadLinkQrApiV1SendersSenderIdQrGetResponses];
 
 export type ListTemplatesApiV1SendersSenderIdTemplatesGetData = {
     body?: never;

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
+from pydantic import AwareDatetime
 
 from payam.auth.dependencies import AdminUser, ClientInfoDep
 from payam.billing.packages import PackageService, to_package_schema
@@ -79,9 +80,20 @@ async def search_payments(
     user_id: Id | None = None,
     payment_status: Annotated[PaymentStatus | None, Query(alias="status")] = None,
     gateway: PaymentGatewayName | None = None,
+    created_after: Annotated[
+        AwareDatetime | None, Query(description="started at or after this moment")
+    ] = None,
+    created_before: Annotated[
+        AwareDatetime | None, Query(description="started before this moment")
+    ] = None,
 ) -> Page[PaymentView]:
+    """Every user's payments, newest first."""
     where = PaymentFilter(
-        user_id=user_id, status=payment_status, gateway=gateway.value if gateway else None
+        user_id=user_id,
+        status=payment_status,
+        gateway=gateway.value if gateway else None,
+        created_after=created_after,
+        created_before=created_before,
     )
     page = await payments.search(params, where)
     return page.with_items(await payment_views(payments, page.items))

@@ -177,11 +177,14 @@ def _open_payment(reopened_by: int) -> ColumnElement[bool]:
 
 @dataclass(frozen=True, slots=True)
 class PaymentFilter:
-    """The payments a search keeps: a user's, in a status, through a gateway (each if given)."""
+    """The payments a search keeps: a user's, in a status, through a gateway, started within a
+    time range (each if given)."""
 
     user_id: int | None = None
     status: PaymentStatus | None = None
     gateway: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
 
 
 class PaymentRepository(Repository[Payment]):
@@ -196,6 +199,10 @@ class PaymentRepository(Repository[Payment]):
             statement = statement.where(Payment.status == where.status)
         if where.gateway is not None:
             statement = statement.where(Payment.gateway == where.gateway)
+        if where.created_after is not None:
+            statement = statement.where(Payment.created_at >= where.created_after)
+        if where.created_before is not None:
+            statement = statement.where(Payment.created_at < where.created_before)
         return await self.paginate(statement, params)
 
     async def by_authority(self, gateway: str, authority: str, *, lock: bool) -> Payment | None:
