@@ -167,6 +167,16 @@ class Settings(BaseSettings):
     # Fernet keys sealing numbers' secrets, comma-separated (the first seals, all open).
     credential_keys: SecretStr | None = None
 
+    # WhatsApp Web (provider "web", through neonize). Device keys: a PostgreSQL DSN
+    # ("postgres://…", every number in it), or a folder of one SQLite file per number (None: the
+    # data folder's "whatsapp"); never the main database when that is MariaDB (docs/whatsapp.md).
+    web_session_store: str | None = None
+    # What builds a WhatsApp Web client ("module:callable"); tests name a fake.
+    web_client_factory: str = "payam.providers.web.neonize_client:NeonizeClient"
+    web_connect_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    # "typing…" shown this long before each send (a number's provider_config may override it).
+    web_typing_seconds: float = Field(default=0.0, ge=0, le=30)
+
     # Outgoing webhooks.
     webhook_allow_private_networks: bool = False
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)

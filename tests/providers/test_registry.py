@@ -1,14 +1,17 @@
-"""Which transport a sender gets: the sandbox, the Cloud API, a clear refusal for those to come."""
+"""Which transport a sender gets: one instance of each per process."""
 
 from __future__ import annotations
 
-import pytest
-
-from payam.kit.errors import InvalidInput
 from payam.models import ProviderName
 from payam.providers.cloud.provider import CloudProvider
-from payam.providers.registry import build_provider, cloud_provider, sandbox_provider
+from payam.providers.registry import (
+    build_provider,
+    cloud_provider,
+    sandbox_provider,
+    web_provider,
+)
 from payam.providers.sandbox import SandboxProvider
+from payam.providers.web.provider import WebProvider
 from payam.runtime import Runtime
 
 
@@ -31,13 +34,10 @@ async def test_the_cloud_api_is_one_provider_per_runtime(runtime: Runtime) -> No
     assert provider.http is runtime.http_client
 
 
-@pytest.mark.parametrize(("name", "label"), [(ProviderName.WEB, "WhatsApp Web")])
-async def test_transports_not_built_yet_are_refused_by_name(
-    runtime: Runtime, name: ProviderName, label: str
-) -> None:
-    with pytest.raises(InvalidInput) as raised:
-        build_provider(name, runtime=runtime)
+async def test_whatsapp_web_is_one_provider_per_runtime(runtime: Runtime) -> None:
+    provider = build_provider(ProviderName.WEB, runtime=runtime)
 
-    assert raised.value.status_code == 422
-    assert raised.value.detail == f"The {label} transport is not available yet"
-    assert raised.value.problems[0].field == "provider"
+    assert isinstance(provider, WebProvider)
+    assert build_provider(ProviderName.WEB, runtime=runtime) is provider
+    assert web_provider(runtime) is provider
+    assert provider.hub is runtime.hub

@@ -77,7 +77,7 @@ async def test_a_number_linked_with_a_name_alone_has_safe_defaults(
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        ({"provider": "web"}, "provider"),
+        ({"provider": "web", "phone": "09121112233"}, "phone"),
         ({"provider": "cloud"}, "cloud"),
         ({"provider": "telegram"}, "provider"),
         ({"phone": "12"}, "phone"),

@@ -32,6 +32,7 @@ from payam.models.sandbox_whatsapp import SandboxMessage
 from payam.models.sender import ProviderName, Sender, SenderStatus, Suppression
 from payam.models.stats import MessageDay
 from payam.models.user import User, UserRole, UserStatus
+from payam.models.web_whatsapp import WebSentMessage
 from payam.models.webhook import (
     DeliveryStatus,
     WebhookAttempt,
@@ -82,6 +83,7 @@ __all__ = [
     "User",
     "UserRole",
     "UserStatus",
+    "WebSentMessage",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEndpoint",

@@ -6,16 +6,12 @@ import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from payam.kit.errors import InvalidInput
 from payam.models import ProviderName
 from payam.providers.base import Provider
 from payam.providers.cloud.provider import CloudProvider
 from payam.providers.sandbox import SandboxProvider
+from payam.providers.web.provider import WebProvider
 from payam.runtime import Runtime
-
-_NOT_YET = {
-    ProviderName.WEB: "WhatsApp Web",
-}
 
 # One provider of each kind per Runtime (that is, per process): the sandbox's sessions share one
 # receipt poller and one ledger writer, and a test that drives account faults must reach the
@@ -57,11 +53,21 @@ def cloud_provider(runtime: Runtime) -> CloudProvider:
     )
 
 
+def web_provider(runtime: Runtime) -> WebProvider:
+    """The process's WhatsApp Web transport (and its linking sessions)."""
+    return _kept(
+        runtime,
+        ProviderName.WEB,
+        lambda: WebProvider(
+            sessionmaker=runtime.sessionmaker, settings=runtime.settings, hub=runtime.hub
+        ),
+    )
+
+
 def build_provider(name: ProviderName, *, runtime: Runtime) -> Provider:
     """The transport for ``name``; the same instance on every call with the same runtime."""
     if name == ProviderName.SANDBOX:
         return sandbox_provider(runtime)
     if name == ProviderName.CLOUD:
         return cloud_provider(runtime)
-    label = _NOT_YET.get(ProviderName(name), str(name))
-    raise InvalidInput(f"The {label} transport is not available yet", field="provider")
+    return web_provider(runtime)

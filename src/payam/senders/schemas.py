@@ -159,3 +159,25 @@ class WhatsAppTemplate(Schema):
     category: str = Field(examples=["MARKETING", "UTILITY"])
     body: str = Field(examples=["سلام {{1}}، سفارش {{2}} آماده است."])
     parameters: int = Field(description="How many values the body takes ({{1}}, {{2}}, …)")
+
+
+class PairingCodeRequest(InputSchema):
+    """Link a WhatsApp Web number by code instead of QR: the number that will type it."""
+
+    phone: str = Field(max_length=32, examples=["+989121234567"])
+
+
+class PairingCode(Schema):
+    code: str = Field(
+        description="Type it in WhatsApp: Linked devices, Link a device, Link with phone number"
+    )
+
+
+class LinkQr(Schema):
+    """The QR code to scan in WhatsApp (Linked devices, Link a device); a new one replaces it
+    every 20 seconds or so (also sent on the live socket as ``sender.qr``)."""
+
+    code: str = Field(description="The text to render as a QR code")
+    svg: str = Field(description="The QR code as an SVG data URI")
+    png: str = Field(description="The QR code as a PNG data URI")
+    issued_at: datetime

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,17 +11,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from payam.audit.service import record_audit
 from payam.db.session import commit_now
 from payam.kit.clock import utc_now
-from payam.kit.errors import Conflict, InvalidInput
+from payam.kit.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
 from payam.kit.phones import InvalidPhoneNumber, normalize_phone
 from payam.models import CampaignStatus, ProviderName, Sender, SenderStatus, User
 from payam.pacing import daily_cap_on, limits_of, reschedule, state_of, warmup_day
 from payam.providers.cloud.credentials import CredentialUnreadable
-from payam.providers.registry import build_provider, cloud_provider, sandbox_provider
+from payam.providers.registry import (
+    build_provider,
+    cloud_provider,
+    sandbox_provider,
+    web_provider,
+)
+from payam.providers.web.provider import qr_images
 from payam.runtime import Runtime
 from payam.senders.repository import SenderRepository
 from payam.senders.schemas import (
     CloudCredentialsUpdate,
     CloudDetails,
+    LinkQr,
     QuietHours,
     SenderCreate,
     SenderLimits,
@@ -128,6 +136,8 @@ class SenderService:
             return await self._link_cloud(user, data)
         if data.cloud is not None:
             raise InvalidInput("Only Cloud API numbers take Cloud credentials", field="cloud")
+        if data.provider is ProviderName.WEB:
+            return await self._link_web(user, data)
         hint = None
         if data.phone is not None:
             try:
@@ -159,17 +169,92 @@ class SenderService:
         phone = await provider.verified_phone(config)
         return await self._linked(user, data, phone=phone, config=config)
 
+    async def _link_web(self, user: User, data: SenderCreate) -> Sender:
+        """A WhatsApp Web number starts LINKING: its QR codes reach the user (live socket and
+        ``GET /senders/{id}/qr``) until the phone links it, or a pairing code is asked for."""
+        if data.phone is not None:
+            raise InvalidInput(
+                "A WhatsApp Web number's phone comes from the phone that links it; ask for a "
+                "pairing code to link by number",
+                field="phone",
+            )
+        provider = web_provider(self.runtime)
+        sender = await self._linked(
+            user, data, phone=None, config=provider.linking_config(), status=SenderStatus.LINKING
+        )
+        await commit_now(self.session)
+        await provider.start_linking(sender)
+        return sender
+
+    async def relink(self, user: User, sender_id: int) -> Sender:
+        """Start linking a WhatsApp Web number again (codes ran out, logged out, ban lifted)."""
+        sender = await self.repository.get_or_404(sender_id, owner_id=user.id, for_update=True)
+        if sender.provider is not ProviderName.WEB:
+            raise InvalidInput("Only WhatsApp Web numbers are linked by QR code", field="sender_id")
+        if sender.status is SenderStatus.CONNECTED:
+            raise Conflict("This number is linked; unlink it first", field="sender_id")
+        provider = web_provider(self.runtime)
+        sender.status = SenderStatus.LINKING
+        sender.status_reason = None
+        sender.provider_config = provider.linking_config()
+        await commit_now(self.session)
+        await provider.start_linking(sender)
+        return sender
+
+    async def _linking(self, user: User, sender_id: int) -> Sender:
+        sender = await self.get(user, sender_id)
+        if sender.provider is not ProviderName.WEB:
+            raise InvalidInput("Only WhatsApp Web numbers are linked by QR code", field="sender_id")
+        if sender.status is not SenderStatus.LINKING:
+            raise Conflict(
+                "This number is not linking now; start linking it again first", field="sender_id"
+            )
+        return sender
+
+    async def pairing_code(self, user: User, sender_id: int, phone: str) -> str:
+        sender = await self._linking(user, sender_id)
+        try:
+            normalized = normalize_phone(
+                phone, default_region=self.runtime.settings.default_phone_region
+            )
+        except InvalidPhoneNumber as exc:
+            raise InvalidInput(str(exc), field="phone") from exc
+        await commit_now(self.session)
+        try:
+            return await web_provider(self.runtime).pairing_code(sender, normalized)
+        except Exception as error:
+            raise ServiceUnavailable(
+                f"WhatsApp gave no pairing code ({type(error).__name__}); try again"
+            ) from error
+
+    async def link_qr(self, user: User, sender_id: int) -> LinkQr:
+        sender = await self._linking(user, sender_id)
+        code = sender.provider_config.get("qr")
+        if not code:
+            raise NotFound("No QR code yet: WhatsApp sends the first within a few seconds")
+        return LinkQr(
+            code=str(code),
+            issued_at=datetime.fromisoformat(str(sender.provider_config["qr_at"])),
+            **qr_images(str(code)),
+        )
+
     async def _linked(
-        self, user: User, data: SenderCreate, *, phone: str, config: dict[str, object]
+        self,
+        user: User,
+        data: SenderCreate,
+        *,
+        phone: str | None,
+        config: dict[str, object],
+        status: SenderStatus = SenderStatus.CONNECTED,
     ) -> Sender:
         sender = Sender(
             user_id=user.id,
             provider=data.provider,
             display_name=data.display_name,
             phone=phone,
-            status=SenderStatus.CONNECTED,
+            status=status,
             provider_config=config,
-            connected_at=utc_now(),
+            connected_at=utc_now() if status is SenderStatus.CONNECTED else None,
             # WhatsApp Web numbers warm up by default; Meta's own messaging limits pace a Cloud
             # API number's first weeks, and the sandbox bans no one.
             warmup_days=self.runtime.settings.warmup_days
@@ -259,10 +344,15 @@ class SenderService:
         return [WhatsAppTemplate.model_validate(template) for template in found]
 
     async def remove(self, user: User, sender_id: int) -> None:
+        """Unlink a number; a WhatsApp Web device is logged out of WhatsApp first."""
         sender = await self.get(user, sender_id)
         if await self.repository.used_by_campaign_in(sender.id, ACTIVE_CAMPAIGN_STATUSES):
             raise Conflict(
                 "A running, scheduled or paused campaign uses this number; cancel it first",
                 field="sender_id",
             )
+        if sender.provider is ProviderName.WEB:
+            config = dict(sender.provider_config)
+            await commit_now(self.session)
+            await web_provider(self.runtime).unlink(sender.id, config)
         await self.session.delete(sender)

@@ -1,0 +1,1 @@
+"""WhatsApp Web through neonize (issue 9): the provider, its client port and the adapter."""

@@ -1,0 +1,140 @@
+"""Linking a WhatsApp Web number: QR codes to a real WebSocket client, pairing codes, codes that
+run out, and unlinking that logs the device out."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+
+from payam.runtime import Runtime
+from tests.fakes.neonize import FakeWhatsAppWeb, stored_device
+from tests.live.conftest import LiveServer, receive
+from tests.providers.web.conftest import eventually, linking_client, start_linking
+from tests.support import signed_up
+
+
+async def test_qr_codes_reach_the_live_socket_and_a_scan_links_the_number(
+    live_server: LiveServer, world: FakeWhatsAppWeb, runtime: Runtime
+) -> None:
+    async with live_server.http() as client:
+        _, tokens = await signed_up(client)
+        headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+        websocket = await live_server.connect(token=str(tokens["access_token"]))
+        assert (await receive(websocket))["type"] == "snapshot"
+
+        sender = await start_linking(client, headers)
+        assert sender["status"] == "LINKING"
+        assert sender["phone"] is None
+
+        first = await receive(websocket)
+        assert first["type"] == "sender.qr"
+        assert first["sender_id"] == sender["id"]
+        assert first["code"].startswith("2@")
+        assert first["svg"].startswith("data:image/svg+xml")
+        assert first["png"].startswith("data:image/png;base64,")
+        shown = await client.get(f"/api/v1/senders/{sender['id']}/qr", headers=headers)
+        assert shown.status_code == 200
+        assert shown.json()["code"] == first["code"]
+
+        linking = await linking_client(world)
+        second_code = await world.new_qr(linking)
+        second = await receive(websocket)
+        assert second["code"] == second_code != first["code"]
+        shown = await client.get(f"/api/v1/senders/{sender['id']}/qr", headers=headers)
+        assert shown.json()["code"] == second_code  # each replaces the last
+
+        device = await world.scan(linking, "989121112233")
+        linked = await receive(websocket)
+        assert linked == {**linked, "type": "sender.status", "status": "CONNECTED"}
+        read = (await client.get(f"/api/v1/senders/{sender['id']}", headers=headers)).json()
+        assert read["status"] == "CONNECTED"
+        assert read["phone"] == "+989121112233"
+        assert "device_jid" not in json.dumps(read)  # nothing of the device leaves the server
+        # The linking connection lets go: only the worker holding the number connects now.
+        await eventually(lambda: not world.of_device(device), what="the linker let go")
+        await websocket.close()
+        gone = await client.get(f"/api/v1/senders/{sender['id']}/qr", headers=headers)
+        assert gone.status_code == 409
+
+
+async def test_a_pairing_code_links_by_phone_number(
+    client: httpx.AsyncClient, user: dict[str, str], world: FakeWhatsAppWeb
+) -> None:
+    sender = await start_linking(client, user)
+
+    bad = await client.post(
+        f"/api/v1/senders/{sender['id']}/pairing-code", json={"phone": "12"}, headers=user
+    )
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "phone"
+    response = await client.post(
+        f"/api/v1/senders/{sender['id']}/pairing-code",
+        json={"phone": "09121112233"},
+        headers=user,
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json() == {"code": "ABCD1234"}
+    linking = await linking_client(world)
+    assert linking.pairing_phone == "989121112233"  # digits, no + (as whatsmeow wants)
+    await world.scan(linking, "989121112233")
+    read = (await client.get(f"/api/v1/senders/{sender['id']}", headers=user)).json()
+    assert (read["status"], read["phone"]) == ("CONNECTED", "+989121112233")
+
+
+async def test_when_codes_stop_the_number_says_why_and_links_again(
+    client: httpx.AsyncClient, user: dict[str, str], world: FakeWhatsAppWeb
+) -> None:
+    sender = await start_linking(client, user)
+    await world.codes_stop(await linking_client(world))
+
+    read = (await client.get(f"/api/v1/senders/{sender['id']}", headers=user)).json()
+    assert read["status"] == "DISCONNECTED"
+    assert "QR" in read["status_reason"]
+    refused = await client.post(
+        f"/api/v1/senders/{sender['id']}/pairing-code", json={"phone": "09121112233"}, headers=user
+    )
+    assert refused.status_code == 409
+
+    again = await client.post(f"/api/v1/senders/{sender['id']}/link", headers=user)
+    assert again.status_code == 200, again.text
+    assert again.json()["status"] == "LINKING"
+    await world.scan(await linking_client(world), "989121112233")
+    read = (await client.get(f"/api/v1/senders/{sender['id']}", headers=user)).json()
+    assert read["status"] == "CONNECTED"
+
+
+async def test_unlinking_logs_the_device_out_and_forgets_its_keys(
+    client: httpx.AsyncClient, user: dict[str, str], world: FakeWhatsAppWeb
+) -> None:
+    sender = await start_linking(client, user)
+    linking = await linking_client(world)
+    device = await world.scan(linking, "989121112233")
+    assert stored_device(linking.store) == device
+
+    response = await client.delete(f"/api/v1/senders/{sender['id']}", headers=user)
+
+    assert response.status_code == 204
+    assert device in world.logged_out
+    assert stored_device(linking.store) is None
+
+
+async def test_only_web_numbers_link_by_code_and_a_phone_is_not_given(
+    client: httpx.AsyncClient, user: dict[str, str]
+) -> None:
+    given = await client.post(
+        "/api/v1/senders",
+        json={"provider": "web", "display_name": "Shop", "phone": "09121112233"},
+        headers=user,
+    )
+    assert given.status_code == 422
+    assert given.json()["errors"][0]["field"] == "phone"
+    sandbox = await client.post("/api/v1/senders", json={"display_name": "Sim"}, headers=user)
+    sandbox_id = sandbox.json()["id"]
+    for path in ("link", "pairing-code"):
+        refused = await client.post(
+            f"/api/v1/senders/{sandbox_id}/{path}", json={"phone": "09121112233"}, headers=user
+        )
+        assert refused.status_code == 422, path
+    assert (await client.get(f"/api/v1/senders/{sandbox_id}/qr", headers=user)).status_code == 422
