@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -34,8 +35,16 @@ from payam.db.session import transaction
 from payam.dispatch.repository import CHARGED_STATUSES
 from payam.models import Recipient, RecipientStatus, SandboxMessage
 from payam.runtime import Runtime
-from tests.campaign_support import campaign_view
+from tests.campaign_support import (
+    campaign_view,
+    create_campaign,
+    grant_messages,
+    link_sender,
+    start,
+    user_id,
+)
 from tests.dispatch.conftest import counters_match, status_counts
+from tests.dispatch.test_crash import worker_environment
 
 REDIS_SERVER = "/usr/bin/redis-server"  # Debian's
 FULL = os.environ.get("PAYAM_DRILLS") == "1"
@@ -72,13 +81,15 @@ async def wait_for(
         await asyncio.sleep(0.1)
 
 
-def stop_all(workers: list[subprocess.Popen[bytes]]) -> None:
+async def stop_all(workers: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM, and wait for each to finish its sends without blocking the event loop (a
+    drill's database switch runs in it)."""
     for worker in workers:
         with contextlib.suppress(ProcessLookupError):
             worker.send_signal(signal.SIGCONT)  # a frozen one could not stop
         worker.terminate()
     for worker in workers:
-        worker.wait(timeout=60)
+        await asyncio.to_thread(worker.wait, 60)
 
 
 async def kill_at(
@@ -227,6 +238,43 @@ def statuses_of(statuses: Counter[str]) -> dict[str, int]:
 
 async def explain_campaign(runtime: Runtime, campaign_id: int) -> dict[str, int]:
     return await status_counts(runtime, campaign_id)
+
+
+# ---- a paced campaign and the workers that send it ------------------------------------------
+
+INTERVAL = 1
+NUMBERS = 10
+WORKERS = 2
+
+
+async def paced_campaign(
+    client: httpx.AsyncClient, runtime: Runtime, user: dict[str, str], *, recipients: int
+) -> dict[str, Any]:
+    """A started campaign over ``NUMBERS`` sandbox numbers at ``INTERVAL``."""
+    await grant_messages(runtime, await user_id(client, user), recipients * 2)
+    numbers = [
+        await link_sender(client, user, phone=f"0990000{i:04d}", daily_cap=100_000)
+        for i in range(NUMBERS)
+    ]
+    campaign = await create_campaign(
+        client,
+        runtime,
+        user,
+        sender_ids=[number["id"] for number in numbers],
+        recipients=recipients,
+        interval=INTERVAL,
+    )
+    assert (await start(client, user, campaign["id"])).status_code == 200
+    return campaign
+
+
+def drill_environment(runtime: Runtime, data_dir: Path, database_url: str) -> dict[str, str]:
+    return {
+        **worker_environment(runtime, data_dir),
+        "PAYAM_DATABASE_URL": database_url,
+        "PAYAM_ALLOWED_INTERVALS": "0,1,5",
+        "PAYAM_SANDBOX_LATENCY_MS": "20",
+    }
 
 
 # ---- the database behind a switch ------------------------------------------------------------

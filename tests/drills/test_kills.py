@@ -15,14 +15,16 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from payam.runtime import Runtime
-from tests.campaign_support import create_campaign, grant_messages, link_sender, start, user_id
-from tests.dispatch.test_crash import worker_environment
 from tests.drills.support import (
+    INTERVAL,
+    NUMBERS,
     assert_promises_kept,
     claimed_not_sent,
+    drill_environment,
     drill_size,
     explain_campaign,
     kill_at,
+    paced_campaign,
     reader_of,
     sandbox_ledger,
     sent_not_recorded,
@@ -34,8 +36,6 @@ from tests.support import spawn_worker
 
 pytestmark = pytest.mark.drill
 
-INTERVAL = 1
-NUMBERS = 10
 POINTS: dict[str, tuple[Callable[[AsyncEngine, int], Awaitable[bool]], str]] = {
     # A slow WhatsApp (0.3 s) keeps claims waiting for it; a quick one (3 ms) makes recording
     # a large share of each turn.
@@ -55,23 +55,9 @@ async def test_workers_killed_at_a_chosen_point_keep_every_promise(
     recipients = drill_size(short=50, full=1000)
     kills = drill_size(short=2, full=8)
     chosen, latency_ms = POINTS[point]
-    await grant_messages(runtime, await user_id(client, user), recipients * 2)
-    numbers = [
-        await link_sender(client, user, phone=f"0990000{i:04d}", daily_cap=100_000)
-        for i in range(NUMBERS)
-    ]
-    campaign = await create_campaign(
-        client,
-        runtime,
-        user,
-        sender_ids=[number["id"] for number in numbers],
-        recipients=recipients,
-        interval=INTERVAL,
-    )
-    assert (await start(client, user, campaign["id"])).status_code == 200
+    campaign = await paced_campaign(client, runtime, user, recipients=recipients)
     environment = {
-        **worker_environment(runtime, tmp_path),
-        "PAYAM_ALLOWED_INTERVALS": "0,1,5",
+        **drill_environment(runtime, tmp_path, runtime.settings.database_url),
         "PAYAM_SANDBOX_LATENCY_MS": latency_ms,
     }
     log = tmp_path / "worker.log"
@@ -93,7 +79,7 @@ async def test_workers_killed_at_a_chosen_point_keep_every_promise(
             explain=lambda: explain_campaign(runtime, campaign["id"]),
         )
     finally:
-        stop_all(finisher)
+        await stop_all(finisher)
 
     await assert_promises_kept(
         client,

@@ -1,0 +1,153 @@
+"""The database fails under running workers: it refuses connections for a few seconds (a switch
+in front of it, never the machine's server itself), or PostgreSQL runs out of connections for
+the workers' role. Every promise must hold and no worker may die of it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from payam.runtime import Runtime
+from tests.dispatch.test_crash import accepted_count
+from tests.drills.support import (
+    INTERVAL,
+    NUMBERS,
+    WORKERS,
+    assert_promises_kept,
+    drill_environment,
+    drill_size,
+    explain_campaign,
+    paced_campaign,
+    sandbox_ledger,
+    settled,
+    stop_all,
+    switched,
+    wait_for,
+)
+from tests.support import spawn_worker
+
+pytestmark = pytest.mark.drill
+
+
+async def finish_and_check(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    user: dict[str, str],
+    campaign: dict[str, Any],
+    workers: list[Any],
+    *,
+    recipients: int,
+) -> None:
+    await wait_for(
+        lambda: settled(client, user, campaign["id"]),
+        within_seconds=120 + recipients / NUMBERS * INTERVAL,
+        workers=tuple(workers),
+        explain=lambda: explain_campaign(runtime, campaign["id"]),
+    )
+    await assert_promises_kept(
+        client,
+        runtime,
+        user,
+        campaign["id"],
+        recipients=recipients,
+        interval=INTERVAL,
+        accepted=await sandbox_ledger(runtime),
+    )
+
+
+async def test_the_database_refusing_connections_for_seconds_breaks_no_promise(
+    client: httpx.AsyncClient, runtime: Runtime, user: dict[str, str], tmp_path: Path
+) -> None:
+    url = make_url(runtime.settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        pytest.skip("SQLite is a file, not a server that can refuse connections")
+    recipients = drill_size(short=60, full=600)
+    outages = drill_size(short=1, full=4)
+    campaign = await paced_campaign(client, runtime, user, recipients=recipients)
+    default_port = 5432 if url.get_backend_name() == "postgresql" else 3306
+    async with switched((url.host or "127.0.0.1", url.port or default_port)) as switch:
+        through_switch = url.set(host="127.0.0.1", port=switch.port)
+        environment = drill_environment(
+            runtime, tmp_path, through_switch.render_as_string(hide_password=False)
+        )
+        workers = [spawn_worker(environment, tmp_path / f"worker-{i}.log") for i in range(WORKERS)]
+        try:
+            for outage in range(outages):
+                sent = await accepted_count(runtime)
+                await wait_for(
+                    lambda: _more_sent_than(runtime, sent + 5),  # noqa: B023 - awaited here
+                    within_seconds=120,
+                    workers=tuple(workers),
+                )
+                await switch.off()
+                await asyncio.sleep(3 + outage)
+                await switch.on()
+            await finish_and_check(client, runtime, user, campaign, workers, recipients=recipients)
+        finally:
+            await stop_all(workers)
+
+
+async def _more_sent_than(runtime: Runtime, count: int) -> bool:
+    return await accepted_count(runtime) > count
+
+
+@contextlib.asynccontextmanager
+async def limited_role(runtime: Runtime, *, connections: int) -> AsyncIterator[str]:
+    """A PostgreSQL role of the drill's own for the workers, allowed ``connections`` at once
+    (a superuser, as the tests connect, is never limited); yields its URL."""
+    url = make_url(runtime.settings.database_url)
+    role = f"{url.database}_limited"
+    async with runtime.engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        exists = await autocommit.scalar(
+            text("SELECT 1 FROM pg_roles WHERE rolname = :role"), {"role": role}
+        )
+        if not exists:
+            await autocommit.execute(text(f'CREATE ROLE "{role}" LOGIN'))
+        await autocommit.execute(text(f'ALTER ROLE "{role}" CONNECTION LIMIT {connections}'))
+        for grant in (
+            f'GRANT ALL ON ALL TABLES IN SCHEMA public TO "{role}"',
+            f'GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO "{role}"',
+        ):
+            await autocommit.execute(text(grant))
+    try:
+        yield url.set(username=role, password=None).render_as_string(hide_password=False)
+    finally:
+        async with runtime.engine.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :r"),
+                {"r": role},
+            )
+            await autocommit.execute(text(f'DROP OWNED BY "{role}"'))
+            await autocommit.execute(text(f'DROP ROLE "{role}"'))
+
+
+async def test_postgresql_out_of_connections_breaks_no_promise(
+    client: httpx.AsyncClient, runtime: Runtime, user: dict[str, str], tmp_path: Path
+) -> None:
+    if make_url(runtime.settings.database_url).get_backend_name() != "postgresql":
+        pytest.skip("a PostgreSQL drill")
+    recipients = drill_size(short=60, full=600)
+    campaign = await paced_campaign(client, runtime, user, recipients=recipients)
+    # Two workers, each wanting a pool of 10 (and 20 more at busy moments), share 4.
+    async with limited_role(runtime, connections=4) as url:
+        environment = drill_environment(runtime, tmp_path, url)
+        workers = [spawn_worker(environment, tmp_path / f"worker-{i}.log") for i in range(WORKERS)]
+        try:
+            await finish_and_check(client, runtime, user, campaign, workers, recipients=recipients)
+        finally:
+            await stop_all(workers)
+    refused = "".join(
+        (tmp_path / f"worker-{i}.log").read_text(errors="replace") for i in range(WORKERS)
+    )
+    # The drill drilled: the workers were refused connections on the way.
+    assert "too many connections" in refused
