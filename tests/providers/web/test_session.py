@@ -1,0 +1,209 @@
+"""A linked WhatsApp Web number as the engine uses it: sends, receipts settling UNKNOWN sends,
+replies, a restart that reconnects without a scan, logout and ban pausing campaigns."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from payam.db.session import transaction
+from payam.dispatch.engine import Dispatcher
+from payam.models import Recipient, RecipientStatus, Sender
+from payam.providers.base import (
+    FaultKind,
+    InboundMessage,
+    OutgoingMessage,
+    ProviderFault,
+    SenderIdentity,
+)
+from payam.providers.registry import web_provider
+from payam.providers.web.client import ReceiptKind
+from payam.providers.web.provider import WebSession
+from payam.runtime import Runtime
+from tests.campaign_support import (
+    campaign_view,
+    create_campaign,
+    grant_messages,
+    run_until,
+    start,
+    user_id,
+)
+from tests.fakes.neonize import FakeWhatsAppWeb
+from tests.providers.web.conftest import eventually, linked_sender
+
+PHONE = "989121112233"
+
+
+@pytest.fixture
+async def dispatcher(runtime: Runtime) -> AsyncIterator[Dispatcher]:
+    engine = Dispatcher(runtime, worker_id="web-worker")
+    yield engine
+    await engine.shutdown()
+
+
+async def identity_of(runtime: Runtime, sender_id: int) -> SenderIdentity:
+    async with transaction(runtime.sessionmaker) as db:
+        sender = await db.get(Sender, sender_id)
+        assert sender is not None
+        return SenderIdentity(
+            sender_id=sender.id, phone=sender.phone, provider_config=dict(sender.provider_config)
+        )
+
+
+async def test_a_restarted_worker_reconnects_without_a_scan_and_sends(
+    client: httpx.AsyncClient, user: dict[str, str], runtime: Runtime, world: FakeWhatsAppWeb
+) -> None:
+    sender, device = await linked_sender(client, user, world, PHONE)
+    identity = await identity_of(runtime, sender["id"])
+
+    for _restart in range(2):  # the store outlives each session, as it outlives a process
+        session = await web_provider(runtime).open(identity)
+        accepted = await session.send(
+            OutgoingMessage(to="+989120000001", text="Salam", message_id="ours-1")
+        )
+        await session.close()
+        assert world.sent[-1].to == "989120000001"
+        assert world.sent[-1].device_jid == device
+        assert accepted.provider_message_id == world.sent[-1].wa_message_id
+    assert not world.linking()  # never asked for a new QR code
+
+
+async def test_checks_go_in_batches_and_answer_per_number(
+    client: httpx.AsyncClient, user: dict[str, str], runtime: Runtime, world: FakeWhatsAppWeb
+) -> None:
+    sender, _ = await linked_sender(client, user, world, PHONE)
+    session = await web_provider(runtime).open(await identity_of(runtime, sender["id"]))
+    phones = [f"+98912{n:07d}" for n in range(120)]
+    world.not_on_whatsapp = {"989120000007", "989120000111"}
+
+    found = await session.check(phones)
+    await session.close()
+
+    assert [phone for phone, on in found.items() if not on] == ["+989120000007", "+989120000111"]
+    assert len(found) == 120
+
+
+async def test_a_dropped_connection_comes_back_and_sends_meanwhile_wait(
+    client: httpx.AsyncClient, user: dict[str, str], runtime: Runtime, world: FakeWhatsAppWeb
+) -> None:
+    sender, device = await linked_sender(client, user, world, PHONE)
+    session = await web_provider(runtime).open(await identity_of(runtime, sender["id"]))
+    assert isinstance(session, WebSession)
+
+    await world.drop(device)
+    with pytest.raises(ProviderFault) as raised:
+        await session.send(OutgoingMessage(to="+989120000001", text="x", message_id="m1"))
+    assert raised.value.kind is FaultKind.TRANSIENT  # not sent: tried again later
+    await eventually(lambda: session.connects >= 2 and world.of_device(device), what="reconnect")
+    await eventually(lambda: session._connected.is_set(), what="connected again")
+    await session.send(OutgoingMessage(to="+989120000001", text="x", message_id="m1"))
+    await session.close()
+
+
+async def test_receipts_and_replies_are_written_before_the_library_returns(
+    client: httpx.AsyncClient, user: dict[str, str], runtime: Runtime, world: FakeWhatsAppWeb
+) -> None:
+    sender, device = await linked_sender(client, user, world, PHONE)
+    session = await web_provider(runtime).open(await identity_of(runtime, sender["id"]))
+    accepted = await session.send(
+        OutgoingMessage(to="+989120000001", text="Salam", message_id="ours-7")
+    )
+
+    # A read without a delivered, and a reply: each in the inbox once the callback returned.
+    await world.receipt(
+        device, [accepted.provider_message_id], ReceiptKind.READ, phone="989120000001"
+    )
+    await world.reply(device, phone="989120000001", text="STOP")
+    await session.close()
+
+    # A new session (another worker) hands them out: nothing lived only in the first one.
+    again = await web_provider(runtime).open(await identity_of(runtime, sender["id"]))
+    seen: list[Any] = []
+    async for event in again.events():
+        seen.append(event)
+        if len(seen) == 3:
+            break
+    await again.acknowledge(seen)
+    await again.close()
+    receipts = [(e.message_id, e.status.value) for e in seen if hasattr(e, "message_id")]
+    assert receipts == [("ours-7", "DELIVERED"), ("ours-7", "READ")]
+    replies = [e for e in seen if isinstance(e, InboundMessage)]
+    assert [(r.from_phone, r.text) for r in replies] == [("+989120000001", "STOP")]
+
+
+async def web_campaign(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    headers: dict[str, str],
+    world: FakeWhatsAppWeb,
+    *,
+    recipients: int,
+) -> tuple[dict[str, Any], str, dict[str, Any]]:
+    await grant_messages(runtime, await user_id(client, headers), 100)
+    sender, device = await linked_sender(client, headers, world, PHONE)
+    campaign = await create_campaign(
+        client, runtime, headers, sender_ids=[sender["id"]], recipients=recipients, interval=1
+    )
+    assert (await start(client, headers, campaign["id"])).status_code == 200
+    return sender, device, campaign
+
+
+async def test_a_receipt_settles_a_send_whose_answer_never_came(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    user: dict[str, str],
+    world: FakeWhatsAppWeb,
+    dispatcher: Dispatcher,
+) -> None:
+    runtime.settings.send_timeout_seconds = 0.5
+    world.hang_sends = True  # it leaves, and no answer (nor WhatsApp's id) comes back
+    _, device, campaign = await web_campaign(client, runtime, user, world, recipients=1)
+
+    async def unknown() -> bool:
+        async with transaction(runtime.sessionmaker) as db:
+            rows = (await db.scalars(select(Recipient.status))).all()
+        return list(rows) == [RecipientStatus.UNKNOWN]
+
+    await run_until(dispatcher, unknown)
+    # WhatsApp's receipt names its own id, which we never learnt: the phone's open claim is it.
+    await world.receipt(device, ["3EB0LOST"], ReceiptKind.DELIVERED, phone="989120000000")
+
+    async def delivered() -> bool:
+        view = await campaign_view(client, user, campaign["id"])
+        return bool(view["counts"]["delivered"] == 1)
+
+    await run_until(dispatcher, delivered)
+
+
+@pytest.mark.parametrize(
+    ("lose", "status"), [("log_out", "LOGGED_OUT"), ("ban", "BANNED")], ids=["logout", "ban"]
+)
+async def test_logout_or_ban_pauses_the_numbers_campaigns_with_the_reason(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    user: dict[str, str],
+    world: FakeWhatsAppWeb,
+    dispatcher: Dispatcher,
+    lose: str,
+    status: str,
+) -> None:
+    sender, device, campaign = await web_campaign(client, runtime, user, world, recipients=50)
+    await run_until(dispatcher, lambda: len(world.sent) >= 1)
+
+    await getattr(world, lose)(device)
+
+    async def paused() -> bool:
+        view = await campaign_view(client, user, campaign["id"])
+        return bool(view["status"] == "PAUSED")
+
+    await run_until(dispatcher, paused)
+    view = await campaign_view(client, user, campaign["id"])
+    assert "WhatsApp" in view["status_reason"]
+    read = (await client.get(f"/api/v1/senders/{sender['id']}", headers=user)).json()
+    assert read["status"] == status
+    assert view["status_reason"].endswith(read["status_reason"])
+    assert not world.of_device(device)
