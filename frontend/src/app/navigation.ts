@@ -1,4 +1,4 @@
-import { IconCreditCard, IconLayoutDashboard, IconPackage, IconSpeakerphone, IconUserCircle, IconBrandWhatsapp, IconUsers, IconBroadcast } from '@tabler/icons-react';
+import { IconChartBar, IconCreditCard, IconHeartbeat, IconLayoutDashboard, IconListSearch, IconPackage, IconReceipt, IconSpeakerphone, IconUserCircle, IconBrandWhatsapp, IconUsers, IconBroadcast } from '@tabler/icons-react';
 import type { ComponentType } from 'react';
 import type { UserRole } from '../client';
 
@@ -20,9 +20,13 @@ export const mainNavigation: NavItem[] = [
 
 /** The administration screens (the admin console adds its items here); shown to admins only. */
 export const adminNavigation: NavItem[] = [
+  { to: '/admin/statistics', label: 'nav.statistics', icon: IconChartBar },
   { to: '/admin/users', label: 'nav.users', icon: IconUsers },
   { to: '/admin/campaigns', label: 'nav.oversight', icon: IconBroadcast },
   { to: '/admin/packages', label: 'nav.packages', icon: IconPackage },
+  { to: '/admin/payments', label: 'nav.payments', icon: IconReceipt },
+  { to: '/admin/audit', label: 'nav.audit', icon: IconListSearch },
+  { to: '/admin/system', label: 'nav.system', icon: IconHeartbeat },
 ];
 
 export function isAdmin(role: UserRole): boolean {

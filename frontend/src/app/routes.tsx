@@ -23,6 +23,10 @@ const NewCampaignPage = lazy(() => import('../features/campaigns/wizard/NewCampa
 const CampaignWizardPage = lazy(() => import('../features/campaigns/wizard/CampaignWizardPage'));
 const CampaignPage = lazy(() => import('../features/campaigns/CampaignPage'));
 const PackagesPage = lazy(() => import('../features/admin/packages/PackagesPage'));
+const StatisticsPage = lazy(() => import('../features/admin/statistics/StatisticsPage'));
+const AuditPage = lazy(() => import('../features/admin/audit/AuditPage'));
+const SystemPage = lazy(() => import('../features/admin/system/SystemPage'));
+const AdminPaymentsPage = lazy(() => import('../features/admin/payments/PaymentsPage'));
 const UsersPage = lazy(() => import('../features/admin/users/UsersPage'));
 const UserPage = lazy(() => import('../features/admin/users/UserPage'));
 const CampaignOversightPage = lazy(() => import('../features/admin/campaigns/CampaignOversightPage'));
@@ -75,6 +79,10 @@ export const router = createBrowserRouter([
                   { path: 'users', element: <UsersPage /> },
                   { path: 'users/:userId', element: <UserPage /> },
                   { path: 'campaigns', element: <CampaignOversightPage /> },
+                  { path: 'statistics', element: <StatisticsPage /> },
+                  { path: 'audit', element: <AuditPage /> },
+                  { path: 'system', element: <SystemPage /> },
+                  { path: 'payments', element: <AdminPaymentsPage /> },
                 ],
               },
               { path: '*', element: <NotFound /> },

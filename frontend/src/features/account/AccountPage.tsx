@@ -5,6 +5,7 @@ import { useCurrentUser } from '../../hooks/useCurrentUser';
 import { DeviceList } from './DeviceList';
 import { PasswordForm } from './PasswordForm';
 import { ProfileForm } from './ProfileForm';
+import { SecurityEvents } from './SecurityEvents';
 
 export default function AccountPage() {
   const { t } = useTranslation('account');
@@ -20,6 +21,7 @@ export default function AccountPage() {
           <Stack>
             <PasswordForm />
             <DeviceList />
+            <SecurityEvents />
           </Stack>
         </SimpleGrid>
       ) : (

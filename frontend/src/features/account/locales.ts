@@ -37,6 +37,11 @@ export const fa = {
     signOutLabel: 'خروج {{device}}',
     signedOut: 'آن دستگاه خارج شد.',
   },
+  security: {
+    title: 'رویدادهای امنیتی',
+    hint: 'ورودها، تلاش‌های ناموفق و تغییرهای حساب شما، تازه‌ترین در بالا. اگر چیزی را نمی‌شناسید، رمز عبورتان را عوض کنید.',
+    none: 'هنوز رویدادی ثبت نشده است.',
+  },
 };
 
 export const en: typeof fa = {
@@ -77,5 +82,10 @@ export const en: typeof fa = {
     signOut: 'Sign out this device',
     signOutLabel: 'Sign out {{device}}',
     signedOut: 'That device is signed out.',
+  },
+  security: {
+    title: 'Security events',
+    hint: "Sign-ins, failed attempts and changes to your account, newest first. If you do not recognise one, change your password.",
+    none: 'Nothing recorded yet.',
   },
 };

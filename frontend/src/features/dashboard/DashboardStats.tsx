@@ -2,7 +2,7 @@ import { SimpleGrid } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import type { Campaign, Sender, SubscriptionView } from '../../client';
 import { formatDate, formatNumber } from '../../i18n/format';
-import { StatCard } from './StatCard';
+import { StatCard } from '../../components/StatCard';
 
 const DAY_MS = 86_400_000;
 

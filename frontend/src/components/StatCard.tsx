@@ -1,6 +1,6 @@
 import { Paper, Text } from '@mantine/core';
 
-/** One figure on the dashboard: what it is, the number, and a line about it. */
+/** One figure: what it is, the number, and a line about it. */
 export function StatCard({ label, value, hint }: { label: string; value: string; hint: string }) {
   return (
     <Paper withBorder p="md" radius="md" component="section" aria-label={label}>
