@@ -15,7 +15,9 @@ import contextlib
 import ctypes
 import re
 import threading
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -53,6 +55,11 @@ QR_SILENCE_SECONDS = 75.0
 # whatsmeow's errors for a send that left and got no answer: it may have been delivered.
 _UNCERTAIN = re.compile(r"timed out|deadline|context canceled|websocket|disconnected", re.I)
 _RATE_LIMITED = re.compile(r"rate.?overlimit|\b429\b", re.I)
+# neonize runs every Go call through asyncio.to_thread, and a connected client's Go call holds its
+# thread for as long as the connection lives: with the default pool (cores + 4 threads) the fifth
+# or sixth connected number would leave no thread for any send. Threads start only when needed.
+GO_THREADS = 2048
+_widened: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
 _RECEIPT_KINDS = {
     neonize_proto.Receipt.DELIVERED: ReceiptKind.DELIVERED,
     neonize_proto.Receipt.READ: ReceiptKind.READ,
@@ -243,7 +250,12 @@ class NeonizeClient:
             task.add_done_callback(lambda _: None)
 
     async def connect(self) -> None:
-        self._loop = asyncio.get_running_loop()
+        self._loop = loop = asyncio.get_running_loop()
+        if loop not in _widened:
+            loop.set_default_executor(
+                ThreadPoolExecutor(max_workers=GO_THREADS, thread_name_prefix="payam-go")
+            )
+            _widened.add(loop)
         await self._client.connect()
 
     async def pair_phone(self, phone_digits: str) -> str:
