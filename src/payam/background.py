@@ -34,6 +34,7 @@ from payam.live.publisher import ProgressPublisher
 from payam.media.cleanup import sweep_media_files
 from payam.providers.cloud.cleanup import sweep_cloud_inbox
 from payam.runtime import Runtime
+from payam.webhooks.cleanup import sweep_webhook_history
 from payam.webhooks.delivery import delivering_webhooks
 
 logger = structlog.get_logger(__name__)
@@ -54,8 +55,8 @@ async def running_dispatcher(
 
 
 async def housekeeping(runtime: Runtime, *, jobs: bool, now: datetime | None = None) -> None:
-    """One pass: old files nothing owns go, and the Cloud API inbox's done entries; with
-    ``jobs``, stalled imports are queued again.
+    """One pass: old files nothing owns go, the Cloud API inbox's done entries and old webhook
+    deliveries; with ``jobs``, stalled imports are queued again.
 
     A process that runs no job worker queues no jobs (the in-process broker would keep them to
     itself). Each part's failure is logged and the next part still runs; ``now`` is for tests.
@@ -64,6 +65,7 @@ async def housekeeping(runtime: Runtime, *, jobs: bool, now: datetime | None = N
         ("imports_files", lambda: sweep_import_files(runtime, now=now)),
         ("media_files", lambda: sweep_media_files(runtime, now=now)),
         ("cloud_inbox", lambda: sweep_cloud_inbox(runtime, now=now)),
+        ("webhook_history", lambda: sweep_webhook_history(runtime, now=now)),
     ]
     if jobs:
         parts.append(("stalled_imports", lambda: import_tasks.requeue_stalled_imports(runtime)))

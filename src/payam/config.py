@@ -185,6 +185,8 @@ class Settings(BaseSettings):
     webhook_retry_hours: float = Field(default=24.0, ge=0, le=24 * 7)
     webhook_disable_after_failures: int = Field(default=20, ge=1)
     webhook_disable_after_hours: float = Field(default=24.0, ge=0, le=24 * 30)
+    # Finished deliveries, and the events they carried, are removed after this many days.
+    webhook_retention_days: float = Field(default=30.0, ge=1, le=3650)
 
     admin_email: str = "admin@example.com"
     admin_password: SecretStr | None = None

@@ -115,7 +115,9 @@ class WebhookDeliverer:
         return True
 
     async def _notice(self, repository: WebhookRepository) -> None:
-        started = await repository.campaigns_started_unannounced(limit=NOTICE_LIMIT)
+        # What happened before the retention may have had its event removed: not noticed again.
+        since = utc_now() - timedelta(days=self.settings.webhook_retention_days)
+        started = await repository.campaigns_started_unannounced(since=since, limit=NOTICE_LIMIT)
         # Written first, so that the campaigns' states below are compared with them: a campaign
         # that started and finished between two passes is heard start, then complete.
         await repository.add_events(
@@ -138,7 +140,9 @@ class WebhookDeliverer:
                 rows.append(
                     _event_row(endpoint_id, event_type, campaign.id, campaign_data(campaign))
                 )
-        for contact_import, endpoint_id in await repository.imports_to_announce(limit=NOTICE_LIMIT):
+        for contact_import, endpoint_id in await repository.imports_to_announce(
+            since=since, limit=NOTICE_LIMIT
+        ):
             data = {
                 "import_id": contact_import.id,
                 "campaign_id": contact_import.campaign_id,
@@ -149,7 +153,9 @@ class WebhookDeliverer:
                 "error": contact_import.error,
             }
             rows.append(_event_row(endpoint_id, EventType.IMPORT_FINISHED, contact_import.id, data))
-        for suppression, endpoint_id in await repository.opt_outs_to_announce(limit=NOTICE_LIMIT):
+        for suppression, endpoint_id in await repository.opt_outs_to_announce(
+            since=since, limit=NOTICE_LIMIT
+        ):
             data = {"phone": suppression.phone, "reason": suppression.reason}
             rows.append(
                 _event_row(endpoint_id, EventType.RECIPIENT_OPTED_OUT, suppression.id, data)

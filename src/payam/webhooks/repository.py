@@ -6,7 +6,8 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, and_, cast, exists, insert, or_, select, update
+from sqlalchemy import Text, and_, cast, delete, exists, insert, or_, select, update
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from payam.kit.pagination import Page, PageParams
@@ -26,6 +27,9 @@ from payam.models import (
     WebhookEndpoint,
     WebhookEvent,
 )
+
+# Event families whose last event per subject the noticing compares with the current status.
+_REMEMBERED_FAMILIES = ("campaign.%", "sender.%")
 
 
 def listens_to(event_type: str) -> ColumnElement[bool]:
@@ -154,16 +158,24 @@ class WebhookRepository(Repository[WebhookEndpoint]):
         return {(row.endpoint_id, row.dedup_key) for row in found}
 
     async def _unannounced(
-        self, model: Any, event_type: str, happened_at: Any, *conditions: Any, limit: int
+        self,
+        model: Any,
+        event_type: str,
+        happened_at: Any,
+        *conditions: Any,
+        since: datetime,
+        limit: int,
     ) -> Sequence[Any]:
         """Rows of ``model`` (with the endpoint's id) whose ``event_type`` happened, at
-        ``happened_at``, since an endpoint listening for it was made, and that it has not heard."""
+        ``happened_at``, since an endpoint listening for it was made and since ``since`` (the
+        retention: an older event may have been removed), and that it has not heard."""
         statement = (
             select(model, WebhookEndpoint.id.label("endpoint_id"))
             .join(WebhookEndpoint, WebhookEndpoint.user_id == model.user_id)
             .where(
                 listens_to(event_type),
                 happened_at >= WebhookEndpoint.created_at,
+                happened_at >= since,
                 ~_announced(event_type, model.id),
                 *conditions,
             )
@@ -172,25 +184,26 @@ class WebhookRepository(Repository[WebhookEndpoint]):
         )
         return (await self.session.execute(statement)).all()
 
-    async def campaigns_started_unannounced(self, *, limit: int) -> Sequence[Any]:
+    async def campaigns_started_unannounced(self, *, since: datetime, limit: int) -> Sequence[Any]:
         """Campaigns that sent a first message and were not heard start (even one that has
         already finished: it still started)."""
         return await self._unannounced(
-            Campaign, "campaign.started", Campaign.started_at, limit=limit
+            Campaign, "campaign.started", Campaign.started_at, since=since, limit=limit
         )
 
-    async def imports_to_announce(self, *, limit: int) -> Sequence[Any]:
+    async def imports_to_announce(self, *, since: datetime, limit: int) -> Sequence[Any]:
         return await self._unannounced(
             ContactImport,
             "import.finished",
             ContactImport.finished_at,
             ContactImport.status.in_((ImportStatus.COMPLETED, ImportStatus.FAILED)),
+            since=since,
             limit=limit,
         )
 
-    async def opt_outs_to_announce(self, *, limit: int) -> Sequence[Any]:
+    async def opt_outs_to_announce(self, *, since: datetime, limit: int) -> Sequence[Any]:
         return await self._unannounced(
-            Suppression, "recipient.opted_out", Suppression.created_at, limit=limit
+            Suppression, "recipient.opted_out", Suppression.created_at, since=since, limit=limit
         )
 
     async def _with_last_heard(
@@ -309,3 +322,58 @@ class WebhookRepository(Repository[WebhookEndpoint]):
 
     async def delivery(self, delivery_id: int) -> WebhookDelivery | None:
         return await self.session.get(WebhookDelivery, delivery_id)
+
+    # ---- retention -------------------------------------------------------------------------
+
+    async def finished_deliveries_before(
+        self, cutoff: datetime, *, after_id: int, limit: int
+    ) -> Sequence[Any]:
+        """Delivered or failed deliveries made before ``cutoff`` (id and event count), by id."""
+        statement = (
+            select(WebhookDelivery.id, WebhookDelivery.event_count)
+            .where(
+                WebhookDelivery.id > after_id,
+                WebhookDelivery.status != DeliveryStatus.PENDING,
+                WebhookDelivery.created_at < cutoff,
+            )
+            .order_by(WebhookDelivery.id)
+            .limit(limit)
+        )
+        return (await self.session.execute(statement)).all()
+
+    async def remembered_events(self, delivery_ids: Collection[int]) -> Sequence[Any]:
+        """The events of these deliveries the noticing still needs: for each endpoint and
+        campaign or number, the last campaign or number event it heard (``_last_heard``
+        compares the current status with it). Their ids and deliveries."""
+        rows: list[Any] = []
+        for family in _REMEMBERED_FAMILIES:
+            newer = aliased(WebhookEvent)
+            statement = select(WebhookEvent.id, WebhookEvent.delivery_id).where(
+                WebhookEvent.delivery_id.in_(sorted(delivery_ids)),
+                WebhookEvent.type.like(family),
+                ~exists().where(
+                    newer.endpoint_id == WebhookEvent.endpoint_id,
+                    newer.subject_id == WebhookEvent.subject_id,
+                    newer.type.like(family),
+                    newer.id > WebhookEvent.id,
+                ),
+            )
+            rows.extend((await self.session.execute(statement)).all())
+        return rows
+
+    async def delete_events_of(
+        self, delivery_ids: Collection[int], *, keeping: Collection[int]
+    ) -> None:
+        statement = delete(WebhookEvent).where(WebhookEvent.delivery_id.in_(sorted(delivery_ids)))
+        if keeping:
+            statement = statement.where(WebhookEvent.id.not_in(sorted(keeping)))
+        await self.session.execute(statement.execution_options(synchronize_session=False))
+
+    async def delete_deliveries(self, delivery_ids: Collection[int]) -> None:
+        """These deliveries and (by their foreign key) their attempts."""
+        if delivery_ids:
+            await self.session.execute(
+                delete(WebhookDelivery)
+                .where(WebhookDelivery.id.in_(sorted(delivery_ids)))
+                .execution_options(synchronize_session=False)
+            )
