@@ -94,12 +94,12 @@ export function NumberTable({ numbers, showOwner = true }: { numbers: NumberView
               <Table.Td>{t(`providers.${number.provider}`)}</Table.Td>
               <Table.Td>
                 <Stack gap={4} align="flex-start">
-                  <Badge color={STATUS_COLORS[number.status]} variant="filled">
+                  <Badge color={STATUS_COLORS[number.status]} variant="filled" miw="max-content">
                     {t(`senders:status.${number.status}`)}
                   </Badge>
                   {number.suspended_at && (
                     <>
-                      <Badge color="red.9" variant="filled">
+                      <Badge color="red.9" variant="filled" miw="max-content">
                         {t('numbers.suspendedSince', { date: formatDateTime(number.suspended_at, i18n.language) })}
                       </Badge>
                       {number.suspended_reason && (

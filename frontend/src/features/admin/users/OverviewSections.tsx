@@ -23,7 +23,7 @@ function Fact({ label, children }: { label: string; children: ReactNode }) {
 function Verified({ verified }: { verified: boolean }) {
   const { t } = useTranslation('adminUsers');
   return (
-    <Badge size="xs" variant="filled" color={verified ? 'teal.9' : 'gray.7'} ms={6}>
+    <Badge size="xs" variant="filled" miw="max-content" color={verified ? 'teal.9' : 'gray.7'} ms={6}>
       {t(verified ? 'profile.verified' : 'profile.unverified')}
     </Badge>
   );
@@ -73,7 +73,7 @@ export function Subscription({ subscription, grants, names }: { subscription: Su
     <Stack gap="sm">
       <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }} spacing="sm">
         <Fact label={t('subscription.state')}>
-          <Badge variant="filled" color={subscription.active ? 'teal.9' : 'gray.7'}>
+          <Badge variant="filled" miw="max-content" color={subscription.active ? 'teal.9' : 'gray.7'}>
             {t(subscription.active ? 'subscription.ACTIVE' : subscription.expires_at ? 'subscription.EXPIRED' : 'subscription.NONE')}
           </Badge>
         </Fact>
@@ -148,7 +148,7 @@ export function Payments({ payments, names }: { payments: PaymentView[]; names: 
               <Table.Td>{formatDateTime(payment.created_at, language)}</Table.Td>
               <Table.Td>{names.get(payment.package_id) ?? t('subscription.packageId', { id: formatNumber(payment.package_id, language) })}</Table.Td>
               <Table.Td>
-                {formatNumber(payment.amount, language)} {payment.currency}
+                {formatNumber(payment.amount, language)} {t(`adminPackages:currency.${payment.currency}`, { defaultValue: payment.currency })}
               </Table.Td>
               <Table.Td>
                 <PaymentStatusBadge status={payment.status} />

@@ -8,7 +8,7 @@ const ROLE_COLORS: Record<UserRole, string> = { USER: 'gray.7', ADMIN: 'indigo.9
 export function StatusBadge({ status }: { status: UserStatus }) {
   const { t } = useTranslation('adminUsers');
   return (
-    <Badge color={STATUS_COLORS[status]} variant="filled">
+    <Badge color={STATUS_COLORS[status]} variant="filled" miw="max-content">
       {t(`status.${status}`)}
     </Badge>
   );
@@ -17,7 +17,7 @@ export function StatusBadge({ status }: { status: UserStatus }) {
 export function RoleBadge({ role }: { role: UserRole }) {
   const { t } = useTranslation('adminUsers');
   return (
-    <Badge color={ROLE_COLORS[role]} variant="filled">
+    <Badge color={ROLE_COLORS[role]} variant="filled" miw="max-content">
       {t(`role.${role}`)}
     </Badge>
   );

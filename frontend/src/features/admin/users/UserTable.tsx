@@ -76,7 +76,7 @@ export function UserTable({ users, filters, onSort }: Props) {
               </Table.Td>
               <Table.Td>
                 {user.subscription_expires_at ? (
-                  <Badge variant="filled" color={user.subscription_active ? 'teal.9' : 'gray.7'}>
+                  <Badge variant="filled" miw="max-content" color={user.subscription_active ? 'teal.9' : 'gray.7'}>
                     {t(user.subscription_active ? 'table.until' : 'table.ended', { date: formatDate(user.subscription_expires_at, language) })}
                   </Badge>
                 ) : (
