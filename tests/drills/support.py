@@ -220,7 +220,8 @@ async def assert_promises_kept(
     quota = (await client.get("/api/v1/subscriptions/me", headers=user)).json()
     assert quota["messages_reserved"] == 0
     assert quota["messages_used"] == charged
-    assert counters_match(await campaign_view(client, user, campaign_id), statuses_of(statuses))
+    view = await campaign_view(client, user, campaign_id)
+    assert counters_match(view, statuses_of(statuses)), (view["counts"], statuses)
     # The pace: on each number, no two sends closer than the interval.
     per_number: dict[str, list[datetime]] = defaultdict(list)
     for sends in accepted.values():

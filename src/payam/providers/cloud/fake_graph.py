@@ -21,7 +21,8 @@ is refused at once with 131026 (Meta may also accept it and send a ``failed`` st
 
 A test steers it: ``fail_next`` (any error code, e.g. 130429 to throttle), ``delay_seconds`` (a
 slow answer), ``drop_webhooks`` (the next N deliveries are lost), ``webhook_delay_seconds``,
-``emit_status`` and ``emit_message``; ``sent`` keeps every accepted message.
+``emit_status`` and ``emit_message``; ``sent`` keeps every accepted message (with the moment it
+was accepted, ``accepted_at``, for tests of the pace).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from payam.kit.clock import utc_now
 from payam.providers.cloud.payload import signature_for
 
 MESSAGE_TYPES = frozenset({"text", "image", "video", "audio", "document", "template"})
@@ -465,7 +467,14 @@ class FakeGraph:
             if problem is not None:
                 return problem
         wamid = f"wamid.HBgM{next(self._ids):020d}"
-        self.sent.append({**body, "wamid": wamid, "phone_number_id": number.phone_number_id})
+        self.sent.append(
+            {
+                **body,
+                "wamid": wamid,
+                "phone_number_id": number.phone_number_id,
+                "accepted_at": utc_now(),
+            }
+        )
         self._schedule_statuses(wamid)
         return JSONResponse(
             {
