@@ -24,7 +24,7 @@ WEB_SOURCES := $(shell find $(FRONTEND)/src $(FRONTEND)/public -type f 2>/dev/nu
 CHROMIUM ?= /usr/bin/chromium
 NO_FRONTEND = echo "$@: skipped, there is no $(FRONTEND)/package.json"
 
-.PHONY: install run test lint typecheck unit migrate openapi clean web client frontend-test
+.PHONY: install run test lint typecheck unit migrate openapi clean web client frontend-test drills
 
 $(UV):
 	python3 -m venv $(TOOLS)
@@ -56,6 +56,23 @@ typecheck:
 
 unit:
 	$(VENV)/bin/pytest
+
+## Fault drills against real payam worker processes (docs/reliability.md#drills): the drills of
+## make test at larger sizes, and the long ones, on loopback, in databases of their own (drills_*
+## on the machine's PostgreSQL, then MariaDB). At most DRILLS_MINUTES (20) per database: 40 minutes.
+DRILLS_DATABASES ?= postgresql+asyncpg://postgres@127.0.0.1:5432/drills \
+	mysql+asyncmy://root@127.0.0.1:3306/drills
+DRILLS_MINUTES ?= 20
+drills: install
+	@psql -h 127.0.0.1 -U postgres -tc "SELECT 1 FROM pg_database WHERE datname = 'drills'" \
+	  | grep -q 1 || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE drills"
+	@mariadb -h 127.0.0.1 -u root -e "CREATE DATABASE IF NOT EXISTS drills CHARACTER SET utf8mb4"
+	@for url in $(DRILLS_DATABASES); do \
+	  echo "=== drills on $$url ==="; \
+	  env -u PAYAM_TEST_REDIS_URL PAYAM_DRILLS=1 PAYAM_TEST_DATABASE_URL=$$url \
+	    timeout --kill-after=30 $(DRILLS_MINUTES)m $(VENV)/bin/pytest -m drill -n 2 -p no:randomly \
+	    || exit 1; \
+	done
 
 migrate: install
 	$(VENV)/bin/payam migrate

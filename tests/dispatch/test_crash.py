@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from payam.db.session import transaction
@@ -25,10 +26,13 @@ from tests.campaign_support import (
     user_id,
 )
 from tests.dispatch.conftest import counters_match, status_counts
+from tests.drills.sizes import drill_size
 from tests.support import spawn_worker
 
-RECIPIENTS = 1000
-KILLS = 4
+pytestmark = pytest.mark.drill
+
+RECIPIENTS = drill_size(short=1000, full=5000)
+KILLS = drill_size(short=4, full=12)
 
 
 def worker_environment(runtime: Runtime, data_dir: Path) -> dict[str, str]:
@@ -202,7 +206,7 @@ async def test_a_worker_process_frozen_past_its_leases_sends_nothing_twice(
     """The drill of issue 13, break 1: a worker SIGSTOPped past its claim and sender leases
     until another has taken both and carries on, then let go. Nobody twice, nobody left
     behind, quota equals the charged rows."""
-    recipients = 400
+    recipients = drill_size(short=400, full=2000)
     await grant_messages(runtime, await user_id(client, user), recipients * 2)
     sender = await link_sender(client, user, daily_cap=100_000)
     campaign = await create_campaign(

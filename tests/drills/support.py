@@ -5,15 +5,13 @@ server of its own, a worker caught at a chosen point).
 A drill runs real ``payam worker`` processes against a real database on loopback and checks,
 when its campaign has finished, what DESIGN.md §5 promises: nobody got a message twice, nobody
 was skipped, the quota charged equals what went out or may have, and no two sends on one number
-came closer than its interval. The normal suite runs each drill small; ``make drills`` sets
-``PAYAM_DRILLS=1``, which makes them larger and adds the long ones (see docs/reliability.md).
+came closer than its interval. How large each runs: sizes.py.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 import socket
 import subprocess
@@ -27,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -47,14 +44,6 @@ from tests.dispatch.conftest import counters_match, status_counts
 from tests.dispatch.test_crash import worker_environment
 
 REDIS_SERVER = "/usr/bin/redis-server"  # Debian's
-FULL = os.environ.get("PAYAM_DRILLS") == "1"
-# Only make drills runs these: they take minutes, or wait for the clock.
-long_drill = pytest.mark.skipif(not FULL, reason="a long drill: make drills runs it")
-
-
-def drill_size(*, short: int, full: int) -> int:
-    """``short`` in the normal suite, ``full`` under ``make drills``."""
-    return full if FULL else short
 
 
 def free_port() -> int:

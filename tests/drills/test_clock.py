@@ -16,12 +16,12 @@ import pytest
 from payam.kit.clock import utc_now
 from payam.runtime import Runtime
 from tests.campaign_support import create_campaign, grant_messages, link_sender, start
+from tests.drills.sizes import long_drill
 from tests.drills.support import (
     INTERVAL,
     assert_promises_kept,
     drill_environment,
     explain_campaign,
-    long_drill,
     sandbox_ledger,
     settled,
     stop_all,

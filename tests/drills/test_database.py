@@ -17,13 +17,13 @@ from sqlalchemy.engine import make_url
 
 from payam.runtime import Runtime
 from tests.dispatch.test_crash import accepted_count
+from tests.drills.sizes import drill_size
 from tests.drills.support import (
     INTERVAL,
     NUMBERS,
     WORKERS,
     assert_promises_kept,
     drill_environment,
-    drill_size,
     explain_campaign,
     paced_campaign,
     sandbox_ledger,

@@ -15,13 +15,13 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from payam.runtime import Runtime
+from tests.drills.sizes import drill_size
 from tests.drills.support import (
     INTERVAL,
     NUMBERS,
     assert_promises_kept,
     claimed_not_sent,
     drill_environment,
-    drill_size,
     explain_campaign,
     kill_at,
     paced_campaign,

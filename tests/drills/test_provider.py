@@ -14,11 +14,11 @@ import pytest
 
 from payam.runtime import Runtime
 from tests.campaign_support import create_campaign, grant_messages, start, user_id
+from tests.drills.sizes import drill_size
 from tests.drills.support import (
     INTERVAL,
     assert_promises_kept,
     drill_environment,
-    drill_size,
     explain_campaign,
     settled,
     stop_all,

@@ -16,12 +16,12 @@ from payam.pubsub.hub import RedisHub
 from payam.runtime import Runtime
 from tests.campaign_support import user_id
 from tests.dispatch.test_crash import accepted_count
+from tests.drills.sizes import drill_size
 from tests.drills.support import (
     INTERVAL,
     NUMBERS,
     assert_promises_kept,
     drill_environment,
-    drill_size,
     explain_campaign,
     own_redis,
     paced_campaign,

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from payam.db.session import transaction
@@ -18,6 +19,8 @@ from tests.campaign_support import link_sender
 from tests.support import spawn_worker
 from tests.webhooks.conftest import register_endpoint
 from tests.webhooks.receiver import Receiver
+
+pytestmark = pytest.mark.drill
 
 NUMBERS = 3
 

@@ -11,6 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from payam.db.session import transaction
@@ -19,11 +20,14 @@ from payam.runtime import Runtime
 from tests.campaign_support import campaign_view, create_campaign, grant_messages, start, user_id
 from tests.dispatch.conftest import counters_match, status_counts
 from tests.dispatch.test_crash import worker_environment
+from tests.drills.sizes import drill_size
 from tests.providers.cloud.conftest import CloudWorld
 from tests.support import spawn_worker
 
-RECIPIENTS = 300
-KILLS = 3
+pytestmark = pytest.mark.drill
+
+RECIPIENTS = drill_size(short=300, full=1500)
+KILLS = drill_size(short=3, full=8)
 
 
 async def outcomes(runtime: Runtime, campaign_id: int) -> dict[str, RecipientStatus]:
