@@ -103,7 +103,7 @@ test('an admin finds a user and bans them with a reason; the user sees their cam
   await userPage.goto(`/campaigns/${user.campaign}`);
   await expect(userPage.getByRole('heading', { name: user.title })).toBeVisible();
   await expect(userPage.getByText(campaigns.status.PAUSED, { exact: true })).toBeVisible();
-  await expect(userPage.getByText(reason, { exact: false })).toBeVisible();
+  await expect(userPage.getByText(`${campaigns.reasonStarts.banned}: ${reason}`, { exact: true })).toBeVisible();
   await userContext.close();
 });
 

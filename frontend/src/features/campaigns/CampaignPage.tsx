@@ -16,7 +16,7 @@ import type { ProgressSample } from './live/liveState';
 import { useLiveCampaigns, withLiveState } from './live/useLiveCampaigns';
 import { ProgressChart } from './ProgressChart';
 import { RecipientsTable } from './RecipientsTable';
-import { isFinished } from './status';
+import { describeStatusReason, isFinished } from './status';
 import { useRefetchOnChange } from './useRefetchOnChange';
 
 const POLL_MS = 5_000;
@@ -40,8 +40,7 @@ function LiveBadge({ connected }: { connected: boolean }) {
 /** Why the campaign is in its status: the API's words, in the reader's language when known. */
 function StatusReason({ reason }: { reason: string }) {
   const { t } = useTranslation('campaigns');
-  const known = t('reasons', { returnObjects: true }) as Record<string, string>;
-  return <Text size="sm">{known[reason] ?? reason}</Text>;
+  return <Text size="sm">{describeStatusReason(reason, t)}</Text>;
 }
 
 function CampaignReport({ campaign, samples, connected }: { campaign: Campaign; samples: readonly ProgressSample[]; connected: boolean }) {

@@ -17,6 +17,14 @@ export const fa = {
     FAILED: 'ناموفق',
     CANCELLED: 'لغوشده',
   },
+  // The API's reasons that end in an admin's own words: the beginning in the reader's language, the words as written.
+  reasonStarts: {
+    pausedByAdmin: 'مدیر سامانه متوقفش کرد',
+    cancelledByAdmin: 'مدیر سامانه لغوش کرد',
+    banned: 'متوقف شد، چون حساب شما مسدود شد',
+    deactivated: 'متوقف شد، چون حساب شما غیرفعال شد',
+    numberSuspended: 'متوقف شد، چون مدیر سامانه شمارهٔ {{number}} را تعلیق کرد',
+  },
   reasons: {
     'Paused by you': 'شما متوقفش کردید',
     'Cancelled by you': 'شما لغوش کردید',
@@ -196,6 +204,13 @@ export const en: typeof fa = {
     COMPLETED: 'Completed',
     FAILED: 'Failed',
     CANCELLED: 'Cancelled',
+  },
+  reasonStarts: {
+    pausedByAdmin: 'Paused by an admin',
+    cancelledByAdmin: 'Cancelled by an admin',
+    banned: 'Paused: your account was banned',
+    deactivated: 'Paused: your account was deactivated',
+    numberSuspended: 'Paused: an admin suspended WhatsApp number {{number}}',
   },
   reasons: {
     'Paused by you': 'Paused by you',

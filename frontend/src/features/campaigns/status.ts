@@ -1,3 +1,4 @@
+import type { TFunction } from 'i18next';
 import type { CampaignStatus, RecipientStatus } from '../../client';
 
 export const STATUS_COLORS: Record<CampaignStatus, string> = {
@@ -54,4 +55,26 @@ export function actionsFor(status: CampaignStatus, hasRetryable: boolean): Campa
     default:
       return hasRetryable ? ['duplicate', 'retry', 'delete'] : ['duplicate', 'delete'];
   }
+}
+
+// What the API writes when an admin stops a campaign (src/payam/admin/), each with the admin's words at the end.
+const ADMIN_REASONS: [RegExp, string][] = [
+  [/^Paused by an admin: (?<words>.*)$/s, 'pausedByAdmin'],
+  [/^Cancelled by an admin: (?<words>.*)$/s, 'cancelledByAdmin'],
+  [/^Paused: this account was banned(?:: (?<words>.*))?$/s, 'banned'],
+  [/^Paused: this account was deactivated(?:: (?<words>.*))?$/s, 'deactivated'],
+  [/^Paused: WhatsApp number (?<number>.+?) was suspended by an admin: (?<words>.*)$/s, 'numberSuspended'],
+];
+
+/** Why the campaign is in its status, in the reader's language where the API's words are known. */
+export function describeStatusReason(reason: string, t: TFunction): string {
+  const known = t('campaigns:reasons', { returnObjects: true }) as Record<string, string>;
+  if (known[reason]) return known[reason];
+  for (const [pattern, key] of ADMIN_REASONS) {
+    const groups = pattern.exec(reason)?.groups;
+    if (!groups) continue;
+    const start = t(`campaigns:reasonStarts.${key}`, { number: groups.number });
+    return groups.words ? `${start}: ${groups.words}` : start;
+  }
+  return reason;
 }
