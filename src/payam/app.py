@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -45,6 +46,20 @@ DOCS_ASSETS = "/api/docs-assets"
 FAKE_GRAPH_PATH = "/fake-graph"
 
 
+def freeze_startup_objects() -> None:
+    """Keep the garbage collector from walking what start-up made, for good.
+
+    Importing FastAPI, pydantic, SQLAlchemy and our routes leaves some 200,000 objects that live
+    as long as the process. Every full collection walked them all: under load, a stop of the
+    event loop of 0.4 s every few seconds on the shared 2-core machine, every request in flight
+    waiting it out (``/healthz`` p50 30 ms, p99 0.6-1.1 s). Frozen, they are never walked again;
+    what requests make is collected as before. Not for tests, which build an app per test: the
+    frozen objects would never be freed.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
     """Build the app. Tests pass their own ``runtime``; the server builds one per process."""
     settings = settings or (runtime.settings if runtime else get_settings())
@@ -58,6 +73,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         # Every API process queues jobs; embedded, it also runs them and the dispatcher.
         configure_jobs(settings)
         await app.state.runtime.start()
+        if owned:
+            # The server's own process: what start-up built lives as long as it does.
+            freeze_startup_objects()
         try:
             if settings.embedded_worker:
                 async with embedded_background(app.state.runtime):

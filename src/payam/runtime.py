@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from payam.config import Settings
-from payam.db.engine import engine_for
+from payam.db.engine import create_read_engine, engine_for
 from payam.db.session import create_sessionmaker
 from payam.kit.rate_limit import RateLimiter
 from payam.notify.email import EmailSender
@@ -26,6 +26,10 @@ class Runtime:
     settings: Settings
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    # For requests that only read (``payam.dependencies.reads_only``): the engine itself, except
+    # on SQLite, where readers have connections of their own (``create_read_engine``).
+    read_engine: AsyncEngine
+    read_sessionmaker: async_sessionmaker[AsyncSession]
     redis: Redis | None
     http_client: httpx.AsyncClient
     rate_limiter: RateLimiter
@@ -37,6 +41,7 @@ class Runtime:
     @classmethod
     def create(cls, settings: Settings) -> Runtime:
         engine = engine_for(settings)
+        read_engine = create_read_engine(engine)
         redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
         http_client = httpx.AsyncClient(timeout=settings.sms_timeout_seconds)
         hub = build_hub(redis, channel_prefix=settings.live_channel_prefix)
@@ -44,6 +49,8 @@ class Runtime:
             settings=settings,
             engine=engine,
             sessionmaker=create_sessionmaker(engine, info=session_info(hub)),
+            read_engine=read_engine,
+            read_sessionmaker=create_sessionmaker(read_engine, info=session_info(hub)),
             redis=redis,
             http_client=http_client,
             rate_limiter=RateLimiter.create(settings.redis_url),
@@ -61,3 +68,5 @@ class Runtime:
         if self.redis is not None:
             await self.redis.aclose()
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from payam.config import Settings
-from payam.db.engine import engine_for
+from payam.db.engine import create_read_engine, engine_for
 
 
 @pytest.mark.parametrize(
@@ -59,5 +59,44 @@ async def test_postgresql_ends_a_transaction_left_idle_past_the_setting(settings
             await asyncio.sleep(1.5)
             with pytest.raises(DBAPIError):
                 await connection.scalar(text("SELECT 1"))
+    finally:
+        await engine.dispose()
+
+
+async def test_sqlite_readers_read_beside_the_writer_and_cannot_write(tmp_path: Path) -> None:
+    """Decision 8: the writer's transaction holds the one write connection; a reader does not
+    wait for it, reads what was committed before, and is refused a write."""
+    writer = engine_for(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/payam.db"))
+    readers = create_read_engine(writer)
+    try:
+        async with writer.begin() as connection:
+            await connection.execute(text("CREATE TABLE notes (body TEXT)"))
+            await connection.execute(text("INSERT INTO notes VALUES ('committed')"))
+        async with writer.begin() as writing:
+            await writing.execute(text("INSERT INTO notes VALUES ('in flight')"))
+            async with readers.begin() as reading:
+                bodies = (await reading.scalars(text("SELECT body FROM notes"))).all()
+                assert bodies == ["committed"]
+                with pytest.raises(OperationalError, match="readonly"):
+                    await reading.execute(text("INSERT INTO notes VALUES ('from a reader')"))
+        async with readers.begin() as reading:
+            assert await reading.scalar(text("SELECT count(*) FROM notes")) == 2
+    finally:
+        await readers.dispose()
+        await writer.dispose()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+asyncpg://payam@127.0.0.1:5432/never_connected",
+        "mysql+asyncmy://payam@127.0.0.1:3306/never_connected",
+    ],
+)
+async def test_other_databases_read_on_the_one_engine(url: str) -> None:
+    # Their transactions read beside writers on any pooled connection.
+    engine = engine_for(Settings(database_url=url))
+    try:
+        assert create_read_engine(engine) is engine
     finally:
         await engine.dispose()

@@ -39,14 +39,14 @@ from payam.models import CampaignStatus, ProviderName, SenderStatus, UserRole, U
 router = APIRouter(prefix="/admin", tags=["admin"])
 
 
-def get_admin_user_service(session: SessionDep) -> AdminUserService:
+async def get_admin_user_service(session: SessionDep) -> AdminUserService:
     return AdminUserService(session)
 
 
 AdminUserServiceDep = Annotated[AdminUserService, Depends(get_admin_user_service)]
 
 
-def get_platform_service(session: SessionDep) -> PlatformService:
+async def get_platform_service(session: SessionDep) -> PlatformService:
     return PlatformService(session)
 
 

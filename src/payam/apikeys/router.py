@@ -17,7 +17,7 @@ from payam.kit.problems import problem_responses
 router = APIRouter(prefix="/api-keys", tags=["api-keys"])
 
 
-def get_api_key_service(session: SessionDep, settings: SettingsDep) -> ApiKeyService:
+async def get_api_key_service(session: SessionDep, settings: SettingsDep) -> ApiKeyService:
     return ApiKeyService(session, settings=settings)
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 
 from fastapi import Request
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from payam.apikeys.errors import ApiKeyInvalid, ApiKeyNotAllowed
 from payam.apikeys.repository import ApiKeyRepository
@@ -18,6 +19,7 @@ from payam.auth.dependencies import API_KEY_PREFIX
 from payam.auth.service import ClientInfo, account_unavailable
 from payam.auth.tokens import hash_code
 from payam.config import Settings
+from payam.db.session import run_after_commit, transaction
 from payam.dependencies import client_ip
 from payam.kit.clock import utc_now
 from payam.kit.errors import InvalidInput
@@ -130,8 +132,26 @@ async def authenticate_api_key(
         )
     await runtime.rate_limiter.hit(settings.rate_limit_api_key, scope="api-key", key=str(key.id))
     if key.last_used_at is None or key.last_used_at < now - LAST_USE_PRECISION:
-        await keys.record_use(key.id, now=now, ip_address=address, every=LAST_USE_PRECISION)
+        # After the request's transaction, in one of its own: a route that only reads has a
+        # session that cannot write (payam.dependencies.reads_only).
+        run_after_commit(
+            session,
+            partial(_record_use, runtime.sessionmaker, key.id, now=now, ip_address=address),
+        )
     return user, key.id
+
+
+async def _record_use(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    key_id: int,
+    *,
+    now: datetime,
+    ip_address: str | None,
+) -> None:
+    async with transaction(sessionmaker) as session:
+        await ApiKeyRepository(session).record_use(
+            key_id, now=now, ip_address=ip_address, every=LAST_USE_PRECISION
+        )
 
 
 def _address_in(address: str | None, networks: list[str]) -> bool:

@@ -40,14 +40,14 @@ class KeyAuthenticator(Protocol):
     ) -> tuple[User, int]: ...
 
 
-def get_auth_service(session: SessionDep, runtime: RuntimeDep) -> AuthService:
+async def get_auth_service(session: SessionDep, runtime: RuntimeDep) -> AuthService:
     return AuthService(session, settings=runtime.settings, limiter=runtime.rate_limiter)
 
 
 AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
 
 
-def get_client_info(request: Request) -> ClientInfo:
+async def get_client_info(request: Request) -> ClientInfo:
     return ClientInfo(ip_address=client_ip(request), user_agent=request.headers.get("user-agent"))
 
 

@@ -35,7 +35,9 @@ from payam.kit.problems import problem_responses
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-def get_otp_service(session: SessionDep, runtime: RuntimeDep, auth: AuthServiceDep) -> OtpService:
+async def get_otp_service(
+    session: SessionDep, runtime: RuntimeDep, auth: AuthServiceDep
+) -> OtpService:
     return OtpService(
         session, auth=auth, sms_sender=runtime.sms_sender, email_sender=runtime.email_sender
     )

@@ -24,7 +24,7 @@ from payam.billing.schemas import (
 )
 from payam.billing.subscriptions import SubscriptionService
 from payam.config import PaymentGatewayName, Settings
-from payam.dependencies import RuntimeDep, SessionDep, SettingsDep
+from payam.dependencies import RuntimeDep, SessionDep, SettingsDep, reads_only
 from payam.kit.errors import NotFound
 from payam.kit.ids import PathId
 from payam.kit.pagination import Page, PageParamsDep
@@ -34,7 +34,7 @@ from payam.models import Payment
 router = APIRouter(tags=["billing"])
 
 
-def get_payment_service(session: SessionDep, runtime: RuntimeDep) -> PaymentService:
+async def get_payment_service(session: SessionDep, runtime: RuntimeDep) -> PaymentService:
     return PaymentService(session, runtime=runtime)
 
 
@@ -49,6 +49,7 @@ async def list_packages(session: SessionDep, settings: SettingsDep) -> list[Pack
 
 
 @router.get("/subscriptions/me", response_model=SubscriptionView)
+@reads_only
 async def my_subscription(
     user: CurrentUser, session: SessionDep, settings: SettingsDep
 ) -> SubscriptionView:

@@ -22,7 +22,7 @@ from payam.campaigns.schemas import (
     TestSent,
 )
 from payam.campaigns.service import CampaignService
-from payam.dependencies import RuntimeDep, SessionDep
+from payam.dependencies import RuntimeDep, SessionDep, reads_only
 from payam.kit.ids import Id, PathId
 from payam.kit.openapi import file_responses
 from payam.kit.pagination import Page, PageParamsDep
@@ -34,7 +34,7 @@ from payam.models import CampaignStatus, RecipientStatus
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 
 
-def get_campaign_service(session: SessionDep, runtime: RuntimeDep) -> CampaignService:
+async def get_campaign_service(session: SessionDep, runtime: RuntimeDep) -> CampaignService:
     return CampaignService(session, runtime=runtime)
 
 
@@ -47,6 +47,7 @@ async def _view(service: CampaignService, campaign: CampaignModel) -> Campaign:
 
 
 @router.get("", response_model=Page[Campaign])
+@reads_only
 async def list_campaigns(
     user: CurrentUser,
     service: CampaignServiceDep,
@@ -72,6 +73,7 @@ async def create_campaign(
 
 
 @router.get("/{campaign_id}", response_model=Campaign, responses=problem_responses(404))
+@reads_only
 async def read_campaign(
     campaign_id: PathId, user: CurrentUser, service: CampaignServiceDep
 ) -> Campaign:

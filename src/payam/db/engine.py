@@ -11,6 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from payam.config import Settings
 
+# Connections that only read, beside SQLite's one writer: in WAL they read side by side, and
+# while the writer writes (decision 8). A handful is enough on the machines SQLite is for.
+SQLITE_READERS = 4
+
 
 def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # pysqlite opens a transaction only at the first write, so reads before it see no snapshot
@@ -69,6 +73,31 @@ def create_engine(
     return engine
 
 
+def create_read_engine(engine: AsyncEngine) -> AsyncEngine:
+    """The engine for transactions that only read: ``engine`` itself, except on SQLite.
+
+    SQLite's engine has one connection, which every transaction, reads too, takes in turn with
+    the write lock (decision 8). Its readers get a pool of their own whose transactions begin
+    deferred, so each reads one snapshot of the database from its first statement, without the
+    lock: in WAL they run beside each other and beside the writer. ``query_only`` makes a write
+    on one of them fail at once rather than race the writer.
+    """
+    url = engine.url
+    if url.get_backend_name() != "sqlite":
+        return engine
+    readers = create_async_engine(
+        url,
+        echo=engine.echo,
+        pool_size=SQLITE_READERS,
+        max_overflow=0,
+        pool_timeout=engine.pool.timeout(),  # type: ignore[attr-defined]
+    )
+    event.listen(readers.sync_engine, "connect", _enable_sqlite_pragmas)
+    event.listen(readers.sync_engine, "connect", _refuse_writes)
+    event.listen(readers.sync_engine, "begin", _begin_deferred)
+    return readers
+
+
 def engine_for(settings: Settings) -> AsyncEngine:
     return create_engine(
         settings.database_url,
@@ -87,3 +116,14 @@ def _begin_immediate(connection: Connection) -> None:
     what makes read-then-write sequences (claims, receipts, quota) exact on SQLite, as row locks
     make them on PostgreSQL and MariaDB."""
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _begin_deferred(connection: Connection) -> None:
+    """A read transaction: its snapshot is taken at its first statement and kept to its end."""
+    connection.exec_driver_sql("BEGIN")
+
+
+def _refuse_writes(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.close()

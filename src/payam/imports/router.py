@@ -22,7 +22,7 @@ from payam.kit.problems import problem_responses
 router = APIRouter(tags=["recipients"], responses=problem_responses(404))
 
 
-def get_import_service(session: SessionDep, settings: SettingsDep) -> ImportService:
+async def get_import_service(session: SessionDep, settings: SettingsDep) -> ImportService:
     return ImportService(session, settings=settings)
 
 

@@ -54,7 +54,7 @@ class BodyLimitMiddleware:
         await self.app(scope, limited_receive, send)
 
 
-def _enforces_its_own_body_limit(request: Request) -> None:
+async def _enforces_its_own_body_limit(request: Request) -> None:
     request.scope[_LIMIT_KEY] = None
 
 

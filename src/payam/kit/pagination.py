@@ -47,7 +47,7 @@ class Page(BaseModel, Generic[ItemT]):
         return self.with_items([convert(item) for item in self.items])
 
 
-def get_page_params(
+async def get_page_params(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> PageParams:

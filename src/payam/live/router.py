@@ -152,7 +152,9 @@ def _short_reason(reason: str) -> str:
 
 async def _check_token(runtime: Runtime, token: str) -> _Identity:
     try:
-        async with transaction(runtime.sessionmaker) as session:
+        # The socket only ever reads: on SQLite its checks and snapshots take the readers' pool
+        # (decision 8), so a thousand sockets do not queue on the dispatcher's one writer.
+        async with transaction(runtime.read_sessionmaker) as session:
             service = AuthService(session, settings=runtime.settings, limiter=runtime.rate_limiter)
             principal = await service.authenticate(token)
             return _Identity(principal.user.id, principal.session.id)
@@ -315,7 +317,7 @@ class _Connection:
             await self.websocket.send_text(text)
 
     async def _send_snapshot(self) -> None:
-        async with transaction(self.runtime.sessionmaker) as session:
+        async with transaction(self.runtime.read_sessionmaker) as session:
             campaigns = await LiveRepository(session).newest_states(
                 self.identity.user_id, limit=self.options.snapshot_limit
             )
@@ -369,7 +371,7 @@ class _Connection:
                 return refused
 
     async def _check_access(self) -> _Refused | None:
-        async with transaction(self.runtime.sessionmaker) as session:
+        async with transaction(self.runtime.read_sessionmaker) as session:
             found = await AuthRepository(session).get_session_and_user(
                 self.identity.session_id, self.identity.user_id
             )

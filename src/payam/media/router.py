@@ -35,7 +35,7 @@ _CONTENT_HEADERS = {
 }
 
 
-def get_media_service(session: SessionDep, settings: SettingsDep) -> MediaService:
+async def get_media_service(session: SessionDep, settings: SettingsDep) -> MediaService:
     return MediaService(session, settings=settings)
 
 

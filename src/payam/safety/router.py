@@ -14,7 +14,7 @@ from payam.safety.service import PreflightService
 router = APIRouter(tags=["campaigns"])
 
 
-def get_preflight(session: SessionDep, settings: SettingsDep) -> PreflightService:
+async def get_preflight(session: SessionDep, settings: SettingsDep) -> PreflightService:
     return PreflightService(session, settings=settings)
 
 

@@ -22,7 +22,7 @@ from payam.senders.service import SenderService
 router = APIRouter(prefix="/senders", tags=["senders"])
 
 
-def get_sender_service(session: SessionDep, runtime: RuntimeDep) -> SenderService:
+async def get_sender_service(session: SessionDep, runtime: RuntimeDep) -> SenderService:
     return SenderService(session, runtime=runtime)
 
 

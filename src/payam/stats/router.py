@@ -20,11 +20,11 @@ FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(9000, 12, 31)
 
 
-def get_statistics(session: SessionDep, settings: SettingsDep) -> StatisticsService:
+async def get_statistics(session: SessionDep, settings: SettingsDep) -> StatisticsService:
     return StatisticsService(session, currency=settings.currency)
 
 
-def get_range(
+async def get_range(
     since: Annotated[
         date | None,
         Query(ge=FIRST_DAY, le=LAST_DAY, description="first UTC day (30 days ago by default)"),

@@ -8,7 +8,7 @@ from payam.audit.schemas import AuditEntry, Since, Until
 from payam.audit.search import AuditSearch
 from payam.auth.dependencies import AuthServiceDep, ClientInfoDep, CurrentUser, PrincipalDep
 from payam.auth.schemas import User, to_user_schema
-from payam.dependencies import SessionDep
+from payam.dependencies import SessionDep, reads_only
 from payam.kit.pagination import Page, PageParamsDep
 from payam.kit.problems import problem_responses
 from payam.users.schemas import PasswordChange, Session, UserUpdate
@@ -17,7 +17,7 @@ from payam.users.service import UserService
 router = APIRouter(prefix="/users", tags=["users"])
 
 
-def get_user_service(session: SessionDep, auth: AuthServiceDep) -> UserService:
+async def get_user_service(session: SessionDep, auth: AuthServiceDep) -> UserService:
     return UserService(session, auth=auth)
 
 
@@ -25,6 +25,7 @@ UserServiceDep = Annotated[UserService, Depends(get_user_service)]
 
 
 @router.get("/me", response_model=User)
+@reads_only
 async def read_me(user: CurrentUser) -> User:
     return to_user_schema(user)
 

@@ -24,7 +24,7 @@ from payam.webhooks.service import WebhookService
 router = APIRouter(prefix="/webhooks/endpoints", tags=["webhooks"])
 
 
-def get_webhook_service(session: SessionDep) -> WebhookService:
+async def get_webhook_service(session: SessionDep) -> WebhookService:
     return WebhookService(session)
 
 
