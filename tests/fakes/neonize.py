@@ -15,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import os
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,6 +37,24 @@ from payam.providers.web.client import (
     ReceiptSeen,
     SendRefused,
 )
+
+# Set in worker processes a test starts: each fake client notes its connections and sends there,
+# one JSON line each, so the test sees what every process did (``noted``).
+LOG_VARIABLE = "PAYAM_FAKE_WHATSAPP_LOG"
+
+
+def note(what: str, **details: object) -> None:
+    path = os.environ.get(LOG_VARIABLE)
+    if path:
+        line = json.dumps({"what": what, "pid": os.getpid(), "at": time.time(), **details})
+        with open(path, "a") as log:
+            log.write(line + "\n")
+
+
+def noted(path: Path) -> list[dict[str, object]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line]
 
 
 def write_device(store: str, device_jid: str) -> None:
@@ -182,6 +202,7 @@ class FakeClient:
             )
             asyncio.get_running_loop().create_task(self.emit(event))
             return
+        note("connect", device=self.device_jid, client=id(self))
         asyncio.get_running_loop().create_task(self.emit(Connected()))
 
     async def pair_phone(self, phone_digits: str) -> str:
@@ -203,6 +224,7 @@ class FakeClient:
             await asyncio.Event().wait()
         wa_id = WORLD.next_id("3EB0")
         WORLD.sent.append(SentMessage(device, phone_digits, text, wa_id))
+        note("send", device=device, to=phone_digits)
         return wa_id
 
     async def send_media(self, phone_digits: str, media: OutgoingMedia, caption: str) -> str:
@@ -225,4 +247,6 @@ class FakeClient:
         self.connected = False
 
     async def disconnect(self) -> None:
+        if self.connected and self.device_jid is not None:
+            note("disconnect", device=self.device_jid, client=id(self))
         self.connected = False

@@ -54,9 +54,13 @@ async def linking_client(world: FakeWhatsAppWeb) -> FakeClient:
     return found[-1]
 
 
-async def start_linking(client: httpx.AsyncClient, headers: dict[str, str]) -> dict[str, Any]:
+async def start_linking(
+    client: httpx.AsyncClient, headers: dict[str, str], **limits: Any
+) -> dict[str, Any]:
     response = await client.post(
-        "/api/v1/senders", json={"provider": "web", "display_name": "Shop"}, headers=headers
+        "/api/v1/senders",
+        json={"provider": "web", "display_name": "Shop", **limits},
+        headers=headers,
     )
     assert response.status_code == 201, response.text
     sender: dict[str, Any] = response.json()
@@ -64,10 +68,14 @@ async def start_linking(client: httpx.AsyncClient, headers: dict[str, str]) -> d
 
 
 async def linked_sender(
-    client: httpx.AsyncClient, headers: dict[str, str], world: FakeWhatsAppWeb, phone: str
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    world: FakeWhatsAppWeb,
+    phone: str,
+    **limits: Any,
 ) -> tuple[dict[str, Any], str]:
     """A number linked by QR over the API; its id and device."""
-    sender = await start_linking(client, headers)
+    sender = await start_linking(client, headers, **limits)
     device = await world.scan(await linking_client(world), phone)
 
     async def connected() -> bool:

@@ -45,7 +45,7 @@ class WebRepository(Repository[WebSentMessage]):
                 WebSentMessage.wa_message_id.in_(wa_message_ids),
             )
         )
-        return dict(rows.tuples().all())
+        return {str(row[0]): str(row[1]) for row in rows.all()}
 
     async def awaiting_outcome(self, sender_id: int, phone: str) -> str | None:
         """Our id of the latest send to ``phone`` from this number whose outcome is not known."""
