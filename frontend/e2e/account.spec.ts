@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { en as accountEn, fa as account } from '../src/features/account/locales';
+import { fa as audit } from '../src/features/audit/locales';
 import { fa as auth } from '../src/features/auth/locales';
 import { en as commonEn } from '../src/i18n/common';
 import { expectAccessible, screenshot, signedIn, smsCode, useLanguage } from './support/fixtures';
@@ -12,6 +13,9 @@ test('changes the profile, verifies a new number by code, and sees the devices @
   await expect(profile.getByText(account.contact.verified)).toBeVisible();
   const devices = page.getByRole('region', { name: account.devices.title });
   await expect(devices.getByText(account.devices.current)).toBeVisible();
+  // The sign-in that opened this session is among the account's own security events.
+  const security = page.getByRole('region', { name: account.security.title });
+  await expect(security.getByText(audit.actions.auth.login, { exact: true }).first()).toBeVisible();
   await expectAccessible(page);
   if (info.project.name === 'desktop') await screenshot(page, 'account-fa');
 

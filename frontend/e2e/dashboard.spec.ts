@@ -1,23 +1,6 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { en as dashboardEn, fa as dashboard } from '../src/features/dashboard/locales';
-import { apiSend, buyPackage, expectAccessible, packageOnSale, screenshot, signedIn, useLanguage } from './support/fixtures';
-
-async function runCampaign(page: Page): Promise<void> {
-  const sender = await apiSend<{ id: number }>(page, 'POST', '/api/v1/senders', { display_name: 'فروش', provider: 'sandbox' });
-  const campaign = await apiSend<{ id: number }>(page, 'POST', '/api/v1/campaigns', {
-    title: 'جشنواره پاییز',
-    message: 'سلام {{name|دوست عزیز}}',
-    interval_seconds: 0,
-    sender_ids: [sender.id],
-  });
-  const lines = Array.from({ length: 6 }, (_, index) => `0912000${String(index).padStart(4, '0')}`).join('\n');
-  const preview = await apiSend<{ id: number; mapping: unknown }>(page, 'POST', `/api/v1/campaigns/${campaign.id}/imports`, { text: lines });
-  await apiSend(page, 'PUT', `/api/v1/imports/${preview.id}/mapping`, preview.mapping);
-  await expect
-    .poll(async () => ((await (await page.request.get(`/api/v1/imports/${preview.id}`)).json()) as { status: string }).status)
-    .toBe('COMPLETED');
-  await apiSend(page, 'POST', `/api/v1/campaigns/${campaign.id}/start`, {});
-}
+import { buyPackage, expectAccessible, packageOnSale, runSandboxCampaign, screenshot, signedIn, useLanguage } from './support/fixtures';
 
 test('a newcomer sees what to do first; the figures follow what they buy and send @phone', async ({ page, request }, info) => {
   const pkg = await packageOnSale(request, 500);
@@ -28,7 +11,7 @@ test('a newcomer sees what to do first; the figures follow what they buy and sen
   await expectAccessible(page);
 
   await buyPackage(page, pkg.id);
-  await runCampaign(page);
+  await runSandboxCampaign(page);
   await page.reload();
   await expect(page.getByRole('region', { name: dashboard.stats.quotaLeft })).toContainText(/۴۹۴|۴۹۵|۴۹۶|۴۹۷|۴۹۸|۴۹۹|۵۰۰/);
   await expect(page.getByRole('region', { name: dashboard.stats.subscriptionEnd })).toContainText('۳۰ روز مانده');

@@ -134,3 +134,24 @@ export async function buyPackage(page: Page, packageId: number): Promise<void> {
   const approved = await page.request.post(`/api/v1/payments/sandbox/${authority}/approve`);
   expect(approved.ok()).toBeTruthy();
 }
+
+/**
+ * A campaign of `recipients` made-up numbers, sent by the page's person through a new sandbox
+ * number with no pause between messages (they need a package first: `buyPackage`).
+ */
+export async function runSandboxCampaign(page: Page, recipients = 6): Promise<void> {
+  const sender = await apiSend<{ id: number }>(page, 'POST', '/api/v1/senders', { display_name: 'فروش', provider: 'sandbox' });
+  const campaign = await apiSend<{ id: number }>(page, 'POST', '/api/v1/campaigns', {
+    title: 'جشنواره پاییز',
+    message: 'سلام {{name|دوست عزیز}}',
+    interval_seconds: 0,
+    sender_ids: [sender.id],
+  });
+  const lines = Array.from({ length: recipients }, (_, index) => `0912000${String(index).padStart(4, '0')}`).join('\n');
+  const preview = await apiSend<{ id: number; mapping: unknown }>(page, 'POST', `/api/v1/campaigns/${campaign.id}/imports`, { text: lines });
+  await apiSend(page, 'PUT', `/api/v1/imports/${preview.id}/mapping`, preview.mapping);
+  await expect
+    .poll(async () => ((await (await page.request.get(`/api/v1/imports/${preview.id}`)).json()) as { status: string }).status)
+    .toBe('COMPLETED');
+  await apiSend(page, 'POST', `/api/v1/campaigns/${campaign.id}/start`, {});
+}

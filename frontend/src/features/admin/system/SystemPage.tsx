@@ -11,8 +11,8 @@ import { ProviderTable } from '../statistics/ProviderTable';
 import { healthOf, lagHealth, type Health } from './health';
 
 const REFRESH_MS = 5_000;
-// The darkest shades: white on them passes WCAG AA contrast.
-const HEALTH_COLORS: Record<Health, string> = { ok: 'teal.9', warning: 'orange.9', down: 'red.9' };
+// Dark shades: white on them passes WCAG AA contrast (Mantine's orange.9 does not).
+const HEALTH_COLORS: Record<Health, string> = { ok: 'teal.9', warning: '#a13c06', down: 'red.9' };
 
 /** One thing the platform depends on: its name, how it is, and a line about it. */
 function Check({ label, health, state, detail }: { label: string; health: Health; state: string; detail: string }) {
@@ -38,14 +38,16 @@ function Checks({ status }: { status: SystemStatus }) {
   const n = (value: number, digits = 0) => formatNumber(value.toFixed(digits), i18n.language);
   const word = (health: Health) => t(`health.${health}`);
   const database = healthOf(status.database);
-  const redis = status.redis === 'not configured' ? 'warning' : healthOf(status.redis);
+  // Without Redis the service runs its jobs itself (the embedded worker): nothing is wrong.
+  const redisUnused = status.redis === 'not configured';
+  const redis = redisUnused ? 'ok' : healthOf(status.redis);
   const dispatch = lagHealth(status.dispatch.lag_seconds);
   const starts = lagHealth(status.dispatch.start_lag_seconds);
   const jobs = status.jobs_failing === null || status.jobs_failing === undefined ? 'warning' : status.jobs_failing > 0 ? 'down' : 'ok';
   return (
     <SimpleGrid cols={{ base: 1, xs: 2, md: 3 }}>
       <Check label={t('database')} health={database} state={word(database)} detail={database === 'ok' ? t('databaseMs', { ms: n(status.database_ms, 1) }) : status.database} />
-      <Check label={t('redis')} health={redis} state={word(redis)} detail={status.redis === 'ok' ? t('redisOk') : status.redis === 'not configured' ? t('redisMissing') : status.redis} />
+      <Check label={t('redis')} health={redis} state={redisUnused ? t('redisUnused') : word(redis)} detail={redisUnused ? t('redisUnusedDetail') : status.redis === 'ok' ? t('redisOk') : status.redis} />
       <Check
         label={t('dispatch')}
         health={dispatch}
