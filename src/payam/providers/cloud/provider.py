@@ -10,7 +10,6 @@ the session of the worker that holds the number reads it from there.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -21,8 +20,6 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from payam.config import Settings
-from payam.db.session import transaction
-from payam.kit.clock import utc_now
 from payam.kit.errors import InvalidInput, ServiceUnavailable
 from payam.kit.phones import InvalidPhoneNumber, normalize_phone
 from payam.message.whatsapp_templates import TemplateMapping
@@ -47,11 +44,10 @@ from payam.providers.cloud.graph import (
     GraphNumber,
     fault_for,
 )
-from payam.providers.cloud.repository import CloudInboxRepository
+from payam.providers.cloud.inbox import InboxStream
 
 logger = structlog.get_logger(__name__)
 
-INBOX_BATCH = 500
 _CAPTIONED = frozenset({MediaKind.IMAGE, MediaKind.VIDEO, MediaKind.DOCUMENT})
 
 
@@ -223,10 +219,12 @@ class CloudSession:
         )
         self._media_ids: dict[str, str] = {}
         self._closed = asyncio.Event()
-        # Events handed out and not yet acknowledged (by id(), as the engine passes them back),
-        # and how many of each inbox entry's events are still out.
-        self._handed: dict[int, tuple[ProviderEvent, int]] = {}
-        self._left: dict[int, int] = {}
+        self._inbox = InboxStream(
+            sessionmaker=provider.sessionmaker,
+            sender_id=identity.sender_id,
+            meaning=events_of,
+            poll_seconds=provider.settings.cloud_inbox_poll_seconds,
+        )
 
     async def send(self, message: OutgoingMessage) -> SendAccepted:
         if self._closed.is_set():
@@ -284,65 +282,22 @@ class CloudSession:
         # with 131026, and the engine skips that recipient.
         return dict.fromkeys(phones, True)
 
-    async def events(self) -> AsyncIterator[ProviderEvent]:
+    def events(self) -> AsyncIterator[ProviderEvent]:
         """The number's webhook inbox, oldest first, polled until close().
 
         An entry stays in the inbox until the engine acknowledges every event it made, so a
         worker that dies before recording them leaves them to the next session of the number.
         """
-        poll = self._provider.settings.cloud_inbox_poll_seconds
-        failures = 0
-        while not self._closed.is_set():
-            try:
-                rows = await self._waiting()
-                failures = 0
-            except Exception:
-                failures += 1
-                logger.exception("providers.cloud.inbox_failed", failures=failures)
-                rows = []
-            if not rows:
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(min(poll * 2**failures, max(poll, 5.0))):
-                        await self._closed.wait()
-                continue
-            for row in rows:
-                events = events_of(row)
-                self._left[row.id] = len(events)
-                for event in events:
-                    self._handed[id(event)] = (event, row.id)
-                    yield event
-
-    async def _waiting(self) -> list[CloudWebhookEvent]:
-        """The next entries this session has not handed out; those that mean nothing to the
-        engine (a ``sent`` status, another tool's message) are marked taken on the way."""
-        async with transaction(self._provider.sessionmaker) as session:
-            repository = CloudInboxRepository(session)
-            rows = await repository.waiting(
-                self.identity.sender_id, excluding=self._left.keys(), limit=INBOX_BATCH
-            )
-            empty = [row.id for row in rows if not events_of(row)]
-            await repository.mark_taken(empty, now=utc_now())
-        return [row for row in rows if row.id not in set(empty)]
+        return self._inbox.events()
 
     async def acknowledge(self, events: Sequence[ProviderEvent]) -> None:
         """The engine recorded these events: their inbox entries are done once all theirs are."""
-        done: list[int] = []
-        for event in events:
-            handed = self._handed.pop(id(event), None)
-            if handed is None:
-                continue
-            row_id = handed[1]
-            self._left[row_id] -= 1
-            if self._left[row_id] <= 0:
-                del self._left[row_id]
-                done.append(row_id)
-        if done:
-            async with transaction(self._provider.sessionmaker) as session:
-                await CloudInboxRepository(session).mark_taken(done, now=utc_now())
+        await self._inbox.acknowledge(events)
 
     async def close(self) -> None:
         """Stop the stream; what was handed out and not acknowledged stays in the inbox."""
         self._closed.set()
+        self._inbox.close()
 
 
 class CloudProvider:

@@ -44,9 +44,9 @@ from payam.providers.base import (
     SendAccepted,
     SenderIdentity,
 )
+from payam.providers.cloud.inbox import InboxStream
 from payam.providers.cloud.provider import events_of as inbox_events_of
 from payam.providers.cloud.repository import CloudInboxRepository, InboxEntry
-from payam.providers.inbox import InboxStream
 from payam.providers.web.client import (
     AccountLost,
     ClientEvent,
