@@ -54,8 +54,9 @@ typecheck:
 	$(VENV)/bin/mypy
 	$(VENV)/bin/mypy bench
 
+## PYTEST_ARGS selects or narrows, e.g. PYTEST_ARGS='-m "not backend_independent"'.
 unit:
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 ## Fault drills against real payam worker processes (docs/reliability.md#drills): the drills of
 ## make test at larger sizes, and the long ones, on loopback, in databases of their own (drills_*
