@@ -33,6 +33,7 @@ from payam.jobs.worker import WORKER_THREADS, configure_jobs, start_job_worker, 
 from payam.live.publisher import ProgressPublisher
 from payam.media.cleanup import sweep_media_files
 from payam.providers.cloud.cleanup import sweep_cloud_inbox
+from payam.providers.web.cleanup import sweep_web_sent
 from payam.runtime import Runtime
 from payam.webhooks.cleanup import sweep_webhook_history
 from payam.webhooks.delivery import delivering_webhooks
@@ -65,6 +66,7 @@ async def housekeeping(runtime: Runtime, *, jobs: bool, now: datetime | None = N
         ("imports_files", lambda: sweep_import_files(runtime, now=now)),
         ("media_files", lambda: sweep_media_files(runtime, now=now)),
         ("cloud_inbox", lambda: sweep_cloud_inbox(runtime, now=now)),
+        ("web_sent", lambda: sweep_web_sent(runtime, now=now)),
         ("webhook_history", lambda: sweep_webhook_history(runtime, now=now)),
     ]
     if jobs:

@@ -8,9 +8,11 @@ harmlessly: a receipt never moves a message back, and an opt-out is added once.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from payam.db.session import transaction
 from payam.kit.clock import utc_now
@@ -23,16 +25,29 @@ INBOX_KEEP = timedelta(days=8)
 _BATCH = 5_000
 
 
-async def sweep_cloud_inbox(runtime: Runtime, *, now: datetime | None = None) -> int:
-    """Remove entries acknowledged more than ``INBOX_KEEP`` ago; how many went."""
-    cutoff = (now or utc_now()) - INBOX_KEEP
+async def delete_in_batches(
+    runtime: Runtime, delete: Callable[[AsyncSession, int], Awaitable[int]]
+) -> int:
+    """Call ``delete(session, limit)`` in short transactions until it deletes fewer than the
+    limit; how many rows went in all."""
     removed = 0
     while True:
         async with transaction(runtime.sessionmaker) as session:
-            batch = await CloudInboxRepository(session).delete_taken_before(cutoff, limit=_BATCH)
+            batch = await delete(session, _BATCH)
         removed += batch
         if batch < _BATCH:
-            break
+            return removed
+
+
+async def sweep_cloud_inbox(runtime: Runtime, *, now: datetime | None = None) -> int:
+    """Remove entries acknowledged more than ``INBOX_KEEP`` ago; how many went."""
+    cutoff = (now or utc_now()) - INBOX_KEEP
+    removed = await delete_in_batches(
+        runtime,
+        lambda session, limit: CloudInboxRepository(session).delete_taken_before(
+            cutoff, limit=limit
+        ),
+    )
     if removed:
         logger.info("providers.cloud.inbox_swept", removed=removed)
     return removed
