@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from payam.config import Settings
 from payam.db.engine import create_read_engine, engine_for
 from payam.db.session import create_sessionmaker
+from payam.kit.http import trusted_authorities
 from payam.kit.rate_limit import RateLimiter
 from payam.notify.email import EmailSender
 from payam.notify.factory import build_email_sender, build_sms_sender
@@ -43,7 +44,9 @@ class Runtime:
         engine = engine_for(settings)
         read_engine = create_read_engine(engine)
         redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
-        http_client = httpx.AsyncClient(timeout=settings.sms_timeout_seconds)
+        http_client = httpx.AsyncClient(
+            timeout=settings.sms_timeout_seconds, verify=trusted_authorities()
+        )
         hub = build_hub(redis, channel_prefix=settings.live_channel_prefix)
         return cls(
             settings=settings,

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import httpx
 
+from payam.kit.http import trusted_authorities
+
 MAX_ANSWER_BYTES = 64 * 1024
 EXCERPT_CHARS = 1024
 _CONNECT_SECONDS = 5.0
@@ -98,6 +100,7 @@ def new_client(timeout_seconds: float) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         follow_redirects=False,
         trust_env=False,
+        verify=trusted_authorities(),
         timeout=httpx.Timeout(timeout_seconds, connect=min(_CONNECT_SECONDS, timeout_seconds)),
     )
 
