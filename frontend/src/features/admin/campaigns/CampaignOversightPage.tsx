@@ -1,30 +1,16 @@
-import { Pagination, Stack, Tabs, Text, Title } from '@mantine/core';
+import { Stack, Tabs, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import { EmptyState } from '../../../components/EmptyState';
 import { PageLoader } from '../../../components/PageLoader';
 import { QueryError } from '../../../components/QueryError';
 import { formatNumber } from '../../../i18n/format';
+import { ListPagination } from '../filters/ListPagination';
 import { CampaignTable } from './CampaignTable';
 import { NumberTable } from './NumberTable';
 import { OversightFilterBar } from './OversightFilterBar';
 import { oversightFiltersToParams, PAGE_SIZE, parseOversightFilters, type OversightFilters } from './oversightFilters';
 import { useCampaignSearch, useNumberSearch } from './useOversight';
-
-function Pages({ total, filters, onChange }: { total: number; filters: OversightFilters; onChange: (filters: OversightFilters) => void }) {
-  const { t, i18n } = useTranslation('adminCampaigns');
-  const pages = Math.ceil(total / PAGE_SIZE);
-  if (pages < 2) return null;
-  return (
-    <Pagination
-      total={pages}
-      value={filters.page}
-      onChange={(page) => onChange({ ...filters, page })}
-      aria-label={t('pagination')}
-      getItemProps={(item) => ({ children: formatNumber(item, i18n.language) })}
-    />
-  );
-}
 
 /** Every campaign and every number on the platform, to pause, cancel or suspend. */
 export default function CampaignOversightPage() {
@@ -63,7 +49,7 @@ export default function CampaignOversightPage() {
                 {shown.data?.items.length === 0 && <EmptyState title={t('empty.title')} hint={t('empty.hint')} />}
                 {tab === 'campaigns' && !!campaigns.data?.items.length && <CampaignTable campaigns={campaigns.data.items} />}
                 {tab === 'numbers' && !!numbers.data?.items.length && <NumberTable numbers={numbers.data.items} />}
-                <Pages total={shown.data?.total ?? 0} filters={filters} onChange={setFilters} />
+                <ListPagination total={shown.data?.total ?? 0} pageSize={PAGE_SIZE} page={filters.page} onChange={(page) => setFilters({ ...filters, page })} />
               </Stack>
             )}
           </Tabs.Panel>

@@ -4,7 +4,9 @@ import { Link } from 'react-router';
 import type { CampaignRow } from '../../../client';
 import { formatDateTime, formatNumber } from '../../../i18n/format';
 import { CampaignStatusBadge } from '../../campaigns/CampaignStatusBadge';
+import { describeStatusReason } from '../../campaigns/status';
 import { CampaignActionButtons } from './CampaignActionButtons';
+import { UserLink } from '../filters/UserLink';
 import { oversightPath } from './oversightFilters';
 
 /** How many recipients a campaign has, and how many were sent to or failed. */
@@ -48,16 +50,14 @@ export function CampaignTable({ campaigns, showOwner = true }: { campaigns: Camp
               </Table.Td>
               {showOwner && (
                 <Table.Td>
-                  <Anchor component={Link} to={`/admin/users/${campaign.user_id}`} size="sm">
-                    {t('campaigns.user', { id: n(campaign.user_id) })}
-                  </Anchor>
+                  <UserLink id={campaign.user_id} />
                 </Table.Td>
               )}
               <Table.Td>
                 <CampaignStatusBadge status={campaign.status} />
                 {campaign.status_reason && (
                   <Text size="xs" c="dimmed" maw={260}>
-                    {campaign.status_reason}
+                    {describeStatusReason(campaign.status_reason, t)}
                   </Text>
                 )}
               </Table.Td>

@@ -4,6 +4,7 @@ import { Link } from 'react-router';
 import type { NumberView } from '../../../client';
 import { formatDateTime, formatNumber } from '../../../i18n/format';
 import { ConfirmWithReason } from '../components/ConfirmWithReason';
+import { UserLink } from '../filters/UserLink';
 import { oversightPath } from './oversightFilters';
 import { useNumberActions } from './useOversight';
 
@@ -86,9 +87,7 @@ export function NumberTable({ numbers, showOwner = true }: { numbers: NumberView
               </Table.Td>
               {showOwner && (
                 <Table.Td>
-                  <Anchor component={Link} to={`/admin/users/${number.user_id}`} size="sm">
-                    {t('campaigns.user', { id: n(number.user_id) })}
-                  </Anchor>
+                  <UserLink id={number.user_id} />
                 </Table.Td>
               )}
               <Table.Td>{t(`providers.${number.provider}`)}</Table.Td>

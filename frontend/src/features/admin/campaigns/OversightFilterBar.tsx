@@ -2,6 +2,7 @@ import { Button, Group, NumberInput, Select, SimpleGrid, TextInput } from '@mant
 import { IconSearch } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { UserIdInput } from '../filters/UserIdInput';
 import { CAMPAIGN_STATUSES, NUMBER_STATUSES, PROVIDERS, SUSPENSION, type OversightFilters } from './oversightFilters';
 
 interface Props {
@@ -39,9 +40,7 @@ export function OversightFilterBar({ filters, onChange }: Props) {
   const { t } = useTranslation('adminCampaigns');
   const change = (patch: Partial<OversightFilters>) => onChange({ ...filters, ...patch, page: 1 });
   const options = <T extends string>(values: readonly T[], group: string) => values.map((value) => ({ value, label: t(`${group}.${value}`) }));
-  const user = (
-    <NumberInput label={t('filters.user')} description={t('filters.userHint')} min={1} allowDecimal={false} allowNegative={false} dir="ltr" value={filters.user ?? ''} onChange={(value) => change({ user: id(value) })} />
-  );
+  const user = <UserIdInput value={filters.user} onChange={(user) => change({ user })} />;
   if (filters.tab === 'numbers') {
     return (
       <>

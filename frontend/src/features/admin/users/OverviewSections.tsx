@@ -1,10 +1,8 @@
-import { Anchor, Badge, Code, Group, SimpleGrid, Stack, Table, Text } from '@mantine/core';
+import { Badge, Group, SimpleGrid, Stack, Table, Text } from '@mantine/core';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link } from 'react-router';
-import type { AuditEntry, CampaignStatus, GrantView, Package, PaymentView, SessionView, SubscriptionView, UserRow } from '../../../client';
+import type { CampaignStatus, GrantView, Package, SessionView, SubscriptionView, UserRow } from '../../../client';
 import { formatDate, formatDateTime, formatNumber } from '../../../i18n/format';
-import { PaymentStatusBadge } from '../../billing/PaymentStatusBadge';
 import { CampaignStatusBadge } from '../../campaigns/CampaignStatusBadge';
 
 function Fact({ label, children }: { label: string; children: ReactNode }) {
@@ -59,7 +57,7 @@ export function Profile({ user }: { user: UserRow }) {
 }
 
 /** Package titles by id, for the rows that name only the id. */
-export type PackageNames = ReadonlyMap<number, string>;
+export type PackageNames = Map<number, string>;
 
 export function packageNames(packages: Package[] | undefined): PackageNames {
   return new Map((packages ?? []).map((pkg) => [pkg.id, pkg.title]));
@@ -125,53 +123,6 @@ export function Subscription({ subscription, grants, names }: { subscription: Su
   );
 }
 
-export function Payments({ payments, names }: { payments: PaymentView[]; names: PackageNames }) {
-  const { t, i18n } = useTranslation('adminUsers');
-  const language = i18n.language;
-  if (payments.length === 0) return <Text size="sm" c="dimmed">{t('payments.none')}</Text>;
-  return (
-    <Table.ScrollContainer minWidth={640}>
-      <Table verticalSpacing={4} fz="sm">
-        <Table.Caption>{t('payments.caption')}</Table.Caption>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>{t('subscription.when')}</Table.Th>
-            <Table.Th>{t('subscription.package')}</Table.Th>
-            <Table.Th>{t('payments.amount')}</Table.Th>
-            <Table.Th>{t('payments.status')}</Table.Th>
-            <Table.Th>{t('payments.gateway')}</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {payments.map((payment) => (
-            <Table.Tr key={payment.id}>
-              <Table.Td>{formatDateTime(payment.created_at, language)}</Table.Td>
-              <Table.Td>{names.get(payment.package_id) ?? t('subscription.packageId', { id: formatNumber(payment.package_id, language) })}</Table.Td>
-              <Table.Td>
-                {formatNumber(payment.amount, language)} {t(`adminPackages:currency.${payment.currency}`, { defaultValue: payment.currency })}
-              </Table.Td>
-              <Table.Td>
-                <PaymentStatusBadge status={payment.status} />
-                {payment.failure_reason && (
-                  <Text size="xs" c="dimmed">
-                    {payment.failure_reason}
-                  </Text>
-                )}
-              </Table.Td>
-              <Table.Td>
-                <span dir="ltr">
-                  {payment.gateway}
-                  {payment.ref_id ? ` · ${payment.ref_id}` : ''}
-                </span>
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </Table.ScrollContainer>
-  );
-}
-
 /** How many campaigns the user has in each status. */
 export function CampaignCounts({ counts }: { counts: Partial<Record<CampaignStatus, number>> }) {
   const { t, i18n } = useTranslation('adminUsers');
@@ -218,59 +169,6 @@ export function Sessions({ sessions }: { sessions: SessionView[] }) {
                 </Text>
               </Table.Td>
               <Table.Td dir="ltr">{session.ip_address ?? '—'}</Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </Table.ScrollContainer>
-  );
-}
-
-/** Who did what, to or by this user, newest first; other people are links to their page. */
-export function AuditTrail({ entries, userId }: { entries: AuditEntry[]; userId: number }) {
-  const { t, i18n } = useTranslation('adminUsers');
-  const language = i18n.language;
-  if (entries.length === 0) return <Text size="sm" c="dimmed">{t('audit.none')}</Text>;
-  const person = (id: number | null) => {
-    if (id === null) return t('audit.system');
-    if (id === userId) return t('audit.thisUser');
-    return (
-      <Anchor component={Link} to={`/admin/users/${id}`} size="sm">
-        {t('audit.user', { id: formatNumber(id, language) })}
-      </Anchor>
-    );
-  };
-  return (
-    <Table.ScrollContainer minWidth={760}>
-      <Table verticalSpacing={4} fz="sm">
-        <Table.Caption>{t('audit.caption')}</Table.Caption>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>{t('subscription.when')}</Table.Th>
-            <Table.Th>{t('audit.action')}</Table.Th>
-            <Table.Th>{t('audit.actor')}</Table.Th>
-            <Table.Th>{t('audit.subject')}</Table.Th>
-            <Table.Th>{t('sessions.address')}</Table.Th>
-            <Table.Th>{t('audit.details')}</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {entries.map((entry) => (
-            <Table.Tr key={entry.id}>
-              <Table.Td>{formatDateTime(entry.created_at, language)}</Table.Td>
-              <Table.Td>
-                <Code>{entry.action}</Code>
-              </Table.Td>
-              <Table.Td>{person(entry.actor_id)}</Table.Td>
-              <Table.Td>{person(entry.subject_user_id)}</Table.Td>
-              <Table.Td dir="ltr">{entry.ip_address ?? '—'}</Table.Td>
-              <Table.Td>
-                {Object.keys(entry.details).length > 0 && (
-                  <Text size="xs" dir="ltr" ta="start" ff="monospace" maw={320} style={{ wordBreak: 'break-word' }}>
-                    {JSON.stringify(entry.details)}
-                  </Text>
-                )}
-              </Table.Td>
             </Table.Tr>
           ))}
         </Table.Tbody>

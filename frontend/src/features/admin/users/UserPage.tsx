@@ -8,7 +8,9 @@ import { isApiError } from '../../../api/problem';
 import { CampaignTable } from '../campaigns/CampaignTable';
 import { NumberTable } from '../campaigns/NumberTable';
 import { oversightPath } from '../campaigns/oversightFilters';
-import { AuditTrail, CampaignCounts, packageNames, Payments, Profile, Sessions, Subscription } from './OverviewSections';
+import { AuditTable } from '../audit/AuditTable';
+import { PaymentTable } from '../payments/PaymentTable';
+import { CampaignCounts, packageNames, Profile, Sessions, Subscription } from './OverviewSections';
 import { Section } from './Section';
 import { usePackages, useUserOverview } from './useAdminUsers';
 import { UserActions } from './UserActions';
@@ -52,7 +54,7 @@ export default function UserPage() {
         <Subscription subscription={subscription} grants={grants} names={names} />
       </Section>
       <Section title={t('detail.payments')}>
-        <Payments payments={payments} names={names} />
+        {payments.length === 0 ? <Text size="sm" c="dimmed">{t('detail.noPayments')}</Text> : <PaymentTable payments={payments} packageTitles={names} />}
       </Section>
       <Section
         title={t('detail.numbers')}
@@ -79,7 +81,7 @@ export default function UserPage() {
         <Sessions sessions={sessions} />
       </Section>
       <Section title={t('detail.audit')}>
-        <AuditTrail entries={audit} userId={user.id} />
+        {audit.length === 0 ? <Text size="sm" c="dimmed">{t('detail.noAudit')}</Text> : <AuditTable entries={audit} />}
       </Section>
     </Stack>
   );

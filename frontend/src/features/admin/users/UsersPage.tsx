@@ -1,10 +1,11 @@
-import { Group, Pagination, Stack, Text, Title } from '@mantine/core';
+import { Group, Stack, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import { EmptyState } from '../../../components/EmptyState';
 import { PageLoader } from '../../../components/PageLoader';
 import { QueryError } from '../../../components/QueryError';
 import { formatNumber } from '../../../i18n/format';
+import { ListPagination } from '../filters/ListPagination';
 import { useUserSearch } from './useAdminUsers';
 import { UserFilterBar } from './UserFilterBar';
 import { PAGE_SIZE, parseUserFilters, sortedBy, userFiltersToParams, type UserFilters } from './userFilters';
@@ -18,7 +19,6 @@ export default function UsersPage() {
   const setFilters = (next: UserFilters) => setParams(userFiltersToParams(next));
   const users = useUserSearch(filters);
   const total = users.data?.total ?? 0;
-  const pages = Math.ceil(total / PAGE_SIZE);
   return (
     <Stack gap="md">
       <Group justify="space-between" align="baseline">
@@ -36,15 +36,7 @@ export default function UsersPage() {
       {users.isError && <QueryError error={users.error} onRetry={() => void users.refetch()} />}
       {users.data?.items.length === 0 && <EmptyState title={t('empty.title')} hint={t('empty.hint')} />}
       {!!users.data?.items.length && <UserTable users={users.data.items} filters={filters} onSort={(column) => setFilters(sortedBy(filters, column))} />}
-      {pages > 1 && (
-        <Pagination
-          total={pages}
-          value={filters.page}
-          onChange={(page) => setFilters({ ...filters, page })}
-          aria-label={t('pagination')}
-          getItemProps={(item) => ({ children: formatNumber(item, i18n.language) })}
-        />
-      )}
+      <ListPagination total={total} pageSize={PAGE_SIZE} page={filters.page} onChange={(page) => setFilters({ ...filters, page })} />
     </Stack>
   );
 }

@@ -1,7 +1,6 @@
 export const fa = {
   title: 'کاربران',
   found: '{{formatted}} کاربر',
-  pagination: 'صفحه‌ها',
   empty: { title: 'کاربری با این شرط‌ها پیدا نشد', hint: 'شرط‌ها را کم‌تر یا جست‌وجو را کوتاه‌تر کنید.' },
   filters: {
     search: 'جست‌وجو',
@@ -55,7 +54,6 @@ export const fa = {
     reason: 'دلیل',
   },
   profile: { username: 'نام کاربری', locale: 'زبان و منطقهٔ زمانی', verified: 'تأییدشده', unverified: 'تأییدنشده' },
-  payments: { none: 'پرداختی ندارد.', caption: 'آخرین پرداخت‌ها، تازه‌ترین در بالا', amount: 'مبلغ', status: 'وضعیت', gateway: 'درگاه و کد پیگیری' },
   campaigns: { none: 'هنوز کارزاری نساخته است.' },
   sessions: {
     none: 'اکنون در هیچ دستگاهی وارد نیست.',
@@ -64,17 +62,6 @@ export const fa = {
     lastUsed: 'آخرین استفاده',
     device: 'دستگاه',
     address: 'نشانی IP',
-  },
-  audit: {
-    none: 'رویدادی ثبت نشده است.',
-    caption: 'آخرین رویدادهای حساب: کارهای خودش و کارهایی که روی حسابش انجام شده',
-    action: 'رویداد',
-    actor: 'انجام‌دهنده',
-    subject: 'روی حساب',
-    details: 'جزئیات',
-    system: 'سامانه',
-    thisUser: 'همین کاربر',
-    user: 'کاربر {{id}}',
   },
   detail: {
     back: 'بازگشت به فهرست کاربران',
@@ -86,6 +73,8 @@ export const fa = {
     numbers: 'شماره‌های واتس‌اپ',
     allNumbers: 'در صفحهٔ شماره‌ها',
     noNumbers: 'شماره‌ای وصل نکرده است.',
+    noPayments: 'پرداختی ندارد.',
+    noAudit: 'رویدادی ثبت نشده است.',
     campaigns: 'کارزارها',
     allCampaigns: 'همهٔ کارزارهایش',
     sessions: 'ورودهای فعال',
@@ -133,7 +122,6 @@ export const fa = {
 export const en: typeof fa = {
   title: 'Users',
   found: '{{formatted}} users',
-  pagination: 'Pages',
   empty: { title: 'No user matches these filters', hint: 'Loosen the filters or shorten the search.' },
   filters: {
     search: 'Search',
@@ -187,7 +175,6 @@ export const en: typeof fa = {
     reason: 'Reason',
   },
   profile: { username: 'Username', locale: 'Language and time zone', verified: 'verified', unverified: 'not verified' },
-  payments: { none: 'No payments.', caption: 'The latest payments, newest first', amount: 'Amount', status: 'Status', gateway: 'Gateway and reference' },
   campaigns: { none: 'No campaigns yet.' },
   sessions: {
     none: 'Not signed in on any device now.',
@@ -196,17 +183,6 @@ export const en: typeof fa = {
     lastUsed: 'Last used',
     device: 'Device',
     address: 'IP address',
-  },
-  audit: {
-    none: 'Nothing recorded.',
-    caption: "The account's latest events: what they did, and what was done to the account",
-    action: 'Event',
-    actor: 'By',
-    subject: 'To',
-    details: 'Details',
-    system: 'The system',
-    thisUser: 'This user',
-    user: 'User {{id}}',
   },
   detail: {
     back: 'Back to the users',
@@ -218,6 +194,8 @@ export const en: typeof fa = {
     numbers: 'WhatsApp numbers',
     allNumbers: 'On the numbers screen',
     noNumbers: 'No number linked.',
+    noPayments: 'No payments.',
+    noAudit: 'Nothing recorded.',
     campaigns: 'Campaigns',
     allCampaigns: 'All their campaigns',
     sessions: 'Signed-in devices',
