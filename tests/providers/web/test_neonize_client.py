@@ -5,15 +5,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from neonize.proto import Neonize_pb2 as proto
 
+from payam.models import MediaKind
 from payam.providers.web.client import (
     AccountLost,
     Connected,
     MessageSeen,
+    OutgoingMedia,
     Paired,
     ReceiptKind,
     ReceiptSeen,
+    SendRefused,
 )
 from payam.providers.web.neonize_client import NeonizeClient, jid_of, translate
 
@@ -110,3 +114,22 @@ async def test_a_client_is_built_on_an_sqlite_store_without_a_network(tmp_path: 
         store=store, device_jid="989121112233:12@s.whatsapp.net", on_event=ignore
     )
     assert linking is not resuming
+
+
+async def test_an_attachment_that_cannot_be_prepared_is_refused_before_anything_leaves(
+    tmp_path: Path,
+) -> None:
+    async def ignore(_: object) -> None:
+        return None
+
+    client = NeonizeClient(
+        store=str(tmp_path / "sender-1.sqlite3"),
+        device_jid="989121112233:12@s.whatsapp.net",
+        on_event=ignore,
+    )
+    broken = OutgoingMedia(MediaKind.VIDEO, b"not a video", "video/mp4", "clip.mp4")
+
+    # neonize reads a video with ffprobe before uploading it: a file it cannot read (or a
+    # machine without ffmpeg) fails there, so the send is refused, not left unknown.
+    with pytest.raises(SendRefused, match="could not be prepared"):
+        await client.send_media("989120000001", broken, "caption")

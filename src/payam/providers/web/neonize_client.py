@@ -277,21 +277,13 @@ class NeonizeClient:
         return await self._sent(lambda: self._client.send_message(jid_of(phone_digits), text))
 
     async def send_media(self, phone_digits: str, media: OutgoingMedia, caption: str) -> str:
+        try:
+            built = await self._built(media, caption)
+        except Exception as error:
+            # Uploading the file or reading it (ffmpeg for video and audio) failed: nothing was
+            # sent to anyone, so it may be tried again.
+            raise SendRefused(f"the attachment could not be prepared ({error!r})") from error
         client = self._client
-        built: neonize_proto.Message | Any
-        if media.kind is MediaKind.IMAGE:
-            built = await client.build_image_message(media.content, caption=caption or None)
-        elif media.kind is MediaKind.VIDEO:
-            built = await client.build_video_message(media.content, caption=caption or None)
-        elif media.kind is MediaKind.AUDIO:
-            built = await client.build_audio_message(media.content)
-        else:
-            built = await client.build_document_message(
-                media.content,
-                caption=caption or None,
-                filename=media.filename,
-                mimetype=media.mime_type,
-            )
         sent = await self._sent(lambda: client.send_message(jid_of(phone_digits), built))
         if media.kind is MediaKind.AUDIO and caption:
             # Audio has no caption on WhatsApp: the text follows as its own message. The audio
@@ -301,6 +293,22 @@ class NeonizeClient:
             except Exception:
                 logger.warning("providers.web.audio_caption_unsent")
         return sent
+
+    async def _built(self, media: OutgoingMedia, caption: str) -> neonize_proto.Message | Any:
+        """The media message, its file uploaded to WhatsApp's media servers."""
+        client = self._client
+        if media.kind is MediaKind.IMAGE:
+            return await client.build_image_message(media.content, caption=caption or None)
+        if media.kind is MediaKind.VIDEO:
+            return await client.build_video_message(media.content, caption=caption or None)
+        if media.kind is MediaKind.AUDIO:
+            return await client.build_audio_message(media.content)
+        return await client.build_document_message(
+            media.content,
+            caption=caption or None,
+            filename=media.filename,
+            mimetype=media.mime_type,
+        )
 
     async def typing(self, phone_digits: str, *, on: bool) -> None:
         state = ChatPresence.CHAT_PRESENCE_COMPOSING if on else ChatPresence.CHAT_PRESENCE_PAUSED
