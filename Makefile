@@ -60,10 +60,10 @@ unit:
 
 ## Fault drills against real payam worker processes (docs/reliability.md#drills): the drills of
 ## make test at larger sizes, and the long ones, on loopback, in databases of their own (drills_*
-## on the machine's PostgreSQL, then MariaDB). At most DRILLS_MINUTES (20) per database: 40 minutes.
+## on the machine's PostgreSQL, then MariaDB). At most DRILLS_MINUTES (25) per database: 50 minutes.
 DRILLS_DATABASES ?= postgresql+asyncpg://postgres@127.0.0.1:5432/drills \
 	mysql+asyncmy://root@127.0.0.1:3306/drills
-DRILLS_MINUTES ?= 20
+DRILLS_MINUTES ?= 25
 drills: install
 	@psql -h 127.0.0.1 -U postgres -tc "SELECT 1 FROM pg_database WHERE datname = 'drills'" \
 	  | grep -q 1 || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE drills"

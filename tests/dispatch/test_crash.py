@@ -31,8 +31,8 @@ from tests.support import spawn_worker
 
 pytestmark = pytest.mark.drill
 
-RECIPIENTS = drill_size(short=1000, full=5000)
-KILLS = drill_size(short=4, full=12)
+RECIPIENTS = drill_size(short=1000, full=3000)
+KILLS = drill_size(short=4, full=8)
 
 
 def worker_environment(runtime: Runtime, data_dir: Path) -> dict[str, str]:
@@ -206,7 +206,7 @@ async def test_a_worker_process_frozen_past_its_leases_sends_nothing_twice(
     """The drill of issue 13, break 1: a worker SIGSTOPped past its claim and sender leases
     until another has taken both and carries on, then let go. Nobody twice, nobody left
     behind, quota equals the charged rows."""
-    recipients = drill_size(short=400, full=2000)
+    recipients = drill_size(short=400, full=1000)
     await grant_messages(runtime, await user_id(client, user), recipients * 2)
     sender = await link_sender(client, user, daily_cap=100_000)
     campaign = await create_campaign(

@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from payam.db.session import transaction
 from payam.dispatch.repository import CHARGED_STATUSES
-from payam.models import Recipient, RecipientStatus, SandboxMessage
+from payam.models import Recipient, RecipientStatus, SandboxMessage, Sender
 from payam.runtime import Runtime
 from tests.campaign_support import (
     campaign_view,
@@ -89,18 +89,20 @@ async def kill_at(
 ) -> None:
     """SIGKILL ``worker`` at the moment ``point()`` says: it is frozen (SIGSTOP) while the
     database is looked at, so what was seen is still true when it dies, and let go again
-    (SIGCONT) when the moment has not come yet."""
+    (SIGCONT) when the moment has not come yet. Killed anyway if the moment never comes."""
     deadline = time.monotonic() + within_seconds
-    while True:
-        assert worker.poll() is None, "the worker died before the chosen point"
-        worker.send_signal(signal.SIGSTOP)
-        if await point():
-            worker.send_signal(signal.SIGKILL)
-            worker.wait()
-            return
-        worker.send_signal(signal.SIGCONT)
-        assert time.monotonic() < deadline, "the chosen point never came"
-        await asyncio.sleep(0.02)
+    try:
+        while True:
+            assert worker.poll() is None, "the worker died before the chosen point"
+            worker.send_signal(signal.SIGSTOP)
+            if await point():
+                return
+            worker.send_signal(signal.SIGCONT)
+            assert time.monotonic() < deadline, "the chosen point never came"
+            await asyncio.sleep(0.02)
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
 
 
 @contextlib.asynccontextmanager
@@ -131,35 +133,44 @@ async def sandbox_ledger(runtime: Runtime) -> dict[str, list[tuple[str, datetime
     return accepted
 
 
-async def claimed_not_sent(reader: AsyncEngine, campaign_id: int) -> bool:
-    """Some recipient is claimed (SENDING) and WhatsApp has not got it yet: mid-turn."""
-    async with reader.connect() as connection:
-        found = await connection.scalar(
-            select(func.count())
-            .select_from(Recipient)
-            .where(
-                Recipient.campaign_id == campaign_id,
-                Recipient.status == RecipientStatus.SENDING,
-                Recipient.phone.not_in(select(SandboxMessage.recipient_phone)),
-            )
+def _its_claims(campaign_id: int, worker: subprocess.Popen[bytes], since: datetime) -> Any:
+    """Recipients this worker process holds SENDING: claimed since it started, on a number it
+    leases (a worker's id names its process)."""
+    return (
+        select(func.count())
+        .select_from(Recipient)
+        .where(
+            Recipient.campaign_id == campaign_id,
+            Recipient.status == RecipientStatus.SENDING,
+            Recipient.claimed_at >= since,
+            Recipient.sender_id.in_(
+                select(Sender.id).where(Sender.lease_owner.like(f"%:{worker.pid}:%"))
+            ),
         )
-    return bool(found)
+    )
 
 
-async def sent_not_recorded(reader: AsyncEngine, campaign_id: int) -> bool:
-    """Some recipient is in WhatsApp's ledger and still SENDING: after the send, before the
-    record."""
+async def claimed_not_sent(
+    reader: AsyncEngine, campaign_id: int, worker: subprocess.Popen[bytes], since: datetime
+) -> bool:
+    """The worker has claimed a recipient and WhatsApp has not got it yet: mid-turn."""
+    query = _its_claims(campaign_id, worker, since).where(
+        Recipient.phone.not_in(select(SandboxMessage.recipient_phone))
+    )
     async with reader.connect() as connection:
-        found = await connection.scalar(
-            select(func.count())
-            .select_from(Recipient)
-            .where(
-                Recipient.campaign_id == campaign_id,
-                Recipient.status == RecipientStatus.SENDING,
-                Recipient.phone.in_(select(SandboxMessage.recipient_phone)),
-            )
-        )
-    return bool(found)
+        return bool(await connection.scalar(query))
+
+
+async def sent_not_recorded(
+    reader: AsyncEngine, campaign_id: int, worker: subprocess.Popen[bytes], since: datetime
+) -> bool:
+    """WhatsApp has taken a send of the worker's that is still SENDING: after the send, before
+    the record."""
+    query = _its_claims(campaign_id, worker, since).where(
+        Recipient.phone.in_(select(SandboxMessage.recipient_phone))
+    )
+    async with reader.connect() as connection:
+        return bool(await connection.scalar(query))
 
 
 async def settled(client: httpx.AsyncClient, user: dict[str, str], campaign_id: int) -> bool:

@@ -69,8 +69,8 @@ async def test_the_database_refusing_connections_for_seconds_breaks_no_promise(
     url = make_url(runtime.settings.database_url)
     if url.get_backend_name() == "sqlite":
         pytest.skip("SQLite is a file, not a server that can refuse connections")
-    recipients = drill_size(short=60, full=600)
-    outages = drill_size(short=1, full=4)
+    recipients = drill_size(short=60, full=300)
+    outages = drill_size(short=1, full=3)
     campaign = await paced_campaign(client, runtime, user, recipients=recipients)
     default_port = 5432 if url.get_backend_name() == "postgresql" else 3306
     async with switched((url.host or "127.0.0.1", url.port or default_port)) as switch:
@@ -136,7 +136,7 @@ async def test_postgresql_out_of_connections_breaks_no_promise(
 ) -> None:
     if make_url(runtime.settings.database_url).get_backend_name() != "postgresql":
         pytest.skip("a PostgreSQL drill")
-    recipients = drill_size(short=60, full=600)
+    recipients = drill_size(short=60, full=300)
     campaign = await paced_campaign(client, runtime, user, recipients=recipients)
     # Two workers, each wanting a pool of 10 (and 20 more at busy moments), share 4.
     async with limited_role(runtime, connections=4) as url:

@@ -7,13 +7,17 @@ leases is the SIGSTOP drill there.)
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Awaitable, Callable
+from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from payam.kit.clock import utc_now
 from payam.runtime import Runtime
 from tests.drills.sizes import drill_size
 from tests.drills.support import (
@@ -36,7 +40,8 @@ from tests.support import spawn_worker
 
 pytestmark = pytest.mark.drill
 
-POINTS: dict[str, tuple[Callable[[AsyncEngine, int], Awaitable[bool]], str]] = {
+Point = Callable[[AsyncEngine, int, subprocess.Popen[bytes], datetime], Awaitable[bool]]
+POINTS: dict[str, tuple[Point, str]] = {
     # A slow WhatsApp (0.3 s) keeps claims waiting for it; a quick one (3 ms) makes recording
     # a large share of each turn.
     "mid_turn": (claimed_not_sent, "300"),
@@ -52,8 +57,8 @@ async def test_workers_killed_at_a_chosen_point_keep_every_promise(
     tmp_path: Path,
     point: str,
 ) -> None:
-    recipients = drill_size(short=50, full=1000)
-    kills = drill_size(short=2, full=8)
+    recipients = drill_size(short=50, full=400)
+    kills = drill_size(short=2, full=6)
     chosen, latency_ms = POINTS[point]
     campaign = await paced_campaign(client, runtime, user, recipients=recipients)
     environment = {
@@ -63,12 +68,10 @@ async def test_workers_killed_at_a_chosen_point_keep_every_promise(
     log = tmp_path / "worker.log"
 
     async with reader_of(runtime) as reader:
-
-        async def at_point() -> bool:
-            return await chosen(reader, campaign["id"])
-
         for _ in range(kills):
-            await kill_at(spawn_worker(environment, log), at_point)
+            since = utc_now()
+            worker = spawn_worker(environment, log)
+            await kill_at(worker, partial(chosen, reader, campaign["id"], worker, since))
 
     finisher = [spawn_worker(environment, log)]
     try:

@@ -42,7 +42,7 @@ async def test_whatsapp_throttling_failing_and_timing_out_breaks_no_promise(
 ) -> None:
     graph = cloud.graph
     graph.auto_statuses = ("sent", "delivered")
-    recipients = drill_size(short=30, full=300)
+    recipients = drill_size(short=30, full=150)
     await grant_messages(runtime, await user_id(client, user), recipients * 2)
     numbers = [cloud.number] + [
         graph.add_number(
@@ -68,7 +68,7 @@ async def test_whatsapp_throttling_failing_and_timing_out_breaks_no_promise(
     }
     workers = [spawn_worker(environment, tmp_path / "worker.log")]
     try:
-        for _ in range(drill_size(short=1, full=4)):
+        for _ in range(drill_size(short=1, full=3)):
             before = len(graph.sent)
 
             async def progressed(before: int = before) -> bool:

@@ -38,7 +38,7 @@ pytestmark = pytest.mark.drill
 async def test_redis_stopped_and_started_under_a_worker_breaks_no_promise(
     client: httpx.AsyncClient, runtime: Runtime, user: dict[str, str], tmp_path: Path
 ) -> None:
-    recipients = drill_size(short=100, full=600)
+    recipients = drill_size(short=100, full=300)
     outages = drill_size(short=1, full=3)
     campaign = await paced_campaign(client, runtime, user, recipients=recipients)
     owner = await user_id(client, user)

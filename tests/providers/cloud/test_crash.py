@@ -26,8 +26,8 @@ from tests.support import spawn_worker
 
 pytestmark = pytest.mark.drill
 
-RECIPIENTS = drill_size(short=300, full=1500)
-KILLS = drill_size(short=3, full=8)
+RECIPIENTS = drill_size(short=300, full=1000)
+KILLS = drill_size(short=3, full=6)
 
 
 async def outcomes(runtime: Runtime, campaign_id: int) -> dict[str, RecipientStatus]:
