@@ -3,7 +3,10 @@ import { useTranslation } from 'react-i18next';
 import type { AuditEntry } from '../../../client';
 import { formatDateTime } from '../../../i18n/format';
 import { useActionLabel } from '../../audit/useActionLabel';
+import { ResultTable } from '../filters/ResultTable';
 import { UserLink } from '../filters/UserLink';
+
+const COLUMNS = ['time', 'action', 'actor', 'subject', 'address', 'details'] as const;
 
 /** What an entry adds beyond who, whom and when (a reason, a package, a new status…), as one line. */
 function detailsLine(details: AuditEntry['details']): string {
@@ -16,48 +19,33 @@ export function AuditTable({ entries }: { entries: AuditEntry[] }) {
   const { t, i18n } = useTranslation('adminAudit');
   const actionLabel = useActionLabel();
   return (
-    <Table.ScrollContainer minWidth={760}>
-      <Table striped verticalSpacing="xs">
-        <Table.Caption>{t('caption')}</Table.Caption>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>{t('columns.time')}</Table.Th>
-            <Table.Th>{t('columns.action')}</Table.Th>
-            <Table.Th>{t('columns.actor')}</Table.Th>
-            <Table.Th>{t('columns.subject')}</Table.Th>
-            <Table.Th>{t('columns.address')}</Table.Th>
-            <Table.Th>{t('columns.details')}</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {entries.map((entry) => (
-            <Table.Tr key={entry.id}>
-              <Table.Td>
-                <Text size="sm" style={{ whiteSpace: 'nowrap' }}>
-                  {formatDateTime(entry.created_at, i18n.language)}
-                </Text>
-              </Table.Td>
-              <Table.Td>
-                <Text size="sm" fw={600} title={entry.action}>
-                  {actionLabel(entry.action)}
-                </Text>
-              </Table.Td>
-              <Table.Td>
-                <UserLink id={entry.actor_id ?? null} none={t('system')} />
-              </Table.Td>
-              <Table.Td>
-                <UserLink id={entry.subject_user_id ?? null} />
-              </Table.Td>
-              <Table.Td>{entry.ip_address ? <Code dir="ltr">{entry.ip_address}</Code> : '—'}</Table.Td>
-              <Table.Td>
-                <Text size="xs" c="dimmed" dir="ltr" lineClamp={2}>
-                  {detailsLine(entry.details)}
-                </Text>
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </Table.ScrollContainer>
+    <ResultTable caption={t('caption')} headers={COLUMNS.map((column) => t(`columns.${column}`))} minWidth={760}>
+      {entries.map((entry) => (
+        <Table.Tr key={entry.id}>
+          <Table.Td>
+            <Text size="sm" style={{ whiteSpace: 'nowrap' }}>
+              {formatDateTime(entry.created_at, i18n.language)}
+            </Text>
+          </Table.Td>
+          <Table.Td>
+            <Text size="sm" fw={600} title={entry.action}>
+              {actionLabel(entry.action)}
+            </Text>
+          </Table.Td>
+          <Table.Td>
+            <UserLink id={entry.actor_id ?? null} none={t('system')} />
+          </Table.Td>
+          <Table.Td>
+            <UserLink id={entry.subject_user_id ?? null} />
+          </Table.Td>
+          <Table.Td>{entry.ip_address ? <Code dir="ltr">{entry.ip_address}</Code> : '—'}</Table.Td>
+          <Table.Td>
+            <Text size="xs" c="dimmed" dir="ltr" lineClamp={2}>
+              {detailsLine(entry.details)}
+            </Text>
+          </Table.Td>
+        </Table.Tr>
+      ))}
+    </ResultTable>
   );
 }

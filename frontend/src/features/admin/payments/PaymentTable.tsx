@@ -3,8 +3,11 @@ import { useTranslation } from 'react-i18next';
 import type { PaymentView } from '../../../client';
 import { formatDateTime } from '../../../i18n/format';
 import { PaymentStatusBadge } from '../../billing/PaymentStatusBadge';
+import { ResultTable } from '../filters/ResultTable';
 import { UserLink } from '../filters/UserLink';
 import { useMoney } from '../useMoney';
+
+const COLUMNS = ['started', 'user', 'package', 'amount', 'status', 'gateway', 'paid', 'reference'] as const;
 
 interface Props {
   payments: PaymentView[];
@@ -17,52 +20,35 @@ export function PaymentTable({ payments, packageTitles }: Props) {
   const money = useMoney();
   const when = (moment: string | null | undefined) => (moment ? formatDateTime(moment, i18n.language) : '—');
   return (
-    <Table.ScrollContainer minWidth={900}>
-      <Table striped verticalSpacing="xs">
-        <Table.Caption>{t('caption')}</Table.Caption>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>{t('columns.started')}</Table.Th>
-            <Table.Th>{t('columns.user')}</Table.Th>
-            <Table.Th>{t('columns.package')}</Table.Th>
-            <Table.Th>{t('columns.amount')}</Table.Th>
-            <Table.Th>{t('columns.status')}</Table.Th>
-            <Table.Th>{t('columns.gateway')}</Table.Th>
-            <Table.Th>{t('columns.paid')}</Table.Th>
-            <Table.Th>{t('columns.reference')}</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {payments.map((payment) => (
-            <Table.Tr key={payment.id}>
-              <Table.Td style={{ whiteSpace: 'nowrap' }}>{when(payment.created_at)}</Table.Td>
-              <Table.Td>
-                <UserLink id={payment.user_id} />
-              </Table.Td>
-              <Table.Td>{packageTitles.get(payment.package_id) ?? `#${payment.package_id}`}</Table.Td>
-              <Table.Td style={{ whiteSpace: 'nowrap' }}>{money(payment.amount, payment.currency)}</Table.Td>
-              <Table.Td>
-                <PaymentStatusBadge status={payment.status} />
-                {payment.failure_reason && (
-                  <Text size="xs" c="dimmed">
-                    {payment.failure_reason}
-                  </Text>
-                )}
-              </Table.Td>
-              <Table.Td>{payment.gateway}</Table.Td>
-              <Table.Td style={{ whiteSpace: 'nowrap' }}>{when(payment.paid_at)}</Table.Td>
-              <Table.Td>
-                {payment.ref_id ? <Code dir="ltr">{payment.ref_id}</Code> : '—'}
-                {payment.invoice_number && (
-                  <Text size="xs" c="dimmed" dir="ltr">
-                    {payment.invoice_number}
-                  </Text>
-                )}
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </Table.ScrollContainer>
+    <ResultTable caption={t('caption')} headers={COLUMNS.map((column) => t(`columns.${column}`))} minWidth={900}>
+      {payments.map((payment) => (
+        <Table.Tr key={payment.id}>
+          <Table.Td style={{ whiteSpace: 'nowrap' }}>{when(payment.created_at)}</Table.Td>
+          <Table.Td>
+            <UserLink id={payment.user_id} />
+          </Table.Td>
+          <Table.Td>{packageTitles.get(payment.package_id) ?? `#${payment.package_id}`}</Table.Td>
+          <Table.Td style={{ whiteSpace: 'nowrap' }}>{money(payment.amount, payment.currency)}</Table.Td>
+          <Table.Td>
+            <PaymentStatusBadge status={payment.status} />
+            {payment.failure_reason && (
+              <Text size="xs" c="dimmed">
+                {payment.failure_reason}
+              </Text>
+            )}
+          </Table.Td>
+          <Table.Td>{payment.gateway}</Table.Td>
+          <Table.Td style={{ whiteSpace: 'nowrap' }}>{when(payment.paid_at)}</Table.Td>
+          <Table.Td>
+            {payment.ref_id ? <Code dir="ltr">{payment.ref_id}</Code> : '—'}
+            {payment.invoice_number && (
+              <Text size="xs" c="dimmed" dir="ltr">
+                {payment.invoice_number}
+              </Text>
+            )}
+          </Table.Td>
+        </Table.Tr>
+      ))}
+    </ResultTable>
   );
 }

@@ -1,9 +1,9 @@
 import { BarChart, LineChart } from '@mantine/charts';
-import { Paper, Stack, Text, Title } from '@mantine/core';
-import { useId } from 'react';
+import { Text } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { directionOf } from '../../../i18n';
 import { formatDay, formatNumber } from '../../../i18n/format';
+import { Section } from './Section';
 import type { DayRow } from './statisticsData';
 
 export interface DaySeries {
@@ -23,7 +23,6 @@ interface Props {
 /** A figure per day of the range, drawn the way the reader reads (right to left in Persian). */
 export function DayChart({ title, rows, series, kind, format }: Props) {
   const { t, i18n } = useTranslation('adminStatistics');
-  const titleId = useId();
   const data = rows.map((row) => ({ ...row, label: formatDay(new Date(`${row.day}T12:00:00Z`), i18n.language) }));
   const empty = rows.every((row) => series.every((one) => !row[one.name]));
   const rtl = directionOf(i18n.language) === 'rtl';
@@ -38,21 +37,16 @@ export function DayChart({ title, rows, series, kind, format }: Props) {
     valueFormatter: format ?? ((value: number) => formatNumber(value, i18n.language)),
   };
   return (
-    <Paper withBorder p="md" radius="md" component="section" aria-labelledby={titleId}>
-      <Stack gap="sm">
-        <Title order={2} size="h4" id={titleId}>
-          {title}
-        </Title>
-        {empty ? (
-          <Text size="sm" c="dimmed">
-            {t('noneInRange')}
-          </Text>
-        ) : kind === 'line' ? (
-          <LineChart {...props} curveType="monotone" />
-        ) : (
-          <BarChart {...props} />
-        )}
-      </Stack>
-    </Paper>
+    <Section title={title}>
+      {empty ? (
+        <Text size="sm" c="dimmed">
+          {t('noneInRange')}
+        </Text>
+      ) : kind === 'line' ? (
+        <LineChart {...props} curveType="monotone" />
+      ) : (
+        <BarChart {...props} />
+      )}
+    </Section>
   );
 }
