@@ -71,6 +71,9 @@ EXPECTED: dict[tuple[str, str], str | None] = {
     ("PATCH", "/api/v1/senders/{sender_id}"): SENDERS,
     ("DELETE", "/api/v1/senders/{sender_id}"): SENDERS,
     ("GET", "/api/v1/senders/{sender_id}/templates"): READ,
+    ("POST", "/api/v1/senders/{sender_id}/link"): SENDERS,
+    ("GET", "/api/v1/senders/{sender_id}/qr"): READ,
+    ("POST", "/api/v1/senders/{sender_id}/pairing-code"): SENDERS,
     # Meta's webhook: no sign-in, each delivery checked by its signature instead.
     ("GET", "/api/v1/webhooks/whatsapp/{sender_id}"): OPEN,
     ("POST", "/api/v1/webhooks/whatsapp/{sender_id}"): OPEN,
