@@ -93,7 +93,6 @@ class FakeWhatsAppWeb:
     logged_out: set[str] = field(default_factory=set)  # device jids
     refuse_sends: bool = False
     hang_sends: bool = False
-    connects: int = 0
     typing: list[tuple[str, bool]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -187,7 +186,6 @@ class FakeClient:
         await self.on_event(event)
 
     async def connect(self) -> None:
-        WORLD.connects += 1
         self.connected = True
         if self.device_jid is None:
             asyncio.get_running_loop().create_task(WORLD.new_qr(self))

@@ -72,6 +72,23 @@ async def test_a_restarted_worker_reconnects_without_a_scan_and_sends(
     assert not world.linking()  # never asked for a new QR code
 
 
+async def test_a_number_may_show_typing_before_each_send(
+    client: httpx.AsyncClient, user: dict[str, str], runtime: Runtime, world: FakeWhatsAppWeb
+) -> None:
+    sender, _ = await linked_sender(client, user, world, PHONE)
+    identity = await identity_of(runtime, sender["id"])
+    typing = {**identity.provider_config, "typing_seconds": 0.01}
+    session = await web_provider(runtime).open(
+        SenderIdentity(sender_id=identity.sender_id, phone=identity.phone, provider_config=typing)
+    )
+
+    await session.send(OutgoingMessage(to="+989120000001", text="Salam", message_id="ours-1"))
+    await session.close()
+
+    assert world.typing == [("989120000001", True), ("989120000001", False)]
+    assert [sent.to for sent in world.sent] == ["989120000001"]
+
+
 async def test_checks_go_in_batches_and_answer_per_number(
     client: httpx.AsyncClient, user: dict[str, str], runtime: Runtime, world: FakeWhatsAppWeb
 ) -> None:

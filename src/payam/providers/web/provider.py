@@ -442,9 +442,6 @@ class WebProvider:
             with contextlib.suppress(Exception):
                 await linking.client.disconnect()
 
-    def is_linking(self, sender_id: int) -> bool:
-        return sender_id in self._linking
-
     async def _on_linking_event(self, linking: _Linking, event: ClientEvent) -> None:
         if isinstance(event, QrCode):
             await self._linking_update(linking, qr=event.code)
