@@ -177,7 +177,10 @@ async def record_statements(
     app = create_app(runtime.settings, runtime=runtime)
     transport = httpx.ASGITransport(app=app)
     statements: dict[str, list[tuple[str, Any]]] = {}
-    event.listen(runtime.engine.sync_engine, "before_cursor_execute", listen)
+    # Reads may run on an engine of their own (SQLite's readers, decision 8).
+    engines = {runtime.engine.sync_engine, runtime.read_engine.sync_engine}
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", listen)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
         for route in routes:
             recorded.clear()
@@ -186,7 +189,8 @@ async def record_statements(
             )
             response.raise_for_status()
             statements[route.name] = list(recorded)
-    event.remove(runtime.engine.sync_engine, "before_cursor_execute", listen)
+    for engine in engines:
+        event.remove(engine, "before_cursor_execute", listen)
     return statements
 
 
@@ -212,7 +216,8 @@ def server(command: list[str], *, env: dict[str, str], port: int, log: Path) -> 
         )
         base_url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
+            # Minutes, not seconds: on a machine shared with test suites, start-up is slow.
+            deadline = time.monotonic() + 300
             while True:
                 if process.poll() is not None:
                     raise RuntimeError(f"{command[0]} exited; see {log}")
