@@ -37,6 +37,7 @@ from payam.providers.web.cleanup import sweep_web_sent
 from payam.runtime import Runtime
 from payam.webhooks.cleanup import sweep_webhook_history
 from payam.webhooks.delivery import delivering_webhooks
+from payam.webhooks.keys import reseal_endpoint_secrets
 
 logger = structlog.get_logger(__name__)
 
@@ -57,7 +58,8 @@ async def running_dispatcher(
 
 async def housekeeping(runtime: Runtime, *, jobs: bool, now: datetime | None = None) -> None:
     """One pass: old files nothing owns go, the Cloud API inbox's done entries and old webhook
-    deliveries; with ``jobs``, stalled imports are queued again.
+    deliveries, and webhook secrets move to the newest credential key; with ``jobs``, stalled
+    imports are queued again.
 
     A process that runs no job worker queues no jobs (the in-process broker would keep them to
     itself). Each part's failure is logged and the next part still runs; ``now`` is for tests.
@@ -68,6 +70,7 @@ async def housekeeping(runtime: Runtime, *, jobs: bool, now: datetime | None = N
         ("cloud_inbox", lambda: sweep_cloud_inbox(runtime, now=now)),
         ("web_sent", lambda: sweep_web_sent(runtime, now=now)),
         ("webhook_history", lambda: sweep_webhook_history(runtime, now=now)),
+        ("webhook_secrets", lambda: reseal_endpoint_secrets(runtime)),
     ]
     if jobs:
         parts.append(("stalled_imports", lambda: import_tasks.requeue_stalled_imports(runtime)))

@@ -108,6 +108,7 @@ EXPECTED: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/webhooks/endpoints/{endpoint_id}"): READ,
     ("PATCH", "/api/v1/webhooks/endpoints/{endpoint_id}"): REFUSED,
     ("DELETE", "/api/v1/webhooks/endpoints/{endpoint_id}"): REFUSED,
+    ("POST", "/api/v1/webhooks/endpoints/{endpoint_id}/rotate-secret"): REFUSED,
     ("GET", "/api/v1/webhooks/endpoints/{endpoint_id}/deliveries"): READ,
     (
         "POST",

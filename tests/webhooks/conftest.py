@@ -14,6 +14,7 @@ from payam.config import Settings
 from payam.runtime import Runtime
 from payam.webhooks.delivery import WebhookDeliverer
 from tests.campaign_support import FAST
+from tests.campaign_support import stranger as stranger
 from tests.campaign_support import user as user
 from tests.webhooks.receiver import Receiver, receiving
 

@@ -57,6 +57,8 @@ class Receiver:
     # What to answer next, in order: a status code, ("hang", seconds) or ("redirect", url).
     plan: list[Any] = field(default_factory=list)
     hits: int = 0
+    # Every delivery taken, as it came: its headers and raw body.
+    raw: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
 
     def events(self) -> list[dict[str, Any]]:
         return [event for delivery in self.received for event in delivery.body["events"]]
@@ -76,6 +78,7 @@ class Receiver:
             return Response(status_code=307, headers={"location": answer[1]})
         if 200 <= answer < 300:
             headers = {key.lower(): value for key, value in request.headers.items()}
+            self.raw.append((headers, body))
             self.received.append(
                 Received(
                     message_id=headers["webhook-id"],

@@ -30,7 +30,8 @@ def worker_environment(runtime: Runtime, data_dir: Path) -> dict[str, str]:
         **os.environ,
         "PAYAM_DATABASE_URL": runtime.settings.database_url,
         "PAYAM_DATA_DIR": str(data_dir),
-        "PAYAM_SECRET_KEY": "crash-test-secret-key-long-enough-to-sign",
+        # The worker must open the endpoints' sealed secrets: the key they were sealed with.
+        "PAYAM_SECRET_KEY": runtime.settings.signing_key,
         "PAYAM_WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true",
         "PAYAM_WEBHOOK_POLL_SECONDS": "0.1",
         "PAYAM_WEBHOOK_RETRY_FIRST_SECONDS": "0.2",

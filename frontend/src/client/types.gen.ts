@@ -684,9 +684,15 @@ export type CreatedEndpoint = {
      */
     id: number;
     /**
+     * Previous Secret Until
+     *
+     * After a rotation: until when the old secret also signs every delivery
+     */
+    previous_secret_until: string | null;
+    /**
      * Secret
      *
-     * Shown this once: the key that signs every delivery (`whsec_…`)
+     * Shown this once (at creation or rotation): the key that signs every delivery (`whsec_…`)
      */
     secret: string;
     /**
@@ -839,6 +845,12 @@ export type Endpoint = {
      * Id
      */
     id: number;
+    /**
+     * Previous Secret Until
+     *
+     * After a rotation: until when the old secret also signs every delivery
+     */
+    previous_secret_until: string | null;
     /**
      * Url
      */
@@ -7898,6 +7910,48 @@ export type RedeliverApiV1WebhooksEndpointsEndpointIdDeliveriesDeliveryIdRedeliv
 };
 
 export type RedeliverApiV1WebhooksEndpointsEndpointIdDeliveriesDeliveryIdRedeliverPostResponse = RedeliverApiV1WebhooksEndpointsEndpointIdDeliveriesDeliveryIdRedeliverPostResponses[keyof RedeliverApiV1WebhooksEndpointsEndpointIdDeliveriesDeliveryIdRedeliverPostResponses];
+
+export type RotateSecretApiV1WebhooksEndpointsEndpointIdRotateSecretPostData = {
+    body?: never;
+    path: {
+        /**
+         * Endpoint Id
+         */
+        endpoint_id: number;
+    };
+    query?: never;
+    url: '/api/v1/webhooks/endpoints/{endpoint_id}/rotate-secret';
+};
+
+export type RotateSecretApiV1WebhooksEndpointsEndpointIdRotateSecretPostErrors = {
+    /**
+     * Sign in first: no token, or one that is wrong or no longer valid
+     */
+    401: Problem;
+    /**
+     * Not allowed: the role, the account's status, or the CSRF check
+     */
+    403: Problem;
+    /**
+     * Not found, or not yours
+     */
+    404: Problem;
+    /**
+     * The input is not valid; errors names each field at fault
+     */
+    422: Problem;
+};
+
+export type RotateSecretApiV1WebhooksEndpointsEndpointIdRotateSecretPostError = RotateSecretApiV1WebhooksEndpointsEndpointIdRotateSecretPostErrors[keyof RotateSecretApiV1WebhooksEndpointsEndpointIdRotateSecretPostErrors];
+
+export type RotateSecretApiV1WebhooksEndpointsEndpointIdRotateSecretPostResponses = {
+    /**
+     * Successful Response
+     */
+    200: CreatedEndpoint;
+};
+
+export type RotateSecretApiV1WebhooksEndpointsEndpointIdRotateSecretPostResponse = RotateSecretApiV1WebhooksEndpointsEndpointIdRotateSecretPostResponses[keyof RotateSecretApiV1WebhooksEndpointsEndpointIdRotateSecretPostResponses];
 
 export type VerifyWebhookApiV1WebhooksWhatsappSenderIdGetData = {
     body?: never;

@@ -18,6 +18,8 @@ def alembic_config(settings: Settings, *, connection: Connection | None = None) 
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     # ConfigParser treats % as interpolation; database passwords may contain it.
     config.set_main_option("sqlalchemy.url", settings.database_url.replace("%", "%%"))
+    # A migration that seals or opens secrets uses these settings' keys.
+    config.attributes["settings"] = settings
     if connection is not None:
         config.attributes["connection"] = connection
     return config

@@ -34,10 +34,20 @@ _BEFORE_DELIVERY = frozenset(
     {RecipientStatus.SENDING, RecipientStatus.SENT, RecipientStatus.UNKNOWN}
 )
 _BEFORE_READ = _BEFORE_DELIVERY | {RecipientStatus.DELIVERED}
+# Receipts of one moment apply in a message's own order: sent, then delivered, then the rest.
+_RECEIPT_ORDER = {ReceiptStatus.SENT: 0, ReceiptStatus.DELIVERED: 1}
 
 
 def receipt_transition(recipient_id: int, receipt: Receipt) -> Transition:
     """A receipt moves a message forward, never back; one for an UNKNOWN send settles it."""
+    if receipt.status is ReceiptStatus.SENT:
+        # Only an UNKNOWN send learns anything: a send in flight records its own outcome.
+        return Transition(
+            recipient_id,
+            RecipientStatus.SENT,
+            frozenset({RecipientStatus.UNKNOWN}),
+            values={"sent_at": receipt.at, "error": None, "lease_expires_at": None},
+        )
     if receipt.status is ReceiptStatus.DELIVERED:
         return Transition(
             recipient_id,
@@ -52,9 +62,12 @@ def receipt_transition(recipient_id: int, receipt: Receipt) -> Transition:
             _BEFORE_READ,
             values={"read_at": receipt.at, "lease_expires_at": None},
         )
+    # Not on WhatsApp is the recipient's circumstance, as when a send is refused for it.
     return Transition(
         recipient_id,
-        RecipientStatus.FAILED,
+        RecipientStatus.SKIPPED
+        if receipt.status is ReceiptStatus.NOT_ON_WHATSAPP
+        else RecipientStatus.FAILED,
         _BEFORE_DELIVERY,
         values={
             "error": (receipt.reason or "WhatsApp could not deliver it")[:1000],
@@ -128,7 +141,9 @@ class EventHandler:
                     by_message.setdefault(row.message_id, row.id)
                 transitions = [
                     receipt_transition(by_message[receipt.message_id], receipt)
-                    for receipt in sorted(receipts, key=lambda r: (r.at, r.status != "DELIVERED"))
+                    for receipt in sorted(
+                        receipts, key=lambda r: (r.at, _RECEIPT_ORDER.get(r.status, 2))
+                    )
                     if receipt.message_id in by_message
                 ]
                 changed |= (await repo.apply_transitions(transitions)).campaigns

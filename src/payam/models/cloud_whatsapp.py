@@ -26,6 +26,7 @@ class CloudWebhookEvent(IdMixin, Base):
     phone: Mapped[str | None] = mapped_column(String(32))
     text: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(String(1000))
+    error_code: Mapped[int | None]  # Meta's, for a failed status (131026: not on WhatsApp)
     occurred_at: Mapped[datetime]
     received_at: Mapped[datetime]
     taken_at: Mapped[datetime | None]

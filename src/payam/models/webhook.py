@@ -22,7 +22,11 @@ class WebhookEndpoint(IdMixin, TimestampMixin, Base):
     url: Mapped[str] = mapped_column(String(2048))
     description: Mapped[str | None] = mapped_column(String(255))
     events: Mapped[list[str]] = mapped_column(JSON, default=list)
-    secret: Mapped[str] = mapped_column(String(128))
+    # The signing secret, sealed (``payam.kit.credentials``); shown once, when it is made.
+    sealed_secret: Mapped[str] = mapped_column(String(255))
+    # After a rotation the old secret signs too, beside the new, until ``previous_secret_until``.
+    previous_sealed_secret: Mapped[str | None] = mapped_column(String(255))
+    previous_secret_until: Mapped[datetime | None]
     enabled: Mapped[bool] = mapped_column(default=True)
     disabled_reason: Mapped[str | None] = mapped_column(String(255))
     # Failed attempts in a row, whatever their messages; a success starts it over.

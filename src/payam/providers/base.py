@@ -97,9 +97,11 @@ class ProviderFault(Exception):
 
 
 class ReceiptStatus(StrEnum):
+    SENT = "SENT"  # WhatsApp took the message: settles a send whose outcome was unknown
     DELIVERED = "DELIVERED"
     READ = "READ"
     FAILED = "FAILED"
+    NOT_ON_WHATSAPP = "NOT_ON_WHATSAPP"  # undeliverable because the number cannot receive it
 
 
 @dataclass(frozen=True, slots=True)

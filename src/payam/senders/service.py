@@ -11,11 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from payam.audit.service import record_audit
 from payam.db.session import commit_now
 from payam.kit.clock import utc_now
+from payam.kit.credentials import CredentialUnreadable
 from payam.kit.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
 from payam.kit.phones import InvalidPhoneNumber, normalize_phone
 from payam.models import CampaignStatus, ProviderName, Sender, SenderStatus, User
 from payam.pacing import daily_cap_on, limits_of, reschedule, state_of, warmup_day
-from payam.providers.cloud.credentials import CredentialUnreadable
 from payam.providers.registry import (
     build_provider,
     cloud_provider,

@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from payam.config import Settings
 from payam.db.session import transaction
 from payam.kit.clock import utc_now
+from payam.kit.credentials import CredentialBox, CredentialUnreadable
 from payam.models import DeliveryStatus, User, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from payam.notify.email import EmailMessage
 from payam.runtime import Runtime
@@ -75,6 +76,7 @@ class WebhookDeliverer:
         self.runtime = runtime
         self.settings = runtime.settings
         self.client = new_client(self.settings.webhook_timeout_seconds)
+        self.box = CredentialBox(self.settings)
 
     async def close(self) -> None:
         await self.client.aclose()
@@ -234,18 +236,34 @@ class WebhookDeliverer:
             endpoint = await repository.get(delivery.endpoint_id) if delivery else None
             if delivery is None or endpoint is None:
                 return
-            url, secret = endpoint.url, endpoint.secret
-            message_id, body = delivery.message_id, delivery.body
-        headers = signed_headers(
-            secret, message_id=message_id, timestamp=int(utc_now().timestamp()), body=body
-        )
-        answer = await post(
-            self.client,
-            url,
-            body=body,
-            headers=headers,
-            allow_private=self.settings.webhook_allow_private_networks,
-        )
+            url, message_id, body = endpoint.url, delivery.message_id, delivery.body
+            sealed = endpoint.sealed_secret
+            previous = endpoint.previous_sealed_secret
+            if endpoint.previous_secret_until is None or endpoint.previous_secret_until <= now:
+                previous = None
+        try:
+            headers = signed_headers(
+                self.box.open(sealed),
+                message_id=message_id,
+                timestamp=int(utc_now().timestamp()),
+                body=body,
+                previous=self.box.open(previous) if previous is not None else None,
+            )
+        except CredentialUnreadable:
+            # Sent unsigned it would be refused anyway; the attempt says why, and it is retried.
+            answer = Answer(
+                status_code=None,
+                duration_ms=0,
+                error="its signing secret cannot be opened: PAYAM_CREDENTIAL_KEYS lost its key",
+            )
+        else:
+            answer = await post(
+                self.client,
+                url,
+                body=body,
+                headers=headers,
+                allow_private=self.settings.webhook_allow_private_networks,
+            )
         disabled = await self._record(delivery_id, answer)
         if disabled is not None:
             await self._tell_owner(*disabled)

@@ -28,6 +28,9 @@ from payam.models import (
     WebhookEvent,
 )
 
+# The columns holding an endpoint's sealed secrets.
+SECRET_COLUMNS = ("sealed_secret", "previous_sealed_secret")
+
 # Event families whose last event per subject the noticing compares with the current status.
 _REMEMBERED_FAMILIES = ("campaign.%", "sender.%")
 
@@ -104,6 +107,21 @@ class WebhookRepository(Repository[WebhookEndpoint]):
             .with_for_update()
         )
         return found.all()
+
+    async def sealed_secrets(self) -> Sequence[Any]:
+        """Every endpoint's id and sealed secrets (``SECRET_COLUMNS``)."""
+        columns = [getattr(WebhookEndpoint, name) for name in SECRET_COLUMNS]
+        return (await self.session.execute(select(WebhookEndpoint.id, *columns))).all()
+
+    async def replace_secret(self, endpoint_id: int, *, column: str, old: str, new: str) -> int:
+        """``column`` becomes ``new`` if it still holds ``old``; 1 if it did, else 0."""
+        result = await self.session.execute(
+            update(WebhookEndpoint)
+            .where(WebhookEndpoint.id == endpoint_id, getattr(WebhookEndpoint, column) == old)
+            .values({column: new})
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     # ---- the outbox ----------------------------------------------------------------------
 

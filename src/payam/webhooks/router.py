@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 
 from payam.auth.dependencies import ClientInfoDep, CurrentUser, PrincipalDep
-from payam.dependencies import SessionDep
+from payam.dependencies import SessionDep, SettingsDep
+from payam.kit.credentials import CredentialBox
 from payam.kit.ids import PathId
 from payam.kit.pagination import Page, PageParamsDep
 from payam.kit.problems import problem_responses
@@ -24,8 +25,8 @@ from payam.webhooks.service import WebhookService
 router = APIRouter(prefix="/webhooks/endpoints", tags=["webhooks"])
 
 
-async def get_webhook_service(session: SessionDep) -> WebhookService:
-    return WebhookService(session)
+async def get_webhook_service(session: SessionDep, settings: SettingsDep) -> WebhookService:
+    return WebhookService(session, box=CredentialBox(settings))
 
 
 WebhookServiceDep = Annotated[WebhookService, Depends(get_webhook_service)]
@@ -36,8 +37,8 @@ async def create_endpoint(
     data: EndpointCreate, principal: PrincipalDep, service: WebhookServiceDep, client: ClientInfoDep
 ) -> CreatedEndpoint:
     """Register a URL for the events chosen. The signing secret is in this answer only."""
-    endpoint = await service.create(principal.user, data, client=client)
-    return CreatedEndpoint(**Endpoint.model_validate(endpoint).model_dump(), secret=endpoint.secret)
+    endpoint, secret = await service.create(principal.user, data, client=client)
+    return CreatedEndpoint(**Endpoint.model_validate(endpoint).model_dump(), secret=secret)
 
 
 @router.get("", response_model=Page[Endpoint])
@@ -76,6 +77,18 @@ async def remove_endpoint(
 ) -> None:
     """Remove the endpoint, with its waiting events and its deliveries."""
     await service.remove(principal.user, endpoint_id, client=client)
+
+
+@router.post(
+    "/{endpoint_id}/rotate-secret", response_model=CreatedEndpoint, responses=problem_responses(404)
+)
+async def rotate_secret(
+    endpoint_id: PathId, principal: PrincipalDep, service: WebhookServiceDep, client: ClientInfoDep
+) -> CreatedEndpoint:
+    """A new signing secret, in this answer only. For 24 hours deliveries carry a signature by
+    the old secret too (`previous_secret_until`), so a receiver can switch without refusing any."""
+    endpoint, secret = await service.rotate_secret(principal.user, endpoint_id, client=client)
+    return CreatedEndpoint(**Endpoint.model_validate(endpoint).model_dump(), secret=secret)
 
 
 @router.get(

@@ -50,12 +50,18 @@ class Endpoint(Schema):
     enabled: bool
     disabled_reason: str | None
     failure_streak: int = Field(description="Failed attempts in a row")
+    previous_secret_until: datetime | None = Field(
+        description="After a rotation: until when the old secret also signs every delivery"
+    )
     created_at: datetime
 
 
 class CreatedEndpoint(Endpoint):
     secret: str = Field(
-        description="Shown this once: the key that signs every delivery (`whsec_…`)"
+        description=(
+            "Shown this once (at creation or rotation): the key that signs every delivery "
+            "(`whsec_…`)"
+        )
     )
 
 

@@ -3,11 +3,14 @@ deliveries they got, seen and sent again."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payam.audit.service import record_audit
 from payam.auth.service import ClientInfo
 from payam.kit.clock import utc_now
+from payam.kit.credentials import CredentialBox
 from payam.kit.errors import Conflict, NotFound
 from payam.kit.pagination import Page, PageParams
 from payam.models import DeliveryStatus, User, WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -15,28 +18,46 @@ from payam.webhooks.repository import WebhookRepository
 from payam.webhooks.schemas import EndpointCreate, EndpointUpdate
 from payam.webhooks.signing import new_secret
 
+# After a rotation the old secret signs beside the new one this long, while receivers switch.
+ROTATION_OVERLAP = timedelta(hours=24)
+
 
 class WebhookService:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, *, box: CredentialBox) -> None:
         self.session = session
         self.webhooks = WebhookRepository(session)
+        self.box = box
 
     async def create(
         self, user: User, data: EndpointCreate, *, client: ClientInfo
-    ) -> WebhookEndpoint:
+    ) -> tuple[WebhookEndpoint, str]:
+        """The endpoint, and its signing secret: kept sealed, this is the one time it is seen."""
+        secret = new_secret()
         endpoint = WebhookEndpoint(
             user_id=user.id,
             url=str(data.url),
             description=data.description,
             events=[event.value for event in data.events],
-            secret=new_secret(),
+            sealed_secret=self.box.seal(secret),
             enabled=True,
             failure_streak=0,
         )
         self.session.add(endpoint)
         await self.session.flush()
         self._audit(user, endpoint, "webhook_endpoint.created", client=client)
-        return endpoint
+        return endpoint, secret
+
+    async def rotate_secret(
+        self, user: User, endpoint_id: int, *, client: ClientInfo
+    ) -> tuple[WebhookEndpoint, str]:
+        """A new signing secret, seen this once; the one it replaces signs too for a day."""
+        endpoint = await self.get(user, endpoint_id)
+        secret = new_secret()
+        endpoint.previous_sealed_secret = endpoint.sealed_secret
+        endpoint.previous_secret_until = utc_now() + ROTATION_OVERLAP
+        endpoint.sealed_secret = self.box.seal(secret)
+        self._audit(user, endpoint, "webhook_endpoint.secret_rotated", client=client)
+        return endpoint, secret
 
     async def page(self, user: User, params: PageParams) -> Page[WebhookEndpoint]:
         return await self.webhooks.page_owned(user.id, params)

@@ -29,12 +29,19 @@ def signature(secret: str, *, message_id: str, timestamp: int, body: str) -> str
     return "v1," + base64.b64encode(digest).decode()
 
 
-def signed_headers(secret: str, *, message_id: str, timestamp: int, body: str) -> dict[str, str]:
+def signed_headers(
+    secret: str, *, message_id: str, timestamp: int, body: str, previous: str | None = None
+) -> dict[str, str]:
+    """The headers of a delivery; signed by ``previous`` too while a rotated-out secret still
+    counts (receivers accept any ``v1`` signature in the list that matches)."""
+    signatures = [
+        signature(key, message_id=message_id, timestamp=timestamp, body=body)
+        for key in (secret, previous)
+        if key is not None
+    ]
     return {
         "webhook-id": message_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": signature(
-            secret, message_id=message_id, timestamp=timestamp, body=body
-        ),
+        "webhook-signature": " ".join(signatures),
         "content-type": "application/json",
     }

@@ -125,3 +125,83 @@ async def test_only_cloud_numbers_send_templates(
     )
     assert removed.json()["whatsapp_template"] is None
     assert (await start(client, user, campaign["id"])).status_code == 200
+
+
+def approved(name: str, *components: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": f"20{len(name)}",
+        "name": name,
+        "language": "fa",
+        "status": "APPROVED",
+        "category": "MARKETING",
+        "components": [*components, {"type": "BODY", "text": "سلام {{1}}"}],
+    }
+
+
+@pytest.mark.parametrize(
+    ("template", "says"),
+    [
+        (
+            approved("new_collection", {"type": "HEADER", "format": "IMAGE"}),
+            "its header takes media (image)",
+        ),
+        (
+            approved("greeting_header", {"type": "HEADER", "format": "TEXT", "text": "Hi {{1}}"}),
+            "its header takes a value",
+        ),
+        (
+            approved(
+                "track_order",
+                {
+                    "type": "BUTTONS",
+                    "buttons": [
+                        {"type": "URL", "text": "Track", "url": "https://shop.example/t/{{1}}"}
+                    ],
+                },
+            ),
+            "its url button takes a value",
+        ),
+        (
+            approved(
+                "discount_code",
+                {"type": "BUTTONS", "buttons": [{"type": "COPY_CODE", "example": "SALE25"}]},
+            ),
+            "its copy_code button takes a value",
+        ),
+    ],
+)
+async def test_a_template_whose_header_or_buttons_take_values_is_refused_at_start(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    user: dict[str, str],
+    cloud: CloudWorld,
+    template: dict[str, Any],
+    says: str,
+) -> None:
+    cloud.number.templates.append(template)
+    sender = await cloud.link(client, user)
+    mapping = {"name": template["name"], "language": "fa", "variables": ["name"]}
+    campaign = await template_campaign(client, runtime, user, [sender["id"]], mapping)
+
+    response = await start(client, user, campaign["id"])
+
+    assert response.status_code == 422, response.text
+    assert problem_fields(response) == ["whatsapp_template.name"]
+    assert says in response.json()["detail"]
+
+
+async def test_a_fixed_header_and_quick_replies_need_no_values(
+    client: httpx.AsyncClient, runtime: Runtime, user: dict[str, str], cloud: CloudWorld
+) -> None:
+    cloud.number.templates.append(
+        approved(
+            "weekly_news",
+            {"type": "HEADER", "format": "TEXT", "text": "News"},
+            {"type": "BUTTONS", "buttons": [{"type": "QUICK_REPLY", "text": "Stop"}]},
+        )
+    )
+    sender = await cloud.link(client, user)
+    mapping = {"name": "weekly_news", "language": "fa", "variables": ["name"]}
+    campaign = await template_campaign(client, runtime, user, [sender["id"]], mapping)
+
+    assert (await start(client, user, campaign["id"])).status_code == 200

@@ -117,3 +117,86 @@ async def test_a_spam_limit_pauses_the_numbers_campaigns_saying_why(
     assert number["status"] == "BANNED"
     assert await status_counts(runtime, campaign["id"]) == {"PENDING": 3}
     assert cloud.graph.sent == []
+
+
+async def test_a_message_meta_finds_undeliverable_later_skips_its_recipient(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    user: dict[str, str],
+    cloud: CloudWorld,
+    dispatcher: Dispatcher,
+) -> None:
+    # Meta may accept a send to a number not on WhatsApp and say so later, in a failed status.
+    cloud.graph.auto_statuses = ("sent",)
+    _sender, campaign = await cloud_campaign(client, runtime, user, cloud, recipients=2)
+
+    async def sent() -> bool:
+        return await status_counts(runtime, campaign["id"]) == {"SENT": 2}
+
+    await run_until(dispatcher, sent)
+    undeliverable, other = sorted(cloud.graph.sent, key=lambda item: item["to"])
+    await cloud.graph.emit_status(
+        undeliverable["wamid"],
+        "failed",
+        errors=[
+            {
+                "code": 131026,
+                "title": "Message undeliverable",
+                "error_data": {"details": "Receiver is incapable of receiving this message"},
+            }
+        ],
+    )
+    await cloud.graph.emit_status(
+        other["wamid"],
+        "failed",
+        errors=[{"code": 131000, "title": "Something went wrong"}],
+    )
+
+    async def settled() -> bool:
+        return await status_counts(runtime, campaign["id"]) == {"SKIPPED": 1, "FAILED": 1}
+
+    await run_until(dispatcher, settled)
+    recipients = (
+        await client.get(f"/api/v1/campaigns/{campaign['id']}/recipients", headers=user)
+    ).json()["items"]
+    skipped = next(item for item in recipients if item["status"] == "SKIPPED")
+    assert skipped["phone"] == f"+{undeliverable['to']}"
+    assert "Not on WhatsApp" in skipped["error"]
+    assert counters_match(
+        await campaign_view(client, user, campaign["id"]), {"SKIPPED": 1, "FAILED": 1}
+    )
+
+
+async def test_a_sent_status_settles_a_send_whose_answer_never_came(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    user: dict[str, str],
+    cloud: CloudWorld,
+    dispatcher: Dispatcher,
+) -> None:
+    # The answer comes after the session gave up (cloud_timeout_seconds): the send is UNKNOWN
+    # until Meta's "sent" status says it left.
+    cloud.graph.delay_seconds = runtime.settings.cloud_timeout_seconds + 1.0
+    cloud.graph.auto_statuses = ()
+    _sender, campaign = await cloud_campaign(client, runtime, user, cloud, recipients=1)
+
+    async def unknown() -> bool:
+        return await status_counts(runtime, campaign["id"]) == {"UNKNOWN": 1}
+
+    await run_until(dispatcher, unknown)
+
+    async def accepted() -> bool:
+        return len(cloud.graph.sent) == 1
+
+    await run_until(dispatcher, accepted)
+    await cloud.graph.emit_status(cloud.graph.sent[0]["wamid"], "sent")
+
+    async def sent() -> bool:
+        return await status_counts(runtime, campaign["id"]) == {"SENT": 1}
+
+    await run_until(dispatcher, sent)
+    [recipient] = (
+        await client.get(f"/api/v1/campaigns/{campaign['id']}/recipients", headers=user)
+    ).json()["items"]
+    assert recipient["error"] is None
+    assert [item["to"] for item in cloud.graph.sent] == [phone_number(0).removeprefix("+")]

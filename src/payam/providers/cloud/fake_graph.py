@@ -440,12 +440,13 @@ class FakeGraph:
         refused = self._authorized(request, number)
         if refused is not None or number is None:
             return refused or _error(100)
-        if self.delay_seconds:
-            await asyncio.sleep(self.delay_seconds)
         try:
             body = await request.json()
         except ValueError:
             return _error(100, details="The body is not JSON")
+        # Slow to answer, not to take the message: one sent on after the caller gave up is sent.
+        if self.delay_seconds:
+            await asyncio.sleep(self.delay_seconds)
         kind = body.get("type", "text")
         to = str(body.get("to", ""))
         if body.get("messaging_product") != "whatsapp" or not to.isdigit():

@@ -53,7 +53,8 @@ def _dicts(value: object) -> Iterator[dict[str, Any]]:
         yield from (item for item in value if isinstance(item, dict))
 
 
-def _status_reason(status: dict[str, Any]) -> str | None:
+def _status_error(status: dict[str, Any]) -> tuple[int | None, str | None]:
+    """A failed status's error code and the reason a user reads."""
     for error in _dicts(status.get("errors")):
         data = error.get("error_data")
         details = data.get("details") if isinstance(data, dict) else None
@@ -61,8 +62,8 @@ def _status_reason(status: dict[str, Any]) -> str | None:
         code = error.get("code")
         code_number = int(code) if isinstance(code, int | str) and str(code).isdigit() else None
         prefix = f"({code_number}) " if code_number is not None else ""
-        return explain(code_number, f"{prefix}{message}".strip())[:1000]
-    return None
+        return code_number, explain(code_number, f"{prefix}{message}".strip())[:1000]
+    return None, None
 
 
 def _text_of(message: dict[str, Any]) -> str:
@@ -105,6 +106,7 @@ def inbox_entries(body: object, *, phone_number_id: str, now: datetime) -> list[
                     continue
                 ours = status.get("biz_opaque_callback_data")
                 recipient = status.get("recipient_id")
+                code, reason = _status_error(status) if name == "failed" else (None, None)
                 entries.append(
                     InboxEntry(
                         dedup_key=_key("status", wamid, str(name)),
@@ -112,7 +114,8 @@ def inbox_entries(body: object, *, phone_number_id: str, now: datetime) -> list[
                         status=str(name),
                         message_id=str(ours)[:128] if ours else None,
                         phone=f"+{recipient}"[:32] if recipient else None,
-                        reason=_status_reason(status) if name == "failed" else None,
+                        reason=reason,
+                        error_code=code,
                         occurred_at=_at(status.get("timestamp"), now),
                     )
                 )

@@ -20,6 +20,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from payam.config import Settings
+from payam.kit.credentials import CredentialBox, CredentialUnreadable
 from payam.kit.errors import InvalidInput, ServiceUnavailable
 from payam.kit.phones import InvalidPhoneNumber, normalize_phone
 from payam.message.whatsapp_templates import TemplateMapping
@@ -36,9 +37,10 @@ from payam.providers.base import (
     SendAccepted,
     SenderIdentity,
 )
-from payam.providers.cloud.credentials import CredentialBox, CredentialUnreadable, masked
+from payam.providers.cloud.credentials import masked
 from payam.providers.cloud.graph import (
     AUTH_CODES,
+    NOT_ON_WHATSAPP,
     GraphClient,
     GraphError,
     GraphNumber,
@@ -99,18 +101,14 @@ class WhatsAppTemplate:
     category: str
     body: str
     parameters: int  # the body's {{1}}, {{2}}, …
+    # What else takes a value per message, which campaigns cannot fill (None: nothing).
+    unfillable: str | None = None
 
     @classmethod
     def of(cls, item: dict[str, Any]) -> WhatsAppTemplate:
-        components = item.get("components")
-        body = next(
-            (
-                str(component.get("text") or "")
-                for component in (components if isinstance(components, list) else [])
-                if isinstance(component, dict) and component.get("type") == "BODY"
-            ),
-            "",
-        )
+        found = item.get("components")
+        components = [c for c in (found if isinstance(found, list) else []) if isinstance(c, dict)]
+        body = next((str(c.get("text") or "") for c in components if c.get("type") == "BODY"), "")
         numbers = {int(found) for found in _PLACEHOLDER.findall(body)}
         return cls(
             name=str(item.get("name") or ""),
@@ -119,7 +117,34 @@ class WhatsAppTemplate:
             category=str(item.get("category") or ""),
             body=body,
             parameters=max(numbers, default=0),
+            unfillable=_unfillable(components),
         )
+
+
+# Buttons that take a value with every message (a URL's suffix is checked by its placeholder).
+_VALUED_BUTTONS = frozenset({"COPY_CODE", "OTP", "FLOW", "CATALOG", "MPM"})
+
+
+def _unfillable(components: list[dict[str, Any]]) -> str | None:
+    """A template's header or buttons that need values per message: campaigns fill only the
+    body's, so such a template is refused at start rather than failing every send."""
+    for component in components:
+        kind = component.get("type")
+        if kind == "HEADER":
+            header = str(component.get("format") or "TEXT").upper()
+            if header != "TEXT":
+                return f"its header takes media ({header.lower()})"
+            if _PLACEHOLDER.search(str(component.get("text") or "")):
+                return "its header takes a value"
+        if kind == "BUTTONS":
+            for button in component.get("buttons") or []:
+                if not isinstance(button, dict):
+                    continue
+                if str(button.get("type")) in _VALUED_BUTTONS or _PLACEHOLDER.search(
+                    str(button.get("url") or "")
+                ):
+                    return f"its {str(button.get('type')).lower()} button takes a value"
+    return None
 
 
 def text_payload(to: str, message: OutgoingMessage) -> dict[str, Any]:
@@ -176,7 +201,8 @@ def events_of(row: CloudWebhookEvent) -> list[ProviderEvent]:
 
     A ``read`` counts as delivered and read (Meta does not promise the delivered one, nor the
     order): the engine applies the delivery first, and a receipt never moves a message back.
-    ``sent`` tells the engine nothing it did not record itself.
+    ``sent`` settles a send whose outcome the engine does not know; a ``failed`` with 131026
+    says the recipient is not on WhatsApp (skipped, as when a send is refused for it).
     """
     if row.kind == "message":
         return [
@@ -197,12 +223,12 @@ def events_of(row: CloudWebhookEvent) -> list[ProviderEvent]:
             Receipt(message_id=row.message_id, status=ReceiptStatus.DELIVERED, at=at),
             Receipt(message_id=row.message_id, status=ReceiptStatus.READ, at=at),
         ]
+    if row.status == "sent":
+        return [Receipt(message_id=row.message_id, status=ReceiptStatus.SENT, at=at)]
     if row.status == "failed":
-        return [
-            Receipt(
-                message_id=row.message_id, status=ReceiptStatus.FAILED, at=at, reason=row.reason
-            )
-        ]
+        undeliverable = row.error_code == NOT_ON_WHATSAPP
+        status = ReceiptStatus.NOT_ON_WHATSAPP if undeliverable else ReceiptStatus.FAILED
+        return [Receipt(message_id=row.message_id, status=status, at=at, reason=row.reason)]
     return []
 
 
@@ -431,6 +457,13 @@ class CloudProvider:
             raise InvalidInput(
                 f"Template {mapping.name} is {template.status}, not APPROVED, in WhatsApp "
                 f"Business Account {waba}: only approved templates are delivered",
+                field="whatsapp_template.name",
+            )
+        if template.unfillable is not None:
+            raise InvalidInput(
+                f"Template {mapping.name} cannot be sent by a campaign: {template.unfillable}, "
+                "and campaigns fill only the body's values; choose a template whose header and "
+                "buttons are fixed",
                 field="whatsapp_template.name",
             )
         if template.parameters != len(mapping.variables):

@@ -25,6 +25,7 @@ class InboxEntry:
     phone: str | None = None
     text: str | None = None
     reason: str | None = None
+    error_code: int | None = None  # a failed status's
 
 
 class CloudInboxRepository(Repository[CloudWebhookEvent]):
@@ -70,6 +71,7 @@ class CloudInboxRepository(Repository[CloudWebhookEvent]):
                             phone=entry.phone,
                             text=entry.text,
                             reason=entry.reason,
+                            error_code=entry.error_code,
                             occurred_at=entry.occurred_at,
                             received_at=now,
                         )

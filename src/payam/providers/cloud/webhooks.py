@@ -9,8 +9,8 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payam.kit.clock import utc_now
+from payam.kit.credentials import CredentialBox, CredentialUnreadable
 from payam.kit.errors import InvalidInput, NotFound, PayamError
-from payam.providers.cloud.credentials import CredentialBox, CredentialUnreadable
 from payam.providers.cloud.payload import inbox_entries, signature_matches
 from payam.providers.cloud.provider import CloudConfig
 from payam.providers.cloud.repository import CloudInboxRepository
