@@ -28,6 +28,7 @@ from tests.drills.support import (
     paced_campaign,
     sandbox_ledger,
     settled,
+    settling_time,
     stop_all,
     switched,
     wait_for,
@@ -48,7 +49,7 @@ async def finish_and_check(
 ) -> None:
     await wait_for(
         lambda: settled(client, user, campaign["id"]),
-        within_seconds=120 + recipients / NUMBERS * INTERVAL,
+        within_seconds=settling_time(recipients, numbers=NUMBERS),
         workers=tuple(workers),
         explain=lambda: explain_campaign(runtime, campaign["id"]),
     )

@@ -33,6 +33,7 @@ from tests.drills.support import (
     sandbox_ledger,
     sent_not_recorded,
     settled,
+    settling_time,
     stop_all,
     wait_for,
 )
@@ -77,7 +78,7 @@ async def test_workers_killed_at_a_chosen_point_keep_every_promise(
     try:
         await wait_for(
             lambda: settled(client, user, campaign["id"]),
-            within_seconds=120 + recipients / NUMBERS * INTERVAL,
+            within_seconds=settling_time(recipients, numbers=NUMBERS),
             workers=tuple(finisher),
             explain=lambda: explain_campaign(runtime, campaign["id"]),
         )

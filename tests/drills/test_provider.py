@@ -21,6 +21,7 @@ from tests.drills.support import (
     drill_environment,
     explain_campaign,
     settled,
+    settling_time,
     stop_all,
     wait_for,
 )
@@ -84,7 +85,7 @@ async def test_whatsapp_throttling_failing_and_timing_out_breaks_no_promise(
             graph.delay_seconds = 0.0
         await wait_for(
             lambda: settled(client, user, campaign["id"]),
-            within_seconds=180 + recipients / NUMBERS * INTERVAL,
+            within_seconds=settling_time(recipients, numbers=NUMBERS),
             workers=tuple(workers),
             explain=lambda: explain_campaign(runtime, campaign["id"]),
         )

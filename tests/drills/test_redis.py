@@ -27,6 +27,7 @@ from tests.drills.support import (
     paced_campaign,
     sandbox_ledger,
     settled,
+    settling_time,
     stop_all,
     wait_for,
 )
@@ -78,7 +79,7 @@ async def test_redis_stopped_and_started_under_a_worker_breaks_no_promise(
 
             await wait_for(
                 lambda: settled(client, user, campaign["id"]),
-                within_seconds=120 + recipients / NUMBERS * INTERVAL,
+                within_seconds=settling_time(recipients, numbers=NUMBERS),
                 workers=tuple(workers),
                 explain=lambda: explain_campaign(runtime, campaign["id"]),
             )
