@@ -5,6 +5,7 @@ import { formatDateTime, formatNumber } from '../../i18n/format';
 import { EditSenderButton } from './EditSenderButton';
 import { SenderStatusBadge } from './SenderStatusBadge';
 import { UnlinkSenderButton } from './UnlinkSenderButton';
+import { WebLinkButton } from './WebLinkButton';
 
 /** One number: its status, what it sent today against its cap, its limits, and its actions. */
 export function SenderCard({ sender }: { sender: Sender }) {
@@ -42,6 +43,7 @@ export function SenderCard({ sender }: { sender: Sender }) {
           </Text>
         )}
         <Group gap="xs">
+          {sender.provider === 'web' && sender.status !== 'CONNECTED' && <WebLinkButton sender={sender} />}
           <EditSenderButton sender={sender} />
           <UnlinkSenderButton sender={sender} />
         </Group>

@@ -1,4 +1,4 @@
-import { Button, Group, NumberInput, Stack, Switch, Text, TextInput } from '@mantine/core';
+import { Button, Group, NumberInput, SegmentedControl, Stack, Switch, Text, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -21,7 +21,7 @@ export function SenderForm({ initialValues, withPhone, submitLabel, pending, onS
   const [formError, setFormError] = useState<string | null>(null);
   const form = useForm<SenderFormValues>({ initialValues, validate: senderValidation(t) });
   const showProblem = useProblemForm(form);
-  const { quiet, pause } = form.getValues();
+  const { quiet, pause, provider } = form.getValues();
 
   const submit = form.onSubmit((values) => {
     setFormError(null);
@@ -34,10 +34,25 @@ export function SenderForm({ initialValues, withPhone, submitLabel, pending, onS
         <FormAlert message={formError} />
         <TextInput label={t('form.displayName')} description={t('form.displayNameHint')} required {...form.getInputProps('display_name')} />
         {withPhone && (
-          <>
-            <Text size="sm">{t('form.sandbox')}</Text>
-            <TextInput label={t('form.phone')} type="tel" dir="ltr" {...form.getInputProps('phone')} />
-          </>
+          <Stack gap={4}>
+            <Text size="sm" fw={500}>
+              {t('form.provider')}
+            </Text>
+            <SegmentedControl
+              aria-label={t('form.provider')}
+              data={[
+                { value: 'sandbox', label: t('form.providerSandbox') },
+                { value: 'web', label: t('form.providerWeb') },
+              ]}
+              {...form.getInputProps('provider')}
+            />
+            <Text size="sm" c="dimmed">
+              {provider === 'web' ? t('form.web') : t('form.sandbox')}
+            </Text>
+          </Stack>
+        )}
+        {withPhone && provider === 'sandbox' && (
+          <TextInput label={t('form.phone')} type="tel" dir="ltr" {...form.getInputProps('phone')} />
         )}
         <NumberInput label={t('form.dailyCap')} min={1} max={100_000} allowDecimal={false} required {...form.getInputProps('daily_cap')} />
         <Switch label={t('form.quietHours')} description={t('form.quietHoursHint')} {...form.getInputProps('quiet', { type: 'checkbox' })} />

@@ -13,6 +13,11 @@ describe('sender form', () => {
     });
   });
 
+  it('links a WhatsApp Web number without a phone: the scanning phone gives it', () => {
+    const body = createBody({ ...newSenderValues, provider: 'web', display_name: 'Shop', phone: '0912' });
+    expect(body).toMatchObject({ provider: 'web', phone: null, display_name: 'Shop' });
+  });
+
   it('clears what was switched off on a change', () => {
     const body = updateBody({ ...newSenderValues, display_name: 'Sales', quiet: false, pause: true });
     expect(body).toMatchObject({ quiet_hours: null, clear_quiet_hours: true, pause_every: 50, clear_pause_every: false });

@@ -3,6 +3,8 @@ import type { Sender, SenderCreate, SenderUpdate } from '../../client';
 
 /** The limits form's values: quiet hours and pauses as switches with their fields. */
 export interface SenderFormValues {
+  /** When linking: a simulated number, or a real one linked as WhatsApp Web (QR or code). */
+  provider: 'sandbox' | 'web';
   display_name: string;
   phone: string;
   daily_cap: number;
@@ -17,6 +19,7 @@ export interface SenderFormValues {
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 export const newSenderValues: SenderFormValues = {
+  provider: 'sandbox',
   display_name: '',
   phone: '',
   daily_cap: 500,
@@ -30,6 +33,7 @@ export const newSenderValues: SenderFormValues = {
 
 export function valuesOf(sender: Sender): SenderFormValues {
   return {
+    provider: sender.provider === 'web' ? 'web' : 'sandbox',
     display_name: sender.display_name,
     phone: sender.phone ?? '',
     daily_cap: sender.daily_cap,
@@ -72,6 +76,10 @@ function limits(values: SenderFormValues) {
 }
 
 export function createBody(values: SenderFormValues): SenderCreate {
+  if (values.provider === 'web') {
+    // The phone comes from the phone that scans the QR code.
+    return { ...limits(values), provider: 'web', phone: null };
+  }
   return { ...limits(values), provider: 'sandbox', phone: values.phone.trim() || null };
 }
 

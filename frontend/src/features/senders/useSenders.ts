@@ -3,12 +3,15 @@ import {
   linkSenderApiV1SendersPostMutation,
   listSendersApiV1SendersGetOptions,
   listSendersApiV1SendersGetQueryKey,
+  readLinkQrApiV1SendersSenderIdQrGetOptions,
+  relinkSenderApiV1SendersSenderIdLinkPostMutation,
+  requestPairingCodeApiV1SendersSenderIdPairingCodePostMutation,
   removeSenderApiV1SendersSenderIdDeleteMutation,
   updateSenderApiV1SendersSenderIdPatchMutation,
 } from '../../client/@tanstack/react-query.gen';
 
-// The API pushes no live events for numbers: their status and today's count are read again
-// every few seconds while the screen is open.
+// Numbers' status and today's count are read again every few seconds while the screen is open
+// (the live socket's sender events are not used here yet).
 const REFRESH_MS = 5_000;
 
 export function useSenders() {
@@ -33,4 +36,25 @@ export function useUpdateSender() {
 export function useUnlinkSender() {
   const invalidate = useInvalidateSenders();
   return useMutation({ ...removeSenderApiV1SendersSenderIdDeleteMutation(), onSuccess: invalidate });
+}
+
+// WhatsApp shows a new QR code every 20 seconds or so; reading it every 2 keeps the one shown live.
+const QR_REFRESH_MS = 2_000;
+
+export function useLinkQr(senderId: number, enabled: boolean) {
+  return useQuery({
+    ...readLinkQrApiV1SendersSenderIdQrGetOptions({ path: { sender_id: senderId } }),
+    enabled,
+    refetchInterval: QR_REFRESH_MS,
+    retry: false,
+  });
+}
+
+export function useRelinkSender() {
+  const invalidate = useInvalidateSenders();
+  return useMutation({ ...relinkSenderApiV1SendersSenderIdLinkPostMutation(), onSuccess: invalidate });
+}
+
+export function usePairingCode() {
+  return useMutation(requestPairingCodeApiV1SendersSenderIdPairingCodePostMutation());
 }
