@@ -9,7 +9,8 @@ import { ListPagination } from '../filters/ListPagination';
 import { CampaignTable } from './CampaignTable';
 import { NumberTable } from './NumberTable';
 import { OversightFilterBar } from './OversightFilterBar';
-import { oversightFiltersToParams, PAGE_SIZE, parseOversightFilters, type OversightFilters } from './oversightFilters';
+import { PAGE_SIZE } from '../filters/listFilters';
+import { oversightFiltersToParams, parseOversightFilters, type OversightFilters } from './oversightFilters';
 import { useCampaignSearch, useNumberSearch } from './useOversight';
 
 /** Every campaign and every number on the platform, to pause, cancel or suspend. */

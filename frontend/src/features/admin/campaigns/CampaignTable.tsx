@@ -6,6 +6,7 @@ import { formatDateTime, formatNumber } from '../../../i18n/format';
 import { CampaignStatusBadge } from '../../campaigns/CampaignStatusBadge';
 import { describeStatusReason } from '../../campaigns/status';
 import { CampaignActionButtons } from './CampaignActionButtons';
+import { ResultTable } from '../filters/ResultTable';
 import { UserLink } from '../filters/UserLink';
 import { oversightPath } from './oversightFilters';
 
@@ -25,64 +26,49 @@ function Counts({ counts }: { counts: CampaignRow['counts'] }) {
 export function CampaignTable({ campaigns, showOwner = true }: { campaigns: CampaignRow[]; showOwner?: boolean }) {
   const { t, i18n } = useTranslation('adminCampaigns');
   const n = (value: number) => formatNumber(value, i18n.language);
+  const headers = ['title', ...(showOwner ? ['owner'] : []), 'status', 'numbers', 'counts', 'created', 'actions'].map((column) => t(`campaigns.${column}`));
   return (
-    <Table.ScrollContainer minWidth={900}>
-      <Table striped verticalSpacing="xs">
-        <Table.Caption>{t('campaigns.caption')}</Table.Caption>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>{t('campaigns.title')}</Table.Th>
-            {showOwner && <Table.Th>{t('campaigns.owner')}</Table.Th>}
-            <Table.Th>{t('campaigns.status')}</Table.Th>
-            <Table.Th>{t('campaigns.numbers')}</Table.Th>
-            <Table.Th>{t('campaigns.counts')}</Table.Th>
-            <Table.Th>{t('campaigns.created')}</Table.Th>
-            <Table.Th>{t('campaigns.actions')}</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {campaigns.map((campaign) => (
-            <Table.Tr key={campaign.id}>
-              <Table.Td>
-                <Text size="sm" fw={600}>
-                  {campaign.title ?? t('campaigns.untitled', { id: n(campaign.id) })}
-                </Text>
-              </Table.Td>
-              {showOwner && (
-                <Table.Td>
-                  <UserLink id={campaign.user_id} />
-                </Table.Td>
-              )}
-              <Table.Td>
-                <CampaignStatusBadge status={campaign.status} />
-                {campaign.status_reason && (
-                  <Text size="xs" c="dimmed" maw={260}>
-                    {describeStatusReason(campaign.status_reason, t)}
-                  </Text>
-                )}
-              </Table.Td>
-              <Table.Td>
-                <Group gap={6}>
-                  {campaign.sender_ids.map((id) => (
-                    <Anchor key={id} component={Link} to={oversightPath({ number: id })} size="sm">
-                      {t('campaigns.number', { id: n(id) })}
-                    </Anchor>
-                  ))}
-                </Group>
-              </Table.Td>
-              <Table.Td>
-                <Counts counts={campaign.counts} />
-              </Table.Td>
-              <Table.Td>
-                <Text size="sm">{formatDateTime(campaign.created_at, i18n.language)}</Text>
-              </Table.Td>
-              <Table.Td>
-                <CampaignActionButtons campaign={campaign} />
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </Table.ScrollContainer>
+    <ResultTable caption={t('campaigns.caption')} headers={headers} minWidth={900}>
+      {campaigns.map((campaign) => (
+        <Table.Tr key={campaign.id}>
+          <Table.Td>
+            <Text size="sm" fw={600}>
+              {campaign.title ?? t('campaigns.untitled', { id: n(campaign.id) })}
+            </Text>
+          </Table.Td>
+          {showOwner && (
+            <Table.Td>
+              <UserLink id={campaign.user_id} />
+            </Table.Td>
+          )}
+          <Table.Td>
+            <CampaignStatusBadge status={campaign.status} />
+            {campaign.status_reason && (
+              <Text size="xs" c="dimmed" maw={260}>
+                {describeStatusReason(campaign.status_reason, t)}
+              </Text>
+            )}
+          </Table.Td>
+          <Table.Td>
+            <Group gap={6}>
+              {campaign.sender_ids.map((id) => (
+                <Anchor key={id} component={Link} to={oversightPath({ number: id })} size="sm">
+                  {t('campaigns.number', { id: n(id) })}
+                </Anchor>
+              ))}
+            </Group>
+          </Table.Td>
+          <Table.Td>
+            <Counts counts={campaign.counts} />
+          </Table.Td>
+          <Table.Td>
+            <Text size="sm">{formatDateTime(campaign.created_at, i18n.language)}</Text>
+          </Table.Td>
+          <Table.Td>
+            <CampaignActionButtons campaign={campaign} />
+          </Table.Td>
+        </Table.Tr>
+      ))}
+    </ResultTable>
   );
 }

@@ -4,6 +4,7 @@ import { Link } from 'react-router';
 import type { NumberView } from '../../../client';
 import { formatDateTime, formatNumber } from '../../../i18n/format';
 import { ConfirmWithReason } from '../components/ConfirmWithReason';
+import { ResultTable } from '../filters/ResultTable';
 import { UserLink } from '../filters/UserLink';
 import { oversightPath } from './oversightFilters';
 import { useNumberActions } from './useOversight';
@@ -54,75 +55,65 @@ export function SuspensionButton({ number }: { number: NumberView }) {
 export function NumberTable({ numbers, showOwner = true }: { numbers: NumberView[]; showOwner?: boolean }) {
   const { t, i18n } = useTranslation('adminCampaigns');
   const n = (value: number) => formatNumber(value, i18n.language);
+  const headers = [
+    t('numbers.name'),
+    ...(showOwner ? [t('campaigns.owner')] : []),
+    ...['provider', 'status', 'sentToday', 'worker'].map((column) => t(`numbers.${column}`)),
+    t('campaigns.actions'),
+  ];
   return (
-    <Table.ScrollContainer minWidth={860}>
-      <Table striped verticalSpacing="xs">
-        <Table.Caption>{t('numbers.caption')}</Table.Caption>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>{t('numbers.name')}</Table.Th>
-            {showOwner && <Table.Th>{t('campaigns.owner')}</Table.Th>}
-            <Table.Th>{t('numbers.provider')}</Table.Th>
-            <Table.Th>{t('numbers.status')}</Table.Th>
-            <Table.Th>{t('numbers.sentToday')}</Table.Th>
-            <Table.Th>{t('numbers.worker')}</Table.Th>
-            <Table.Th>{t('campaigns.actions')}</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {numbers.map((number) => (
-            <Table.Tr key={number.id}>
-              <Table.Td>
-                <Stack gap={0}>
-                  <Text size="sm" fw={600}>
-                    {number.display_name}
-                  </Text>
-                  <Text size="xs" c="dimmed" dir="ltr" ta="start">
-                    {number.phone ?? t('numbers.noPhone')}
-                  </Text>
-                  <Anchor component={Link} to={oversightPath({ number: number.id })} size="xs">
-                    {t('numbers.campaignsOn', { id: n(number.id) })}
-                  </Anchor>
-                </Stack>
-              </Table.Td>
-              {showOwner && (
-                <Table.Td>
-                  <UserLink id={number.user_id} />
-                </Table.Td>
-              )}
-              <Table.Td>{t(`providers.${number.provider}`)}</Table.Td>
-              <Table.Td>
-                <Stack gap={4} align="flex-start">
-                  <Badge color={STATUS_COLORS[number.status]} variant="filled" miw="max-content">
-                    {t(`senders:status.${number.status}`)}
+    <ResultTable caption={t('numbers.caption')} headers={headers} minWidth={860}>
+      {numbers.map((number) => (
+        <Table.Tr key={number.id}>
+          <Table.Td>
+            <Stack gap={0}>
+              <Text size="sm" fw={600}>
+                {number.display_name}
+              </Text>
+              <Text size="xs" c="dimmed" dir="ltr" ta="start">
+                {number.phone ?? t('numbers.noPhone')}
+              </Text>
+              <Anchor component={Link} to={oversightPath({ number: number.id })} size="xs">
+                {t('numbers.campaignsOn', { id: n(number.id) })}
+              </Anchor>
+            </Stack>
+          </Table.Td>
+          {showOwner && (
+            <Table.Td>
+              <UserLink id={number.user_id} />
+            </Table.Td>
+          )}
+          <Table.Td>{t(`providers.${number.provider}`)}</Table.Td>
+          <Table.Td>
+            <Stack gap={4} align="flex-start">
+              <Badge color={STATUS_COLORS[number.status]} variant="filled" miw="max-content">
+                {t(`senders:status.${number.status}`)}
+              </Badge>
+              {number.suspended_at && (
+                <>
+                  <Badge color="red.9" variant="filled" miw="max-content">
+                    {t('numbers.suspendedSince', { date: formatDateTime(number.suspended_at, i18n.language) })}
                   </Badge>
-                  {number.suspended_at && (
-                    <>
-                      <Badge color="red.9" variant="filled" miw="max-content">
-                        {t('numbers.suspendedSince', { date: formatDateTime(number.suspended_at, i18n.language) })}
-                      </Badge>
-                      {number.suspended_reason && (
-                        <Text size="xs" c="dimmed" maw={260}>
-                          {number.suspended_reason}
-                        </Text>
-                      )}
-                    </>
+                  {number.suspended_reason && (
+                    <Text size="xs" c="dimmed" maw={260}>
+                      {number.suspended_reason}
+                    </Text>
                   )}
-                </Stack>
-              </Table.Td>
-              <Table.Td>{n(number.sent_today)}</Table.Td>
-              <Table.Td>
-                <Text size="xs" dir="ltr" ta="start">
-                  {number.lease_owner ?? '—'}
-                </Text>
-              </Table.Td>
-              <Table.Td>
-                <SuspensionButton number={number} />
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </Table.ScrollContainer>
+                </>
+              )}
+            </Stack>
+          </Table.Td>
+          <Table.Td>{n(number.sent_today)}</Table.Td>
+          <Table.Td>
+            <Text size="xs" dir="ltr" ta="start">
+              {number.lease_owner ?? '—'}
+            </Text>
+          </Table.Td>
+          <Table.Td>
+            <SuspensionButton number={number} />
+          </Table.Td>
+        </Table.Tr>
+      ))}
+    </ResultTable>
   );
 }

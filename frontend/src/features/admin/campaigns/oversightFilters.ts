@@ -5,12 +5,12 @@ import type {
   SearchNumbersApiV1AdminNumbersGetData,
   SenderStatus,
 } from '../../../client';
+import { PAGE_SIZE } from '../filters/listFilters';
 
 export const CAMPAIGN_STATUSES: CampaignStatus[] = ['DRAFT', 'READY', 'RUNNING', 'PAUSED', 'COMPLETED', 'FAILED', 'CANCELLED'];
 export const NUMBER_STATUSES: SenderStatus[] = ['LINKING', 'CONNECTED', 'DISCONNECTED', 'LOGGED_OUT', 'BANNED'];
 export const PROVIDERS: ProviderName[] = ['sandbox', 'web', 'cloud'];
 export const SUSPENSION = ['any', 'suspended', 'notSuspended'] as const;
-export const PAGE_SIZE = 25;
 
 /** What the oversight screen shows, kept in the address (so a user's page can link to their campaigns). */
 export interface OversightFilters {

@@ -1,4 +1,5 @@
 import type { SearchUsersApiV1AdminUsersGetData, SubscriptionState, UserRole, UserSort, UserStatus } from '../../../client';
+import { PAGE_SIZE } from '../filters/listFilters';
 
 /** When the user last signed in, as the activity filter offers it. */
 export const SIGN_IN_WINDOWS = ['any', 'week', 'month', 'notMonth', 'never'] as const;
@@ -7,7 +8,6 @@ export type SignInWindow = (typeof SIGN_IN_WINDOWS)[number];
 export const USER_STATUSES: UserStatus[] = ['ACTIVE', 'INACTIVE', 'BANNED'];
 export const USER_ROLES: UserRole[] = ['USER', 'ADMIN', 'SUPER_ADMIN'];
 export const SUBSCRIPTION_STATES: SubscriptionState[] = ['ACTIVE', 'EXPIRED', 'NONE'];
-export const PAGE_SIZE = 25;
 
 /** What the users table is showing: kept in the address, so a detail page's "back" returns to it. */
 export interface UserFilters {
