@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Generic, Protocol, TypeVar, cast
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payam.kit.errors import NotFound
@@ -56,3 +56,16 @@ class Repository(Generic[ModelT]):
         )
         rows = await self.session.scalars(statement.limit(params.page_size).offset(params.offset))
         return Page.of(rows.all(), total=int(total or 0), params=params)
+
+    async def delete_where(self, condition: ColumnElement[bool], *, limit: int) -> int:
+        """Delete up to ``limit`` of the rows matching ``condition``, lowest id first; how many
+        went. For sweeps, which delete in short transactions rather than one long one."""
+        model = cast(Any, self.model)
+        ids = list(
+            await self.session.scalars(
+                select(model.id).where(condition).order_by(model.id).limit(limit)
+            )
+        )
+        if ids:
+            await self.session.execute(delete(model).where(model.id.in_(ids)))
+        return len(ids)

@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from payam.kit.repository import Repository
@@ -107,16 +107,4 @@ class CloudInboxRepository(Repository[CloudWebhookEvent]):
 
     async def delete_taken_before(self, cutoff: datetime, *, limit: int) -> int:
         """Delete up to ``limit`` entries acknowledged before ``cutoff``; how many went."""
-        ids = list(
-            await self.session.scalars(
-                select(CloudWebhookEvent.id)
-                .where(CloudWebhookEvent.taken_at < cutoff)
-                .order_by(CloudWebhookEvent.id)
-                .limit(limit)
-            )
-        )
-        if ids:
-            await self.session.execute(
-                delete(CloudWebhookEvent).where(CloudWebhookEvent.id.in_(ids))
-            )
-        return len(ids)
+        return await self.delete_where(CloudWebhookEvent.taken_at < cutoff, limit=limit)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from payam.kit.repository import Repository
@@ -69,14 +69,4 @@ class WebRepository(Repository[WebSentMessage]):
 
     async def delete_sent_before(self, cutoff: datetime, *, limit: int) -> int:
         """Delete up to ``limit`` pairs of sends older than ``cutoff``; how many went."""
-        ids = list(
-            await self.session.scalars(
-                select(WebSentMessage.id)
-                .where(WebSentMessage.sent_at < cutoff)
-                .order_by(WebSentMessage.id)
-                .limit(limit)
-            )
-        )
-        if ids:
-            await self.session.execute(delete(WebSentMessage).where(WebSentMessage.id.in_(ids)))
-        return len(ids)
+        return await self.delete_where(WebSentMessage.sent_at < cutoff, limit=limit)
