@@ -28,7 +28,7 @@ from payam.db.session import transaction
 from payam.models import SandboxMessage
 from payam.runtime import Runtime
 from tests.drills.support import free_port, own_redis
-from tests.support import PASSWORD, PAYAM, bearer, spawn_worker
+from tests.support import PASSWORD, PAYAM, bearer, login, register, spawn_worker
 
 NGINX = Path("/usr/sbin/nginx")
 OPENSSL = Path("/usr/bin/openssl")
@@ -213,21 +213,12 @@ async def run_a_campaign(base: str, tls: ssl.SSLContext) -> dict[str, Any]:
         trust_env=False,
         timeout=WAIT,
     ) as client:
-        registered = await client.post(
-            "/api/v1/auth/register",
-            json={
-                "name": "Sara Ahmadi",
-                "username": "sara",
-                "email": "sara@example.com",
-                "phone": "09121234567",
-                "password": PASSWORD,
-            },
-        )
-        assert registered.status_code == 201, registered.text
+        registered = await register(client)
+        sara = bearer(await login(client, "sara"))
+        admin = bearer(await login(client, "admin"))
         # HTTPS as nginx told Payam: the trusted proxy's X-Forwarded-Proto.
-        assert "strict-transport-security" in registered.headers
-        sara = bearer(await signed_in(client, "sara"))
-        admin = bearer(await signed_in(client, "admin"))
+        me = await client.get("/api/v1/users/me", headers=sara)
+        assert "strict-transport-security" in me.headers
         package = await client.post(
             "/api/v1/admin/packages",
             json={"title": "Starter", "price": "0", "duration_days": 30, "message_limit": 1000},
@@ -235,7 +226,7 @@ async def run_a_campaign(base: str, tls: ssl.SSLContext) -> dict[str, Any]:
         )
         assert package.status_code == 201, package.text
         granted = await client.post(
-            f"/api/v1/admin/users/{registered.json()['id']}/subscription-grants",
+            f"/api/v1/admin/users/{registered['id']}/subscription-grants",
             json={"package_id": package.json()["id"], "reason": "deployment test"},
             headers=admin,
         )
@@ -289,13 +280,6 @@ async def run_a_campaign(base: str, tls: ssl.SSLContext) -> dict[str, Any]:
             except TimeoutError:
                 said = f"no word of the campaign's end; the socket said {seen}"
                 raise AssertionError(said) from None
-
-
-async def signed_in(client: httpx.AsyncClient, login: str) -> dict[str, Any]:
-    response = await client.post("/api/v1/auth/login", json={"login": login, "password": PASSWORD})
-    assert response.status_code == 200, response.text
-    tokens: dict[str, Any] = response.json()
-    return tokens
 
 
 async def imported(client: httpx.AsyncClient, headers: dict[str, str], import_id: int) -> None:
