@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import { fa as account } from '../src/features/account/locales';
 import { en as authEn, fa as auth } from '../src/features/auth/locales';
 import { en as dashboardEn, fa as dashboard } from '../src/features/dashboard/locales';
 import { fa as common } from '../src/i18n/common';
@@ -132,9 +133,10 @@ test('an expired access token is renewed silently; a session ended elsewhere ask
   await expect(otherPage.getByRole('heading', { name: dashboard.title })).toBeVisible();
 
   await page.reload();
-  await expect(page.getByRole('listitem')).toHaveCount(2);
-  await page.getByRole('button', { name: /^خروج ./ }).click();
-  await expect(page.getByRole('listitem')).toHaveCount(1);
+  const devices = page.getByRole('region', { name: account.devices.title });
+  await expect(devices.getByRole('listitem')).toHaveCount(2);
+  await devices.getByRole('button', { name: /^خروج ./ }).click();
+  await expect(devices.getByRole('listitem')).toHaveCount(1);
 
   // Its live connection closes at once, or its next request is refused: either way, sign in.
   await expect(otherPage.getByRole('heading', { name: auth.signIn.title })).toBeVisible({ timeout: 20_000 });
