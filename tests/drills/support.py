@@ -186,6 +186,29 @@ async def settled(client: httpx.AsyncClient, user: dict[str, str], campaign_id: 
     return bool(view["status"] == "COMPLETED" and quota["messages_reserved"] == 0)
 
 
+async def run_to_the_end(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    user: dict[str, str],
+    campaign_id: int,
+    workers: list[subprocess.Popen[bytes]],
+    *,
+    recipients: int,
+    numbers: int,
+) -> None:
+    """Until the campaign has finished with nothing reserved; then the workers are stopped, so
+    that what the check reads no longer moves (receipts go on changing rows until then)."""
+    try:
+        await wait_for(
+            lambda: settled(client, user, campaign_id),
+            within_seconds=settling_time(recipients, numbers=numbers),
+            workers=tuple(workers),
+            explain=lambda: status_counts(runtime, campaign_id),
+        )
+    finally:
+        await stop_all(workers)
+
+
 async def assert_promises_kept(
     client: httpx.AsyncClient,
     runtime: Runtime,
@@ -193,12 +216,14 @@ async def assert_promises_kept(
     campaign_id: int,
     *,
     recipients: int,
-    interval: float,
-    accepted: dict[str, list[tuple[str, datetime]]],
-) -> Counter[str]:
-    """The four promises, once the campaign has finished; ``accepted`` is what WhatsApp (the
-    sandbox's ledger, the fake Graph API) took, per recipient: (sending number, when).
-    Returns the recipients' final statuses."""
+    accepted: dict[str, list[tuple[str, datetime]]] | None = None,
+) -> None:
+    """The four promises, once the campaign has finished and its workers stopped; ``accepted``
+    is what WhatsApp took, per recipient: (sending number, when); the sandbox's ledger unless
+    given (the fake Graph API's record)."""
+    if accepted is None:
+        accepted = await sandbox_ledger(runtime)
+    interval = INTERVAL
     # Never twice.
     twice = {phone: len(sends) for phone, sends in accepted.items() if len(sends) > 1}
     assert not twice, f"sent twice: {twice}"
@@ -236,15 +261,10 @@ async def assert_promises_kept(
     for number, moments in per_number.items():
         gaps = [(later - earlier).total_seconds() for earlier, later in pairwise(sorted(moments))]
         assert min(gaps, default=interval) >= interval, (number, min(gaps))
-    return statuses
 
 
 def statuses_of(statuses: Counter[str]) -> dict[str, int]:
     return {status: count for status, count in statuses.items() if count}
-
-
-async def explain_campaign(runtime: Runtime, campaign_id: int) -> dict[str, int]:
-    return await status_counts(runtime, campaign_id)
 
 
 # ---- a paced campaign and the workers that send it ------------------------------------------
@@ -255,19 +275,28 @@ WORKERS = 2
 
 
 async def paced_campaign(
-    client: httpx.AsyncClient, runtime: Runtime, user: dict[str, str], *, recipients: int
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    user: dict[str, str],
+    *,
+    recipients: int,
+    senders: list[dict[str, Any]] | None = None,
+    **limits: Any,
 ) -> dict[str, Any]:
-    """A started campaign over ``NUMBERS`` sandbox numbers at ``INTERVAL``."""
+    """A started campaign at ``INTERVAL`` over ``senders``: by default ``NUMBERS`` sandbox
+    numbers linked with ``limits`` (no daily cap to speak of unless told)."""
     await grant_messages(runtime, await user_id(client, user), recipients * 2)
-    numbers = [
-        await link_sender(client, user, phone=f"0990000{i:04d}", daily_cap=100_000)
-        for i in range(NUMBERS)
-    ]
+    if senders is None:
+        limits = {"daily_cap": 100_000, **limits}
+        senders = [
+            await link_sender(client, user, phone=f"0990000{i:04d}", **limits)
+            for i in range(NUMBERS)
+        ]
     campaign = await create_campaign(
         client,
         runtime,
         user,
-        sender_ids=[number["id"] for number in numbers],
+        sender_ids=[sender["id"] for sender in senders],
         recipients=recipients,
         interval=INTERVAL,
     )

@@ -15,17 +15,14 @@ import pytest
 
 from payam.kit.clock import utc_now
 from payam.runtime import Runtime
-from tests.campaign_support import create_campaign, grant_messages, link_sender, start
+from tests.campaign_support import link_sender
 from tests.drills.sizes import long_drill
 from tests.drills.support import (
-    INTERVAL,
     assert_promises_kept,
     drill_environment,
-    explain_campaign,
+    paced_campaign,
+    run_to_the_end,
     sandbox_ledger,
-    settled,
-    stop_all,
-    wait_for,
 )
 from tests.support import spawn_worker
 
@@ -57,45 +54,20 @@ async def drill_at(
 ) -> dict[str, list[tuple[str, datetime]]]:
     """Numbers with ``limits`` and a campaign through them, sent by a worker whose clock starts
     ``HEAD_START`` before ``edge``; returns what WhatsApp accepted, once the campaign is done."""
-    me = (await client.get("/api/v1/users/me", headers=user)).json()
-    await grant_messages(runtime, me["id"], recipients * 2)
-    numbers = [
+    senders = [
         await link_sender(client, user, phone=f"0990000{i:04d}", **limits) for i in range(NUMBERS)
     ]
-    campaign = await create_campaign(
-        client,
-        runtime,
-        user,
-        sender_ids=[number["id"] for number in numbers],
-        recipients=recipients,
-        interval=INTERVAL,
-    )
-    assert (await start(client, user, campaign["id"])).status_code == 200
+    campaign = await paced_campaign(client, runtime, user, recipients=recipients, senders=senders)
     environment = {
         **drill_environment(runtime, tmp_path, runtime.settings.database_url),
         **clock_at(edge - HEAD_START),
     }
     workers = [spawn_worker(environment, tmp_path / "worker.log")]
-    try:
-        await wait_for(
-            lambda: settled(client, user, campaign["id"]),
-            within_seconds=300 + recipients,
-            workers=tuple(workers),
-            explain=lambda: explain_campaign(runtime, campaign["id"]),
-        )
-    finally:
-        await stop_all(workers)
-    accepted = await sandbox_ledger(runtime)
-    await assert_promises_kept(
-        client,
-        runtime,
-        user,
-        campaign["id"],
-        recipients=recipients,
-        interval=INTERVAL,
-        accepted=accepted,
+    await run_to_the_end(
+        client, runtime, user, campaign["id"], workers, recipients=recipients, numbers=NUMBERS
     )
-    return accepted
+    await assert_promises_kept(client, runtime, user, campaign["id"], recipients=recipients)
+    return await sandbox_ledger(runtime)
 
 
 def next_local(zone: ZoneInfo, clock: time) -> datetime:

@@ -8,7 +8,6 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -19,16 +18,12 @@ from payam.runtime import Runtime
 from tests.dispatch.test_crash import accepted_count
 from tests.drills.sizes import drill_size
 from tests.drills.support import (
-    INTERVAL,
     NUMBERS,
     WORKERS,
     assert_promises_kept,
     drill_environment,
-    explain_campaign,
     paced_campaign,
-    sandbox_ledger,
-    settled,
-    settling_time,
+    run_to_the_end,
     stop_all,
     switched,
     wait_for,
@@ -38,32 +33,6 @@ from tests.support import spawn_worker
 pytestmark = pytest.mark.drill
 
 
-async def finish_and_check(
-    client: httpx.AsyncClient,
-    runtime: Runtime,
-    user: dict[str, str],
-    campaign: dict[str, Any],
-    workers: list[Any],
-    *,
-    recipients: int,
-) -> None:
-    await wait_for(
-        lambda: settled(client, user, campaign["id"]),
-        within_seconds=settling_time(recipients, numbers=NUMBERS),
-        workers=tuple(workers),
-        explain=lambda: explain_campaign(runtime, campaign["id"]),
-    )
-    await assert_promises_kept(
-        client,
-        runtime,
-        user,
-        campaign["id"],
-        recipients=recipients,
-        interval=INTERVAL,
-        accepted=await sandbox_ledger(runtime),
-    )
-
-
 async def test_the_database_refusing_connections_for_seconds_breaks_no_promise(
     client: httpx.AsyncClient, runtime: Runtime, user: dict[str, str], tmp_path: Path
 ) -> None:
@@ -71,6 +40,7 @@ async def test_the_database_refusing_connections_for_seconds_breaks_no_promise(
     if url.get_backend_name() == "sqlite":
         pytest.skip("SQLite is a file, not a server that can refuse connections")
     recipients = drill_size(short=60, full=300)
+    size = {"recipients": recipients, "numbers": NUMBERS}
     outages = drill_size(short=1, full=3)
     campaign = await paced_campaign(client, runtime, user, recipients=recipients)
     default_port = 5432 if url.get_backend_name() == "postgresql" else 3306
@@ -91,9 +61,10 @@ async def test_the_database_refusing_connections_for_seconds_breaks_no_promise(
                 await switch.off()
                 await asyncio.sleep(3 + outage)
                 await switch.on()
-            await finish_and_check(client, runtime, user, campaign, workers, recipients=recipients)
+            await run_to_the_end(client, runtime, user, campaign["id"], workers, **size)
         finally:
             await stop_all(workers)
+    await assert_promises_kept(client, runtime, user, campaign["id"], recipients=recipients)
 
 
 async def _more_sent_than(runtime: Runtime, count: int) -> bool:
@@ -138,15 +109,14 @@ async def test_postgresql_out_of_connections_breaks_no_promise(
     if make_url(runtime.settings.database_url).get_backend_name() != "postgresql":
         pytest.skip("a PostgreSQL drill")
     recipients = drill_size(short=60, full=300)
+    size = {"recipients": recipients, "numbers": NUMBERS}
     campaign = await paced_campaign(client, runtime, user, recipients=recipients)
     # Two workers, each wanting a pool of 10 (and 20 more at busy moments), share 4.
     async with limited_role(runtime, connections=4) as url:
         environment = drill_environment(runtime, tmp_path, url)
         workers = [spawn_worker(environment, tmp_path / f"worker-{i}.log") for i in range(WORKERS)]
-        try:
-            await finish_and_check(client, runtime, user, campaign, workers, recipients=recipients)
-        finally:
-            await stop_all(workers)
+        await run_to_the_end(client, runtime, user, campaign["id"], workers, **size)
+    await assert_promises_kept(client, runtime, user, campaign["id"], recipients=recipients)
     refused = "".join(
         (tmp_path / f"worker-{i}.log").read_text(errors="replace") for i in range(WORKERS)
     )

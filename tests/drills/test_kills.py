@@ -21,21 +21,15 @@ from payam.kit.clock import utc_now
 from payam.runtime import Runtime
 from tests.drills.sizes import drill_size
 from tests.drills.support import (
-    INTERVAL,
     NUMBERS,
     assert_promises_kept,
     claimed_not_sent,
     drill_environment,
-    explain_campaign,
     kill_at,
     paced_campaign,
     reader_of,
-    sandbox_ledger,
+    run_to_the_end,
     sent_not_recorded,
-    settled,
-    settling_time,
-    stop_all,
-    wait_for,
 )
 from tests.support import spawn_worker
 
@@ -75,22 +69,7 @@ async def test_workers_killed_at_a_chosen_point_keep_every_promise(
             await kill_at(worker, partial(chosen, reader, campaign["id"], worker, since))
 
     finisher = [spawn_worker(environment, log)]
-    try:
-        await wait_for(
-            lambda: settled(client, user, campaign["id"]),
-            within_seconds=settling_time(recipients, numbers=NUMBERS),
-            workers=tuple(finisher),
-            explain=lambda: explain_campaign(runtime, campaign["id"]),
-        )
-    finally:
-        await stop_all(finisher)
-
-    await assert_promises_kept(
-        client,
-        runtime,
-        user,
-        campaign["id"],
-        recipients=recipients,
-        interval=INTERVAL,
-        accepted=await sandbox_ledger(runtime),
+    await run_to_the_end(
+        client, runtime, user, campaign["id"], finisher, recipients=recipients, numbers=NUMBERS
     )
+    await assert_promises_kept(client, runtime, user, campaign["id"], recipients=recipients)

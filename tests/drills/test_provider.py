@@ -13,15 +13,12 @@ import httpx
 import pytest
 
 from payam.runtime import Runtime
-from tests.campaign_support import create_campaign, grant_messages, start, user_id
 from tests.drills.sizes import drill_size
 from tests.drills.support import (
-    INTERVAL,
     assert_promises_kept,
     drill_environment,
-    explain_campaign,
-    settled,
-    settling_time,
+    paced_campaign,
+    run_to_the_end,
     stop_all,
     wait_for,
 )
@@ -44,7 +41,6 @@ async def test_whatsapp_throttling_failing_and_timing_out_breaks_no_promise(
     graph = cloud.graph
     graph.auto_statuses = ("sent", "delivered")
     recipients = drill_size(short=30, full=150)
-    await grant_messages(runtime, await user_id(client, user), recipients * 2)
     numbers = [cloud.number] + [
         graph.add_number(
             phone_number_id=f"10654035224293{i}", display_phone_number=f"+98 912 000 001{i}"
@@ -52,15 +48,7 @@ async def test_whatsapp_throttling_failing_and_timing_out_breaks_no_promise(
         for i in range(NUMBERS - 1)
     ]
     senders = [await cloud.link(client, user, number, daily_cap=100_000) for number in numbers]
-    campaign = await create_campaign(
-        client,
-        runtime,
-        user,
-        sender_ids=[sender["id"] for sender in senders],
-        recipients=recipients,
-        interval=INTERVAL,
-    )
-    assert (await start(client, user, campaign["id"])).status_code == 200
+    campaign = await paced_campaign(client, runtime, user, recipients=recipients, senders=senders)
     environment = {
         **drill_environment(runtime, tmp_path, runtime.settings.database_url),
         "PAYAM_SECRET_KEY": runtime.settings.signing_key,  # to open the numbers' secrets
@@ -83,11 +71,8 @@ async def test_whatsapp_throttling_failing_and_timing_out_breaks_no_promise(
             graph.delay_seconds = CLOUD_TIMEOUT_SECONDS + 0.5
             await asyncio.sleep(2 * CLOUD_TIMEOUT_SECONDS)
             graph.delay_seconds = 0.0
-        await wait_for(
-            lambda: settled(client, user, campaign["id"]),
-            within_seconds=settling_time(recipients, numbers=NUMBERS),
-            workers=tuple(workers),
-            explain=lambda: explain_campaign(runtime, campaign["id"]),
+        await run_to_the_end(
+            client, runtime, user, campaign["id"], workers, recipients=recipients, numbers=NUMBERS
         )
     finally:
         await stop_all(workers)
@@ -102,6 +87,5 @@ async def test_whatsapp_throttling_failing_and_timing_out_breaks_no_promise(
         user,
         campaign["id"],
         recipients=recipients,
-        interval=INTERVAL,
         accepted=accepted,
     )

@@ -18,16 +18,12 @@ from tests.campaign_support import user_id
 from tests.dispatch.test_crash import accepted_count
 from tests.drills.sizes import drill_size
 from tests.drills.support import (
-    INTERVAL,
     NUMBERS,
     assert_promises_kept,
     drill_environment,
-    explain_campaign,
     own_redis,
     paced_campaign,
-    sandbox_ledger,
-    settled,
-    settling_time,
+    run_to_the_end,
     stop_all,
     wait_for,
 )
@@ -40,6 +36,7 @@ async def test_redis_stopped_and_started_under_a_worker_breaks_no_promise(
     client: httpx.AsyncClient, runtime: Runtime, user: dict[str, str], tmp_path: Path
 ) -> None:
     recipients = drill_size(short=100, full=300)
+    size = {"recipients": recipients, "numbers": NUMBERS}
     outages = drill_size(short=1, full=3)
     campaign = await paced_campaign(client, runtime, user, recipients=recipients)
     owner = await user_id(client, user)
@@ -77,20 +74,7 @@ async def test_redis_stopped_and_started_under_a_worker_breaks_no_promise(
             finally:
                 await hub.close()
 
-            await wait_for(
-                lambda: settled(client, user, campaign["id"]),
-                within_seconds=settling_time(recipients, numbers=NUMBERS),
-                workers=tuple(workers),
-                explain=lambda: explain_campaign(runtime, campaign["id"]),
-            )
+            await run_to_the_end(client, runtime, user, campaign["id"], workers, **size)
         finally:
             await stop_all(workers)
-    await assert_promises_kept(
-        client,
-        runtime,
-        user,
-        campaign["id"],
-        recipients=recipients,
-        interval=INTERVAL,
-        accepted=await sandbox_ledger(runtime),
-    )
+    await assert_promises_kept(client, runtime, user, campaign["id"], recipients=recipients)
