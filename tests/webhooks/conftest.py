@@ -11,9 +11,17 @@ import httpx
 import pytest
 
 from payam.config import Settings
+from payam.dispatch.engine import Dispatcher
 from payam.runtime import Runtime
 from payam.webhooks.delivery import WebhookDeliverer
-from tests.campaign_support import FAST
+from tests.campaign_support import (
+    FAST,
+    create_campaign,
+    grant_messages,
+    link_sender,
+    start,
+    user_id,
+)
 from tests.campaign_support import stranger as stranger
 from tests.campaign_support import user as user
 from tests.webhooks.receiver import Receiver, receiving
@@ -42,6 +50,38 @@ async def deliverer(runtime: Runtime) -> AsyncIterator[WebhookDeliverer]:
     found = WebhookDeliverer(runtime)
     yield found
     await found.close()
+
+
+@pytest.fixture
+async def dispatcher(runtime: Runtime) -> AsyncIterator[Dispatcher]:
+    engine = Dispatcher(runtime, worker_id="test-worker")
+    yield engine
+    await engine.shutdown()
+
+
+async def started_campaign(
+    client: httpx.AsyncClient, runtime: Runtime, headers: dict[str, str], *, recipients: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A new number and a campaign of ``recipients`` on it, started: the number and campaign."""
+    await grant_messages(runtime, await user_id(client, headers), recipients)
+    sender = await link_sender(client, headers)
+    campaign = await create_campaign(
+        client, runtime, headers, sender_ids=[sender["id"]], recipients=recipients
+    )
+    assert (await start(client, headers, campaign["id"])).status_code == 200
+    return sender, campaign
+
+
+async def deliveries(
+    client: httpx.AsyncClient, headers: dict[str, str], endpoint_id: int
+) -> list[dict[str, Any]]:
+    """The endpoint's deliveries as its owner sees them, newest first."""
+    answer = await client.get(
+        f"/api/v1/webhooks/endpoints/{endpoint_id}/deliveries", headers=headers
+    )
+    assert answer.status_code == 200, answer.text
+    items: list[dict[str, Any]] = answer.json()["items"]
+    return items
 
 
 async def register_endpoint(

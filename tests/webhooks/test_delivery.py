@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
 
 import httpx
-import pytest
 
 from payam.dispatch.engine import Dispatcher
 from payam.runtime import Runtime
@@ -19,10 +17,14 @@ from tests.campaign_support import (
     grant_messages,
     link_sender,
     run_until,
-    start,
     user_id,
 )
-from tests.webhooks.conftest import deliver_until, register_endpoint
+from tests.webhooks.conftest import (
+    deliver_until,
+    deliveries,
+    register_endpoint,
+    started_campaign,
+)
 from tests.webhooks.receiver import Receiver
 
 RECIPIENTS = 30
@@ -36,13 +38,6 @@ EVERY_EVENT = [
 ]
 
 
-@pytest.fixture
-async def dispatcher(runtime: Runtime) -> Any:
-    engine = Dispatcher(runtime, worker_id="test-worker")
-    yield engine
-    await engine.shutdown()
-
-
 async def test_every_recipients_fate_arrives_signed_and_batched(
     client: httpx.AsyncClient,
     runtime: Runtime,
@@ -52,12 +47,7 @@ async def test_every_recipients_fate_arrives_signed_and_batched(
     dispatcher: Dispatcher,
 ) -> None:
     await register_endpoint(client, user, receiver, EVERY_EVENT)
-    await grant_messages(runtime, await user_id(client, user), RECIPIENTS)
-    sender = await link_sender(client, user)
-    campaign = await create_campaign(
-        client, runtime, user, sender_ids=[sender["id"]], recipients=RECIPIENTS
-    )
-    assert (await start(client, user, campaign["id"])).status_code == 200
+    _, campaign = await started_campaign(client, runtime, user, recipients=RECIPIENTS)
 
     async def finished() -> bool:
         view = await campaign_view(client, user, campaign["id"])
@@ -123,17 +113,6 @@ async def test_pauses_and_resumptions_are_told(
     assert paused["data"]["campaign_id"] == campaign["id"]
 
 
-async def deliveries(
-    client: httpx.AsyncClient, headers: dict[str, str], endpoint_id: int
-) -> list[dict[str, Any]]:
-    answer = await client.get(
-        f"/api/v1/webhooks/endpoints/{endpoint_id}/deliveries", headers=headers
-    )
-    assert answer.status_code == 200, answer.text
-    items: list[dict[str, Any]] = answer.json()["items"]
-    return items
-
-
 async def test_failures_and_timeouts_are_retried_and_every_attempt_recorded(
     client: httpx.AsyncClient,
     user: dict[str, str],
@@ -187,12 +166,7 @@ async def test_a_slow_endpoint_never_slows_sending(
     await register_endpoint(client, user, receiver, ["recipient.sent", "campaign.started"])
     # Every request hangs past the sender's timeout: each delivery waits its whole second.
     receiver.plan = [("hang", 5.0)] * 100
-    await grant_messages(runtime, await user_id(client, user), RECIPIENTS)
-    sender = await link_sender(client, user)
-    campaign = await create_campaign(
-        client, runtime, user, sender_ids=[sender["id"]], recipients=RECIPIENTS
-    )
-    assert (await start(client, user, campaign["id"])).status_code == 200
+    _, campaign = await started_campaign(client, runtime, user, recipients=RECIPIENTS)
 
     async def finished() -> bool:
         view = await campaign_view(client, user, campaign["id"])

@@ -17,15 +17,11 @@ from payam.runtime import Runtime
 from payam.webhooks.delivery import WebhookDeliverer
 from tests.campaign_support import (
     campaign_view,
-    create_campaign,
-    grant_messages,
-    link_sender,
     phone_number,
     run_until,
-    start,
     user_id,
 )
-from tests.webhooks.conftest import deliver_until, register_endpoint
+from tests.webhooks.conftest import deliver_until, register_endpoint, started_campaign
 from tests.webhooks.receiver import Receiver
 
 RECIPIENTS = 4
@@ -37,23 +33,11 @@ def settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"sandbox_reply_rate": 1.0, "sandbox_opt_out_rate": 0.0})
 
 
-@pytest.fixture
-async def dispatcher(runtime: Runtime) -> Any:
-    engine = Dispatcher(runtime, worker_id="test-worker")
-    yield engine
-    await engine.shutdown()
-
-
 async def sent_campaign(
     client: httpx.AsyncClient, runtime: Runtime, user: dict[str, str], dispatcher: Dispatcher
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """A number and a campaign of ``RECIPIENTS`` that it sent, every message delivered."""
-    await grant_messages(runtime, await user_id(client, user), RECIPIENTS)
-    sender = await link_sender(client, user)
-    campaign = await create_campaign(
-        client, runtime, user, sender_ids=[sender["id"]], recipients=RECIPIENTS
-    )
-    assert (await start(client, user, campaign["id"])).status_code == 200
+    sender, campaign = await started_campaign(client, runtime, user, recipients=RECIPIENTS)
 
     async def delivered() -> bool:
         view = await campaign_view(client, user, campaign["id"])

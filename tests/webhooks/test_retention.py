@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import Any
 
 import httpx
 import pytest
@@ -30,14 +29,9 @@ from payam.runtime import Runtime
 from payam.webhooks.delivery import WebhookDeliverer
 from tests.campaign_support import (
     campaign_view,
-    create_campaign,
-    grant_messages,
-    link_sender,
     run_until,
-    start,
-    user_id,
 )
-from tests.webhooks.conftest import deliver_until, register_endpoint
+from tests.webhooks.conftest import deliver_until, register_endpoint, started_campaign
 from tests.webhooks.receiver import Receiver, receiving
 
 RECIPIENTS = 6
@@ -49,13 +43,6 @@ async def failing_receiver() -> AsyncIterator[Receiver]:
     async with receiving() as found:
         found.plan = [500] * 10_000
         yield found
-
-
-@pytest.fixture
-async def dispatcher(runtime: Runtime) -> Any:
-    engine = Dispatcher(runtime, worker_id="test-worker")
-    yield engine
-    await engine.shutdown()
 
 
 async def events_by_endpoint(runtime: Runtime) -> dict[int, Counter[str]]:
@@ -96,12 +83,7 @@ async def test_old_finished_deliveries_go_and_nothing_is_announced_again(
 ) -> None:
     heard = await register_endpoint(client, user, receiver, EVENTS)
     failing = await register_endpoint(client, user, failing_receiver, ["recipient.sent"])
-    await grant_messages(runtime, await user_id(client, user), RECIPIENTS)
-    sender = await link_sender(client, user)
-    campaign = await create_campaign(
-        client, runtime, user, sender_ids=[sender["id"]], recipients=RECIPIENTS
-    )
-    assert (await start(client, user, campaign["id"])).status_code == 200
+    _, campaign = await started_campaign(client, runtime, user, recipients=RECIPIENTS)
 
     async def finished() -> bool:
         return bool((await campaign_view(client, user, campaign["id"]))["status"] == "COMPLETED")

@@ -26,7 +26,7 @@ from payam.models import User, WebhookEndpoint
 from payam.runtime import Runtime
 from payam.webhooks.delivery import WebhookDeliverer
 from tests.campaign_support import link_sender
-from tests.webhooks.conftest import deliver_until, register_endpoint
+from tests.webhooks.conftest import deliver_until, deliveries, register_endpoint
 from tests.webhooks.receiver import Receiver, verify
 
 OLD_KEY = Fernet.generate_key().decode()
@@ -63,9 +63,11 @@ async def redelivered(
     endpoint_id: int,
 ) -> tuple[dict[str, str], bytes]:
     """The endpoint's delivery sent again: the headers and body the receiver got."""
-    base = f"/api/v1/webhooks/endpoints/{endpoint_id}/deliveries"
-    delivery = (await client.get(base, headers=user)).json()["items"][0]
-    answer = await client.post(f"{base}/{delivery['id']}/redeliver", headers=user)
+    delivery = (await deliveries(client, user, endpoint_id))[0]
+    answer = await client.post(
+        f"/api/v1/webhooks/endpoints/{endpoint_id}/deliveries/{delivery['id']}/redeliver",
+        headers=user,
+    )
     assert answer.status_code == 202, answer.text
     heard = len(receiver.raw)
     await deliver_until(deliverer, lambda: len(receiver.raw) > heard)
