@@ -62,6 +62,8 @@ class WebhookEvent(IdMixin, Base):
         Index("ix_webhook_events_endpoint_id_delivery_id", "endpoint_id", "delivery_id"),
         Index("ix_webhook_events_endpoint_id_subject_id", "endpoint_id", "subject_id"),
         Index("ix_webhook_events_endpoint_id_dedup_key", "endpoint_id", "dedup_key", unique=True),
+        # A delivery's events, found by it alone: the retention sweep and the cascade deleting it.
+        Index("ix_webhook_events_delivery_id", "delivery_id"),
     )
 
 
