@@ -38,15 +38,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import MetaData, event
-from sqlalchemy.engine import Connection
+from dispatch_bench import prepare
+from sqlalchemy import event
 
 from payam.app import create_app
 from payam.auth.tokens import issue_access_token
 from payam.billing.subscriptions import SubscriptionService
 from payam.config import Settings
-from payam.db.engine import create_engine
-from payam.db.migrate import upgrade_to_head
 from payam.db.session import transaction
 from payam.models import (
     AuthSession,
@@ -83,21 +81,6 @@ class Result:
     p50_ms: float
     p99_ms: float
     failures: int
-
-
-def _drop_everything(connection: Connection) -> None:
-    existing = MetaData()
-    existing.reflect(connection)
-    existing.drop_all(connection)
-
-
-async def prepare(settings: Settings) -> None:
-    engine = create_engine(settings.database_url)
-    async with engine.begin() as connection:
-        await connection.run_sync(_drop_everything)
-    async with engine.begin() as connection:
-        await connection.run_sync(lambda sync: upgrade_to_head(settings, connection=sync))
-    await engine.dispose()
 
 
 @dataclass(frozen=True)
