@@ -1,5 +1,5 @@
 import { filterParams, parseListFilters } from './listFilters';
-import { periodDays, periodStart } from './period';
+import { chosenDays, periodDays, periodStart } from './period';
 
 const now = new Date('2026-12-01T10:30:00Z');
 
@@ -25,5 +25,12 @@ describe('periods', () => {
   it('cover whole UTC days, today included', () => {
     expect(periodDays('day', now)).toEqual({ since: '2026-12-01', until: '2026-12-01' });
     expect(periodDays('month', now)).toEqual({ since: '2026-11-02', until: '2026-12-01' });
+  });
+
+  it('give way to two chosen days, unless they are missing, invalid or out of order', () => {
+    expect(chosenDays('2026-01-01', '2026-03-31', 'week', now)).toEqual({ since: '2026-01-01', until: '2026-03-31' });
+    expect(chosenDays('2026-03-31', '2026-01-01', 'week', now)).toEqual(periodDays('week', now));
+    expect(chosenDays('2026-01-01', null, 'week', now)).toEqual(periodDays('week', now));
+    expect(chosenDays('2026-13-45', '2026-12-01', 'week', now)).toEqual(periodDays('week', now));
   });
 });

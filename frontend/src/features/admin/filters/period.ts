@@ -24,3 +24,14 @@ export function periodDays(period: DayPeriod, now: Date): { since: string; until
   const utcDay = (moment: Date) => moment.toISOString().slice(0, 10);
   return { since: utcDay(new Date(now.getTime() - (DAYS[period] - 1) * DAY_MS)), until: utcDay(now) };
 }
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * The days a screen shows: the two chosen days (`from` and `to`, both included) when both are
+ * valid and in order, else the period's days up to today.
+ */
+export function chosenDays(from: string | null, to: string | null, period: DayPeriod, now: Date): { since: string; until: string } {
+  const valid = (day: string | null): day is string => day !== null && DAY.test(day) && !Number.isNaN(Date.parse(day));
+  return valid(from) && valid(to) && from <= to ? { since: from, until: to } : periodDays(period, now);
+}

@@ -1,5 +1,5 @@
 import '@mantine/charts/styles.css';
-import { Group, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { Group, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -11,7 +11,7 @@ import { QueryError } from '../../../components/QueryError';
 import { StatCard } from '../../../components/StatCard';
 import { formatDate, formatNumber } from '../../../i18n/format';
 import { PeriodSelect } from '../filters/PeriodSelect';
-import { periodDays, periodOf, type DayPeriod } from '../filters/period';
+import { chosenDays, periodOf, type DayPeriod } from '../filters/period';
 import { useMoney } from '../useMoney';
 import { CountTable } from './CountTable';
 import { DayChart } from './DayChart';
@@ -135,7 +135,13 @@ export default function StatisticsPage() {
   const [params, setParams] = useSearchParams();
   const period = periodOf(params.get('period'), STATISTICS_PERIODS, 'month');
   const [now] = useState(() => new Date());
-  const range = periodDays(period, now);
+  const range = chosenDays(params.get('from'), params.get('to'), period, now);
+  // A chosen day replaces the period; choosing a period clears the days.
+  const chooseDay = (key: 'from' | 'to', day: string) => {
+    const next = new URLSearchParams({ from: range.since, to: range.until });
+    next.set(key, day);
+    setParams(next);
+  };
   const statistics = useQuery({ ...platformStatisticsApiV1AdminStatisticsGetOptions({ query: range }), placeholderData: (previous) => previous });
   return (
     <Stack gap="lg">
@@ -148,7 +154,11 @@ export default function StatisticsPage() {
             {t('range', { since: formatDate(`${range.since}T12:00:00Z`, i18n.language), until: formatDate(`${range.until}T12:00:00Z`, i18n.language) })}
           </Text>
         </Stack>
-        <PeriodSelect value={period} periods={STATISTICS_PERIODS} onChange={(next) => setParams(next === 'month' ? {} : { period: next })} />
+        <Group gap="xs" align="flex-end">
+          <PeriodSelect value={period} periods={STATISTICS_PERIODS} onChange={(next) => setParams(next === 'month' ? {} : { period: next })} />
+          <TextInput type="date" label={t('from')} value={range.since} max={range.until} onChange={(event) => chooseDay('from', event.currentTarget.value)} />
+          <TextInput type="date" label={t('to')} value={range.until} min={range.since} onChange={(event) => chooseDay('to', event.currentTarget.value)} />
+        </Group>
       </Group>
       {statistics.isPending && <PageLoader />}
       {statistics.isError && <QueryError error={statistics.error} onRetry={() => void statistics.refetch()} />}

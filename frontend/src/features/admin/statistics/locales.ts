@@ -1,6 +1,8 @@
 export const fa = {
   title: 'آمار',
   range: 'از {{since}} تا {{until}} (روزها به وقت جهانی)',
+  from: 'از روز',
+  to: 'تا روز',
   noneInRange: 'در این بازه چیزی نیست',
   messages: {
     title: 'پیام‌ها در هر روز',
@@ -63,6 +65,8 @@ export const fa = {
 export const en: typeof fa = {
   title: 'Statistics',
   range: 'From {{since}} to {{until}} (days in UTC)',
+  from: 'From',
+  to: 'To',
   noneInRange: 'Nothing in this period',
   messages: {
     title: 'Messages per day',
