@@ -147,6 +147,18 @@ class FakeWhatsAppWeb:
         for client in self.of_device(device_jid):
             await client.emit(event)
 
+    async def echo(self, device_jid: str, wa_message_id: str, *, phone: str) -> None:
+        """The account's own message seen going out (as another of its devices reports it)."""
+        event = MessageSeen(
+            wa_message_id=wa_message_id,
+            chat_phone=phone,
+            text="",
+            at=datetime.now(tz=UTC),
+            from_me=True,
+        )
+        for client in self.of_device(device_jid):
+            await client.emit(event)
+
     async def drop(self, device_jid: str) -> None:
         """The connection drops (a network fault); the device stays linked."""
         for client in self.of_device(device_jid):

@@ -152,6 +152,29 @@ async def test_receipts_and_replies_are_written_before_the_library_returns(
     assert [(r.from_phone, r.text) for r in replies] == [("+989120000001", "STOP")]
 
 
+async def test_our_own_echo_is_a_sent_receipt_and_a_message_typed_on_the_phone_is_not(
+    client: httpx.AsyncClient, user: dict[str, str], runtime: Runtime, world: FakeWhatsAppWeb
+) -> None:
+    sender, device = await linked_sender(client, user, world, PHONE)
+    session = await web_provider(runtime).open(await identity_of(runtime, sender["id"]))
+    accepted = await session.send(
+        OutgoingMessage(to="+989120000001", text="Salam", message_id="ours-9")
+    )
+
+    await world.echo(device, "TYPED-ON-THE-PHONE", phone="989120000001")
+    await world.echo(device, accepted.provider_message_id, phone="989120000001")
+    await world.reply(device, phone="989120000001", text="thanks")
+    seen: list[Any] = []
+    async for event in session.events():
+        seen.append(event)
+        if isinstance(event, InboundMessage):
+            break
+    await session.close()
+
+    receipts = [(e.message_id, e.status.value) for e in seen if hasattr(e, "message_id")]
+    assert receipts == [("ours-9", "SENT")]
+
+
 async def web_campaign(
     client: httpx.AsyncClient,
     runtime: Runtime,

@@ -237,7 +237,9 @@ class WebSession:
             )
         elif isinstance(event, ReceiptSeen):
             await self._write_receipts(event)
-        elif isinstance(event, MessageSeen) and not event.from_me and event.chat_phone:
+        elif isinstance(event, MessageSeen) and event.from_me:
+            await self._write_echo(event)
+        elif isinstance(event, MessageSeen) and event.chat_phone:
             await self._write(
                 [
                     InboxEntry(
@@ -294,6 +296,29 @@ class WebSession:
                 for wa_id in event.wa_message_ids
             ]
             await CloudInboxRepository(session).record(sender_id, entries, now=utc_now())
+        self._inbox.wake()
+
+    async def _write_echo(self, event: MessageSeen) -> None:
+        """Our own message seen going out: it was sent, which settles a send left UNKNOWN. Only
+        by its exact id: a message typed on the phone is not ours."""
+        wa_id = event.wa_message_id
+        async with transaction(self._provider.sessionmaker) as session:
+            ours = self._ours.get(wa_id) or (
+                await WebRepository(session).our_ids(self.identity.sender_id, [wa_id])
+            ).get(wa_id)
+            if ours is None:
+                return
+            entry = InboxEntry(
+                dedup_key=f"echo:{wa_id}",
+                kind="status",
+                status="sent",
+                message_id=ours,
+                phone=f"+{event.chat_phone}" if event.chat_phone else None,
+                occurred_at=event.at,
+            )
+            await CloudInboxRepository(session).record(
+                self.identity.sender_id, [entry], now=utc_now()
+            )
         self._inbox.wake()
 
     async def _write(self, entries: Sequence[InboxEntry]) -> None:
