@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from payam.config import Settings
-from payam.db.engine import create_read_engine, engine_for
+from payam.db.engine import PING_AFTER_IDLE_SECONDS, create_read_engine, engine_for
 
 
 @pytest.mark.parametrize(
@@ -100,3 +100,31 @@ async def test_other_databases_read_on_the_one_engine(url: str) -> None:
         assert create_read_engine(engine) is engine
     finally:
         await engine.dispose()
+
+
+async def test_a_pooled_connection_the_server_closed_is_replaced_after_an_idle_moment(
+    settings: Settings,
+) -> None:
+    """Only a connection idle past ``PING_AFTER_IDLE_SECONDS`` is pinged: one the server ended
+    meanwhile (a restart) is replaced before use, not handed to a transaction."""
+    backend = settings.database_url.split(":", 1)[0]
+    if backend.startswith("sqlite"):
+        pytest.skip("SQLite has no server to close a connection")
+    whoami, end = (
+        ("SELECT pg_backend_pid()", "SELECT pg_terminate_backend({})")
+        if backend.startswith("postgresql")
+        else ("SELECT CONNECTION_ID()", "KILL {}")
+    )
+    engine = engine_for(settings.model_copy(update={"database_pool_size": 1}))
+    other = engine_for(settings)
+    try:
+        async with engine.connect() as connection:
+            first = await connection.scalar(text(whoami))
+        async with other.connect() as connection:
+            await connection.execute(text(end.format(int(first))))
+        await asyncio.sleep(PING_AFTER_IDLE_SECONDS + 0.2)
+        async with engine.connect() as connection:
+            assert await connection.scalar(text(whoami)) != first
+    finally:
+        await engine.dispose()
+        await other.dispose()

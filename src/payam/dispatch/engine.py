@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import os
 import random
 import secrets
@@ -52,7 +53,6 @@ from payam.providers.base import (
 )
 from payam.providers.registry import build_provider
 from payam.runtime import Runtime
-from payam.senders.repository import SenderRepository
 
 logger = structlog.get_logger(__name__)
 
@@ -63,6 +63,9 @@ CLAIMED = frozenset({RecipientStatus.SENDING})
 # A batch only when the pace allows no gap at all (interval 0, the sandbox); else one at a time.
 MAX_BATCH = 100
 ZONE_CACHE_SECONDS = 60.0
+# Paced numbers fall due one after another (2,000 a second at 10,000 numbers every 5 s): ticks
+# this far apart start them in groups, well within the lateness a turn may have (250 ms).
+MIN_TICK_SECONDS = 0.02
 RECORD_ATTEMPTS = 3
 CONNECT_RETRY_SECONDS = 30
 LEASE_MARGIN_SECONDS = 3
@@ -136,6 +139,8 @@ class Dispatcher:
         self._zones: dict[int, tuple[ZoneInfo, float]] = {}
         self._events = EventHandler(runtime, notify=self._campaigns_changed)
         self._last_reconcile = 0.0
+        self._last_lease_pass = -math.inf
+        self._renewed_at = -math.inf
 
     # ---- the loop ------------------------------------------------------------------------
 
@@ -149,7 +154,9 @@ class Dispatcher:
                     logger.exception("dispatcher_tick_failed", worker_id=self.worker_id)
                     wait = self.settings.dispatch_poll_seconds
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=wait)
+                    # Never sooner than a tick apart: numbers falling due in between start
+                    # together at the next tick, which costs its look-ups once for all of them.
+                    await asyncio.wait_for(stop.wait(), timeout=max(wait, MIN_TICK_SECONDS))
         finally:
             await self.shutdown()
 
@@ -160,20 +167,31 @@ class Dispatcher:
             self._last_reconcile = monotonic
             await self._campaigns_changed(await reconcile(self.runtime, now=utc_now()))
         now = utc_now()
+        # Leases are looked after once per poll, not at every tick (a tick per due number when
+        # thousands are paced), and renewed only past half their life: each renewal writes
+        # every number this worker holds.
+        lease_pass = monotonic - self._last_lease_pass >= self.settings.dispatch_poll_seconds
+        renew = monotonic - self._renewed_at >= self.settings.sender_lease_seconds / 2
+        newly_owned: list[Sender] = []
         async with transaction(self.runtime.sessionmaker) as session:
             repo = DispatchRepository(session)
-            owned = await repo.lease_senders(
-                worker_id=self.worker_id,
-                now=now,
-                until=now + timedelta(seconds=self.settings.sender_lease_seconds),
-                # Take at most as many new numbers as already held (1, 2, 4, …): workers that
-                # start together share the numbers out instead of the first taking them all.
-                take_at_most=min(self.take_senders_per_tick, max(1, len(self._owned))),
-            )
+            if lease_pass:
+                owned = await repo.lease_senders(
+                    worker_id=self.worker_id,
+                    now=now,
+                    until=now + timedelta(seconds=self.settings.sender_lease_seconds),
+                    # Take at most as many new numbers as already held (1, 2, 4, …): workers
+                    # that start together share the numbers out instead of the first taking all.
+                    take_at_most=min(self.take_senders_per_tick, max(1, len(self._owned))),
+                    renew=renew,
+                )
+                newly_owned = await repo.senders_by_id(owned - set(self._owned))
             due = await repo.due_senders(worker_id=self.worker_id, now=now)
             soonest = await repo.next_due_at(worker_id=self.worker_id, now=now)
-            newly_owned = await repo.senders_by_id(owned - set(self._owned))
-        await self._drop_sessions(set(self._owned) - owned)
+        if lease_pass:
+            self._last_lease_pass = monotonic
+            self._renewed_at = monotonic if renew else self._renewed_at
+            await self._drop_sessions(set(self._owned) - owned)
         self._owned.update({sender.id: sender for sender in [*newly_owned, *due]})
         for sender in newly_owned:
             # Connect every number held, busy or not: receipts and replies come in on it.
@@ -274,8 +292,7 @@ class Dispatcher:
             if fault.kind is FaultKind.ACCOUNT:
                 sender.status = fault.sender_status or SenderStatus.LOGGED_OUT
                 sender.status_reason = fault.reason[:255]
-                sender.lease_owner = None
-                sender.lease_expires_at = None
+                self._let_go(sender)
                 changed = set(await repo.pause_for_sender(sender, reason=fault.reason))
             else:
                 sender.next_send_at = now + timedelta(seconds=CONNECT_RETRY_SECONDS)
@@ -305,12 +322,14 @@ class Dispatcher:
             if earliest > now:
                 sender.next_send_at = earliest
                 return None
-            interval = await SenderRepository(session).strictest_interval(sender.id)
+            campaigns = await repo.running_campaigns_in_turn(sender.id)
+            # Campaigns sharing a number share its pace: the slowest one's interval holds.
+            interval = max((campaign.interval_seconds for campaign in campaigns), default=0)
             room = allowed_now(limits_of(sender), state_of(sender), zone=zone, now=now)
             batch = min(MAX_BATCH, room) if interval == 0 else min(1, room)
             if batch <= 0:
                 return None
-            for campaign in await repo.running_campaigns_in_turn(sender.id):
+            for campaign in campaigns:
                 claim = await self._claim_from(
                     session,
                     repo,
@@ -533,14 +552,16 @@ class Dispatcher:
             sender = await repo.sender_for_update(claim.sender_id)
             applied = await repo.apply_transitions(transitions)
             changed |= applied.campaigns
-            if reached:
-                # A receipt may have beaten us to the row; it still needs its send time.
-                await repo.stamp_sent(reached, now=now)
-            # Charged by what the rows show once moved, never by what this worker believes:
-            # the reservation settles once, whoever (worker or reconciler) gets there first.
-            charged = await repo.charged_among(
-                claim.reservation_id, [recipient.id for recipient in claim.recipients]
-            )
+            # A receipt may have beaten us to a row (its move to SENT, which stamps the send
+            # time, did not happen); it still needs its send time.
+            sent_now = {t.recipient_id for t in applied.moved if t.to is RecipientStatus.SENT}
+            overtaken = [recipient for recipient in reached if recipient.id not in sent_now]
+            if overtaken:
+                await repo.stamp_sent(overtaken, now=now)
+            # Charged by what the rows show once moved (read under lock), never by what this
+            # worker believes: the reservation settles once, whoever (worker or reconciler)
+            # gets there first.
+            charged = applied.charged(claim.reservation_id)
             held = await QuotaService(session).settle(claim.reservation_id, used=charged)
             if sender is not None:
                 changed |= await self._pace(repo, sender, claim, outcomes, now=now, held=held)
@@ -576,6 +597,7 @@ class Dispatcher:
             return to(
                 RecipientStatus.SENT,
                 provider_message_id=outcome.accepted.provider_message_id,
+                sent_at=now,
                 lease_expires_at=None,
                 error=None,
             )
@@ -648,9 +670,15 @@ class Dispatcher:
             return set()
         sender.status = account.sender_status or SenderStatus.LOGGED_OUT
         sender.status_reason = account.reason[:255]
+        self._let_go(sender)
+        return set(await repo.pause_for_sender(sender, reason=account.reason))
+
+    def _let_go(self, sender: Sender) -> None:
+        """Give up a number that cannot send; the next tick's lease pass (not one a poll later)
+        closes its connection, so nothing more comes in on it."""
         sender.lease_owner = None
         sender.lease_expires_at = None
-        return set(await repo.pause_for_sender(sender, reason=account.reason))
+        self._last_lease_pass = -math.inf
 
     # ---- connections, templates, media ---------------------------------------------------
 

@@ -42,7 +42,7 @@ from payam.models import (
     Suppression,
     User,
 )
-from payam.stats.ledger import record_outcomes
+from payam.stats.ledger import Move, record_outcomes
 from payam.webhooks.outbox import record_recipient_events
 
 RECIPIENTS = cast(Table, Recipient.__table__)
@@ -65,10 +65,29 @@ class Transition:
     values: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class RowAfter:
+    """A recipient row as a batch of transitions left it (read under lock, so exact)."""
+
+    status: RecipientStatus
+    reservation_id: int | None
+
+
 @dataclass
 class AppliedTransitions:
     moved: list[Transition]
     campaigns: set[int]
+    # Every row the transitions named, as they left it: moved or not.
+    rows: dict[int, RowAfter] = field(default_factory=dict)
+
+    def charged(self, reservation_id: int) -> int:
+        """How many of these rows the reservation is charged for, by what they show once moved
+        (a claim's recording names all its rows, so this counts the claim)."""
+        return sum(
+            1
+            for row in self.rows.values()
+            if row.reservation_id == reservation_id and row.status in CHARGED_STATUSES
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,20 +131,21 @@ class DispatchRepository(Repository[Recipient]):
     # ---- senders -------------------------------------------------------------------------
 
     async def lease_senders(
-        self, *, worker_id: str, now: datetime, until: datetime, take_at_most: int
+        self, *, worker_id: str, now: datetime, until: datetime, take_at_most: int, renew: bool
     ) -> set[int]:
-        """Renew this worker's numbers, take free ones, let go of those no longer connected
-        (or suspended by an admin: ``Sender.may_send``).
+        """Take free numbers, renew this worker's own when ``renew``, let go of those no longer
+        connected (or suspended by an admin: ``Sender.may_send``).
 
         A connected number is held even with nothing to send: its connection is where receipts
         and replies (opt-outs) arrive, long after its campaigns end.
         """
-        await self.session.execute(
-            update(Sender)
-            .where(Sender.lease_owner == worker_id)
-            .values(lease_expires_at=until)
-            .execution_options(synchronize_session=False)
-        )
+        if renew:
+            await self.session.execute(
+                update(Sender)
+                .where(Sender.lease_owner == worker_id)
+                .values(lease_expires_at=until)
+                .execution_options(synchronize_session=False)
+            )
         free = (
             await self.session.scalars(
                 select(Sender.id)
@@ -286,17 +306,20 @@ class DispatchRepository(Repository[Recipient]):
                 for row in claimed
             ],
         )
-        await self.bump_counters({campaign_id: Counter({RecipientStatus.SENDING: len(claimed)})})
+        # The counter and the first claim's time in one statement.
+        await self.session.execute(
+            update(Campaign)
+            .where(Campaign.id == campaign_id)
+            .values(
+                sending_count=Campaign.sending_count + len(claimed),
+                started_at=func.coalesce(Campaign.started_at, now),
+            )
+            .execution_options(synchronize_session=False)
+        )
         await self.session.execute(
             update(CampaignSender)
             .where(CampaignSender.campaign_id == campaign_id, CampaignSender.sender_id == sender_id)
             .values(last_used_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        await self.session.execute(
-            update(Campaign)
-            .where(Campaign.id == campaign_id, Campaign.started_at.is_(None))
-            .values(started_at=now)
             .execution_options(synchronize_session=False)
         )
 
@@ -317,18 +340,6 @@ class DispatchRepository(Repository[Recipient]):
             .execution_options(synchronize_session=False)
         )
 
-    async def charged_among(self, reservation_id: int, recipient_ids: Sequence[int]) -> int:
-        """How many of these recipients (a claim's) its reservation is charged for: by primary
-        key, so recording a claim never scans the table."""
-        found = await self.session.scalar(
-            select(func.count()).where(
-                Recipient.id.in_(recipient_ids),
-                Recipient.quota_reservation_id == reservation_id,
-                Recipient.status.in_(CHARGED_STATUSES),
-            )
-        )
-        return int(found or 0)
-
     # ---- transitions ---------------------------------------------------------------------
 
     async def apply_transitions(self, transitions: Sequence[Transition]) -> AppliedTransitions:
@@ -337,7 +348,14 @@ class DispatchRepository(Repository[Recipient]):
         ids = sorted({transition.recipient_id for transition in transitions})
         rows = (
             await self.session.execute(
-                select(Recipient.id, Recipient.status, Recipient.attempt_id, Recipient.campaign_id)
+                select(
+                    Recipient.id,
+                    Recipient.status,
+                    Recipient.attempt_id,
+                    Recipient.campaign_id,
+                    Recipient.sender_id,
+                    Recipient.quota_reservation_id,
+                )
                 .where(Recipient.id.in_(ids))
                 .order_by(Recipient.id)
                 .with_for_update()
@@ -381,11 +399,32 @@ class DispatchRepository(Repository[Recipient]):
                 parameters,
             )
         await self.bump_counters(deltas)
+        left = {
+            row.id: RowAfter(
+                after[row.id][0] if row.id in after else row.status,
+                after[row.id][1].get("quota_reservation_id", row.quota_reservation_id)
+                if row.id in after
+                else row.quota_reservation_id,
+            )
+            for row in rows
+        }
         # The daily statistics move in this same transaction, so they never drift from the rows.
-        await record_outcomes(self.session, {i: (before[i], to) for i, (to, _) in after.items()})
+        await record_outcomes(
+            self.session,
+            {
+                row.id: Move(
+                    before=before[row.id],
+                    after=after[row.id][0],
+                    campaign_id=row.campaign_id,
+                    sender_id=after[row.id][1].get("sender_id", row.sender_id),
+                )
+                for row in rows
+                if row.id in after
+            },
+        )
         # Webhook events for the recipients' new statuses, in this same transaction (outbox).
         await record_recipient_events(self.session, {i: to for i, (to, _) in after.items()})
-        return AppliedTransitions(moved=moved, campaigns=set(deltas))
+        return AppliedTransitions(moved=moved, campaigns=set(deltas), rows=left)
 
     async def bump_counters(self, deltas: dict[int, Counter[RecipientStatus]]) -> None:
         for campaign_id in sorted(deltas):
