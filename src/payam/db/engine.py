@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +82,12 @@ def create_engine(
         event.listen(engine.sync_engine, "connect", _note_checkin)
         event.listen(engine.sync_engine, "checkin", _note_checkin)
         event.listen(engine.sync_engine, "checkout", _ping_if_idle)
+    if url.get_backend_name() in {"mysql", "mariadb"}:
+        event.listen(
+            engine.sync_engine,
+            "connect",
+            partial(_end_idle_transactions_on_mariadb, seconds=idle_transaction_timeout_seconds),
+        )
     return engine
 
 
@@ -99,6 +106,19 @@ def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         dbapi_connection.ping()
     except Exception as error:
         raise DisconnectionError(f"the pooled connection is gone: {error}") from error
+
+
+def _end_idle_transactions_on_mariadb(
+    dbapi_connection: Any, _record: Any, *, seconds: float
+) -> None:
+    """MariaDB's counterpart of PostgreSQL's idle_in_transaction_session_timeout (see above):
+    the server closes a connection idle in a transaction this long. MySQL has no such setting."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SELECT VERSION()")
+    (version,) = cursor.fetchone()
+    if "MariaDB" in version:
+        cursor.execute(f"SET SESSION idle_transaction_timeout = {max(1, round(seconds))}")
+    cursor.close()
 
 
 def create_read_engine(engine: AsyncEngine) -> AsyncEngine:
