@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
@@ -197,6 +198,39 @@ async def test_quiet_hours_hold(
     assert await accepted_per_phone(runtime) == {}
     number = (await client.get(f"/api/v1/senders/{sender['id']}", headers=user)).json()
     assert number["next_send_at"] is not None
+
+
+async def test_no_claim_whose_sends_could_reach_into_quiet_hours(
+    client: httpx.AsyncClient, runtime: Runtime, user: dict[str, str]
+) -> None:
+    """A claim's sends go out within its send window, not at the claim: a number whose quiet
+    hours begin inside that window is not claimed, and waits for their end."""
+    await grant_messages(runtime, await user_id(client, user), 100)
+    # Quiet from the minute after next (60-120 s away) for three hours; a ten-minute window.
+    tehran_now = utc_now().astimezone(ZoneInfo("Asia/Tehran"))
+    start_clock = (tehran_now + timedelta(minutes=2)).strftime("%H:%M")
+    end_clock = (tehran_now + timedelta(hours=3)).strftime("%H:%M")
+    sender = await link_sender(client, user, quiet_hours={"start": start_clock, "end": end_clock})
+    campaign = await create_campaign(client, runtime, user, sender_ids=[sender["id"]], recipients=3)
+    await start(client, user, campaign["id"])
+    patient = replace(
+        runtime,
+        settings=runtime.settings.model_copy(
+            update={"send_timeout_seconds": 600, "claim_lease_seconds": 3600}
+        ),
+    )
+    dispatcher = Dispatcher(patient, worker_id="patient-worker")
+    try:
+        for _ in range(10):
+            await dispatcher.run_once()
+            await dispatcher.wait_idle()
+    finally:
+        await dispatcher.shutdown()
+
+    assert await accepted_per_phone(runtime) == {}
+    number = (await client.get(f"/api/v1/senders/{sender['id']}", headers=user)).json()
+    held_until = datetime.fromisoformat(number["next_send_at"]).astimezone(ZoneInfo("Asia/Tehran"))
+    assert held_until.strftime("%H:%M") == end_clock
 
 
 async def test_pause_lands_within_one_send_and_resume_continues(

@@ -316,9 +316,7 @@ class Dispatcher:
             ):
                 return None
             zone = await self._load_zone(repo, sender.user_id)
-            earliest = earliest_send(
-                now, limits=limits_of(sender), state=state_of(sender), zone=zone
-            )
+            earliest = self._earliest_claim(sender, now=now, zone=zone)
             if earliest > now:
                 sender.next_send_at = earliest
                 return None
@@ -435,6 +433,20 @@ class Dispatcher:
                 else None
             ),
         )
+
+    def _earliest_claim(self, sender: Sender, *, now: datetime, zone: ZoneInfo) -> datetime:
+        """The first moment the number may be claimed for: when it may send, and not while the
+        claim's sends could still be going out when its quiet hours begin (they go out within
+        the send window, not at the claim)."""
+        limits, state = limits_of(sender), state_of(sender)
+        earliest = earliest_send(now, limits=limits, state=state, zone=zone)
+        if earliest > now:
+            return earliest
+        window_end = now + timedelta(seconds=self._send_window() + LEASE_MARGIN_SECONDS)
+        after_window = earliest_send(window_end, limits=limits, state=state, zone=zone)
+        # Only the quiet hours move a moment this close to now this far: the daily cap counts
+        # on the claim's day, and the interval is already behind.
+        return after_window if after_window > window_end else now
 
     def _send_window(self) -> float:
         """Seconds after a claim within which its sends start and are answered: the send
