@@ -8,9 +8,9 @@ from contextlib import asynccontextmanager
 from functools import cache
 
 from fastapi import APIRouter, FastAPI
-from starlette.routing import BaseRoute
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
+from starlette.routing import BaseRoute
 
 from payam import __version__
 from payam.admin.router import router as admin_router
