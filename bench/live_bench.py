@@ -39,10 +39,10 @@ from api_bench import (
     Served,
     free_port,
     load_average,
-    prepare,
     seed,
     server,
 )
+from dispatch_bench import prepare
 from redis.asyncio import Redis
 from sqlalchemy import select
 
@@ -89,7 +89,7 @@ async def raw_subscriber(redis_url: str, prefix: str, arrivals: Arrivals) -> Non
             if message["type"] == "pmessage":
                 arrivals.note(json.loads(message["data"]))
     finally:
-        await pubsub.aclose()
+        await pubsub.aclose()  # type: ignore[no-untyped-call]
         await redis.aclose()
 
 
