@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import socket
 import subprocess
 import sys
@@ -25,6 +26,12 @@ from tests.fakes.smtp import FakeMailbox
 
 PASSWORD = "correct horse battery"
 PAYAM = Path(sys.executable).with_name("payam")
+# A worker outliving its test (its pytest process killed by a timeout) would go on sending from
+# the test database into later tests' campaigns: it is killed when the process that started it
+# ends (util-linux's setpriv execs the worker, so its pid is the worker's).
+_DIES_WITH_ITS_STARTER = (
+    ["setpriv", "--pdeathsig", "KILL", "--"] if shutil.which("setpriv") is not None else []
+)
 PROBLEM_JSON = "application/problem+json"
 
 
@@ -187,7 +194,7 @@ def spawn_worker(environment: dict[str, str], log: Path) -> subprocess.Popen[byt
     """
     with log.open("ab") as output:
         return subprocess.Popen(  # noqa: S603 - our own console script
-            [str(PAYAM), "worker"],
+            [*_DIES_WITH_ITS_STARTER, str(PAYAM), "worker"],
             cwd=log.parent,
             env=environment,
             stdout=output,
