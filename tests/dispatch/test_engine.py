@@ -544,13 +544,15 @@ async def test_a_banned_number_pauses_its_campaigns_saying_why(
 
     try:
         await run_until(dispatcher, paused)
+        # Read while still banned: lifting the ban tells the number's open session it is back
+        # (a ConnectionChange to CONNECTED), which the engine may record at once.
+        number = (await client.get(f"/api/v1/senders/{sender['id']}", headers=user)).json()
     finally:
         sandbox_provider(runtime).set_account_status(sender["phone"], SenderStatus.CONNECTED)
 
     view = await campaign_view(client, user, campaign["id"])
     assert "banned" in view["status_reason"]
     assert sender["phone"] in view["status_reason"]
-    number = (await client.get(f"/api/v1/senders/{sender['id']}", headers=user)).json()
     assert number["status"] == "BANNED"
     # Nobody was lost: the recipient in hand went back in line, and no quota was spent.
     assert await status_counts(runtime, campaign["id"]) == {"PENDING": 5}
