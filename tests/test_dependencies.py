@@ -22,6 +22,10 @@ def settings(settings: Settings) -> Settings:
 async def test_a_read_only_route_answers_while_a_write_is_in_flight(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
+    if not runtime.settings.database_url.startswith("sqlite"):
+        # Elsewhere every transaction reads beside a write in flight, whichever engine it is on:
+        # the test would pass without the read-only route's own engine.
+        pytest.skip("SQLite only: one write connection, which a read would otherwise wait for")
     headers = await signed_in_headers(client, name="Sara")
     async with transaction(runtime.sessionmaker) as session:
         await session.execute(update(User).values(name="Not yet"))
