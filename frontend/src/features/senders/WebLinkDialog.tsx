@@ -1,6 +1,6 @@
 import { Alert, Button, Center, Group, Image, Loader, Stack, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { describeError } from '../../api/describeError';
 import type { Sender } from '../../client';
@@ -25,6 +25,15 @@ export function WebLinkDialog({ sender, opened, onClose }: Props) {
   const pairing = usePairingCode();
   const [phone, setPhone] = useState('');
   const [error, setError] = useState<string | null>(null);
+  const { reset: forgetCode } = pairing;
+  // The dialog stays mounted between openings: a new opening starts clean (no old error, no
+  // pairing code that has expired since).
+  const close = useCallback(() => {
+    setError(null);
+    setPhone('');
+    forgetCode();
+    onClose();
+  }, [forgetCode, onClose]);
 
   useEffect(() => {
     if (opened && current.status === 'CONNECTED') {
@@ -34,7 +43,7 @@ export function WebLinkDialog({ sender, opened, onClose }: Props) {
   }, [opened, current.status, onClose, sender.display_name, t]);
 
   return (
-    <Dialog opened={opened} onClose={onClose} title={t('web.title', { name: sender.display_name })}>
+    <Dialog opened={opened} onClose={close} title={t('web.title', { name: sender.display_name })}>
       <Stack>
         <FormAlert message={error} />
         {!linking && current.status !== 'CONNECTED' && (
@@ -43,12 +52,14 @@ export function WebLinkDialog({ sender, opened, onClose }: Props) {
               {current.status_reason && <Text size="sm">{current.status_reason}</Text>}
               <Button
                 loading={relink.isPending}
-                onClick={() =>
+                onClick={() => {
+                  setError(null);
+                  forgetCode();
                   relink.mutate(
                     { path: { sender_id: sender.id } },
                     { onError: (failure) => setError(describeError(failure, common)) },
-                  )
-                }
+                  );
+                }}
               >
                 {t('web.again')}
               </Button>
@@ -61,6 +72,8 @@ export function WebLinkDialog({ sender, opened, onClose }: Props) {
             <Center>
               {qr.data ? (
                 <Image src={qr.data.png} alt={t('web.qrAlt')} w={256} h={256} />
+              ) : qr.isError ? (
+                <FormAlert message={describeError(qr.error, common)} />
               ) : (
                 <Stack align="center" gap="xs">
                   <Loader />
