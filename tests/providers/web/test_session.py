@@ -3,6 +3,7 @@ replies, a restart that reconnects without a scan, logout and ban pausing campai
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -217,6 +218,36 @@ async def test_a_receipt_settles_a_send_whose_answer_never_came(
         return bool(view["counts"]["delivered"] == 1)
 
     await run_until(dispatcher, delivered)
+
+
+async def test_a_receipt_for_a_message_typed_on_the_phone_settles_none_of_ours(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    user: dict[str, str],
+    world: FakeWhatsAppWeb,
+    dispatcher: Dispatcher,
+) -> None:
+    runtime.settings.send_timeout_seconds = 0.5
+    world.hang_sends = True
+    _, device, campaign = await web_campaign(client, runtime, user, world, recipients=1)
+
+    async def unknown() -> bool:
+        async with transaction(runtime.sessionmaker) as db:
+            rows = (await db.scalars(select(Recipient.status))).all()
+        return list(rows) == [RecipientStatus.UNKNOWN]
+
+    await run_until(dispatcher, unknown)
+    # The phone's owner writes to the same person by hand; WhatsApp delivers that message.
+    await world.echo(device, "TYPED-BY-HAND", phone="989120000000")
+    await world.receipt(device, ["TYPED-BY-HAND"], ReceiptKind.DELIVERED, phone="989120000000")
+    for _ in range(20):
+        await dispatcher.run_once()
+        await dispatcher.wait_idle()
+        await asyncio.sleep(0.05)
+
+    assert await unknown()
+    view = await campaign_view(client, user, campaign["id"])
+    assert view["counts"]["delivered"] == 0
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ import contextlib
 import importlib
 import random
 import secrets
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +72,8 @@ logger = structlog.get_logger(__name__)
 SENDER_QR = "sender.qr"
 SENDER_STATUS = "sender.status"
 CHECK_BATCH = 50
+# How many ids of messages typed on the phone a session remembers (their receipts follow soon).
+TYPED_ON_PHONE_KEPT = 1_000
 RECONNECT_FIRST_SECONDS = 1.0
 RECONNECT_MAX_SECONDS = 120.0
 CODES_STOPPED = "WhatsApp stopped issuing QR codes before the phone linked: start linking again"
@@ -158,6 +161,9 @@ class WebSession:
         self._closed = False
         self._reconnecting: asyncio.Task[None] | None = None
         self._ours: dict[str, str] = {}  # WhatsApp's message id -> ours, sent in this session
+        # Messages seen going out that are not ours (typed on the phone): their receipts are
+        # theirs, never a guess at one of our unsettled sends.
+        self._typed_on_phone: OrderedDict[str, None] = OrderedDict()
         self.connects = 0
 
     # ---- connection ------------------------------------------------------------------------
@@ -279,11 +285,17 @@ class WebSession:
             ours = {wa: self._ours[wa] for wa in event.wa_message_ids if wa in self._ours}
             missing = [wa for wa in event.wa_message_ids if wa not in ours]
             ours |= await repository.our_ids(sender_id, missing)
-            for wa_id in event.wa_message_ids:
-                if wa_id not in ours and event.chat_phone:
-                    found = await repository.awaiting_outcome(sender_id, f"+{event.chat_phone}")
-                    if found is not None:
-                        ours[wa_id] = found
+            unknown = [
+                wa_id
+                for wa_id in event.wa_message_ids
+                if wa_id not in ours and wa_id not in self._typed_on_phone
+            ]
+            if unknown and event.chat_phone:
+                # A send whose answer (and so WhatsApp's id) never came: the phone's latest
+                # unsettled send from this number is it (decision 19).
+                found = await repository.awaiting_outcome(sender_id, f"+{event.chat_phone}")
+                if found is not None:
+                    ours |= dict.fromkeys(unknown, found)
             entries = [
                 InboxEntry(
                     dedup_key=f"receipt:{wa_id}:{event.kind.value}",
@@ -307,6 +319,9 @@ class WebSession:
                 await WebRepository(session).our_ids(self.identity.sender_id, [wa_id])
             ).get(wa_id)
             if ours is None:
+                self._typed_on_phone[wa_id] = None
+                if len(self._typed_on_phone) > TYPED_ON_PHONE_KEPT:
+                    self._typed_on_phone.popitem(last=False)
                 return
             entry = InboxEntry(
                 dedup_key=f"echo:{wa_id}",
