@@ -90,6 +90,25 @@ async def test_a_number_may_show_typing_before_each_send(
     assert [sent.to for sent in world.sent] == ["989120000001"]
 
 
+async def test_typing_never_runs_a_send_out_of_its_time(
+    client: httpx.AsyncClient, user: dict[str, str], runtime: Runtime, world: FakeWhatsAppWeb
+) -> None:
+    runtime.settings.send_timeout_seconds = 0.4
+    sender, _ = await linked_sender(client, user, world, PHONE)
+    identity = await identity_of(runtime, sender["id"])
+    typing = {**identity.provider_config, "typing_seconds": 30}
+    session = await web_provider(runtime).open(
+        SenderIdentity(sender_id=identity.sender_id, phone=identity.phone, provider_config=typing)
+    )
+
+    # The engine's deadline for one send: typing for 30 s inside it would cut the send off.
+    async with asyncio.timeout(runtime.settings.send_timeout_seconds):
+        await session.send(OutgoingMessage(to="+989120000001", text="Salam", message_id="ours-2"))
+    await session.close()
+
+    assert [sent.to for sent in world.sent] == ["989120000001"]
+
+
 async def test_checks_go_in_batches_and_answer_per_number(
     client: httpx.AsyncClient, user: dict[str, str], runtime: Runtime, world: FakeWhatsAppWeb
 ) -> None:

@@ -145,8 +145,15 @@ class WebSession:
         self._provider = provider
         settings = provider.settings
         self._device_jid = str(identity.provider_config.get("device_jid") or "")
-        self._typing_seconds = float(
-            cast(Any, identity.provider_config.get("typing_seconds", settings.web_typing_seconds))
+        # "Typing…" runs inside the send's deadline: a quarter of it at most, so a pause never
+        # runs a send out of time (a send cut off is UNKNOWN, never tried again).
+        self._typing_seconds = min(
+            float(
+                cast(
+                    Any, identity.provider_config.get("typing_seconds", settings.web_typing_seconds)
+                )
+            ),
+            settings.send_timeout_seconds / 4,
         )
         self._inbox = InboxStream(
             sessionmaker=provider.sessionmaker,
