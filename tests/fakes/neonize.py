@@ -93,6 +93,7 @@ class FakeWhatsAppWeb:
     logged_out: set[str] = field(default_factory=set)  # device jids
     refuse_sends: bool = False
     hang_sends: bool = False
+    unreachable: bool = False  # connecting fails, as with no network
     typing: list[tuple[str, bool]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -198,6 +199,8 @@ class FakeClient:
         await self.on_event(event)
 
     async def connect(self) -> None:
+        if WORLD.unreachable:
+            raise ConnectionError("web.whatsapp.com is unreachable")
         self.connected = True
         if self.device_jid is None:
             asyncio.get_running_loop().create_task(WORLD.new_qr(self))

@@ -7063,6 +7063,10 @@ export type RelinkSenderApiV1SendersSenderIdLinkPostErrors = {
      * Too many requests; try again after Retry-After seconds
      */
     429: Problem;
+    /**
+     * A service Payam depends on is unavailable; try again in a moment
+     */
+    503: Problem;
 };
 
 export type RelinkSenderApiV1SendersSenderIdLinkPostError = RelinkSenderApiV1SendersSenderIdLinkPostErrors[keyof RelinkSenderApiV1SendersSenderIdLinkPostErrors];

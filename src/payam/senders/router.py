@@ -62,7 +62,9 @@ async def update_sender(
     return service.present(await service.update(user, sender_id, data), user)
 
 
-@router.post("/{sender_id}/link", response_model=Sender, responses=problem_responses(404, 409, 422))
+@router.post(
+    "/{sender_id}/link", response_model=Sender, responses=problem_responses(404, 409, 422, 503)
+)
 async def relink_sender(sender_id: PathId, user: CurrentUser, service: SenderServiceDep) -> Sender:
     """Start linking a WhatsApp Web number again: after its QR codes ran out, it was logged
     out, or a ban was lifted. New QR codes follow on the live socket (``sender.qr``)."""

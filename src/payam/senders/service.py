@@ -183,7 +183,7 @@ class SenderService:
             user, data, phone=None, config=provider.linking_config(), status=SenderStatus.LINKING
         )
         await commit_now(self.session)
-        await provider.start_linking(sender)
+        await self._start_linking(sender)
         return sender
 
     async def relink(self, user: User, sender_id: int) -> Sender:
@@ -198,8 +198,19 @@ class SenderService:
         sender.status_reason = None
         sender.provider_config = provider.linking_config()
         await commit_now(self.session)
-        await provider.start_linking(sender)
+        await self._start_linking(sender)
         return sender
+
+    async def _start_linking(self, sender: Sender) -> None:
+        """Connect a new device for the number; a connection that fails is a 503 saying so (the
+        number stays LINKING with no code, and linking it again starts over)."""
+        try:
+            await web_provider(self.runtime).start_linking(sender)
+        except Exception as error:
+            raise ServiceUnavailable(
+                f"WhatsApp could not be reached to link the number ({type(error).__name__}); "
+                "link it again"
+            ) from error
 
     async def _linking(self, user: User, sender_id: int) -> Sender:
         sender = await self.get(user, sender_id)

@@ -105,6 +105,28 @@ async def test_when_codes_stop_the_number_says_why_and_links_again(
     assert read["status"] == "CONNECTED"
 
 
+async def test_whatsapp_out_of_reach_while_linking_is_a_503_and_linking_again_works(
+    client: httpx.AsyncClient, user: dict[str, str], world: FakeWhatsAppWeb
+) -> None:
+    world.unreachable = True
+    refused = await client.post(
+        "/api/v1/senders", json={"provider": "web", "display_name": "Shop"}, headers=user
+    )
+    assert refused.status_code == 503, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert "link it again" in refused.json()["detail"]
+    sender = (await client.get("/api/v1/senders", headers=user)).json()[0]
+    again_refused = await client.post(f"/api/v1/senders/{sender['id']}/link", headers=user)
+    assert again_refused.status_code == 503
+
+    world.unreachable = False
+    again = await client.post(f"/api/v1/senders/{sender['id']}/link", headers=user)
+    assert again.status_code == 200, again.text
+    await world.scan(await linking_client(world), "989121112233")
+    read = (await client.get(f"/api/v1/senders/{sender['id']}", headers=user)).json()
+    assert read["status"] == "CONNECTED"
+
+
 async def test_unlinking_logs_the_device_out_and_forgets_its_keys(
     client: httpx.AsyncClient, user: dict[str, str], world: FakeWhatsAppWeb
 ) -> None:
