@@ -38,7 +38,7 @@ export function RankingTable({ caption, rows, of }: Props) {
         <Table.Tbody>
           {rows.map((row) => (
             <Table.Tr key={row.id}>
-              <Table.Td>{of === 'users' ? <UserLink id={row.id} name={row.name} /> : <span dir="ltr">{row.name ?? `#${row.id}`}</span>}</Table.Td>
+              <Table.Td>{of === 'users' ? <UserLink id={row.id} name={row.name} /> : row.name ? <span dir="ltr">{row.name}</span> : t('rankings.numberId', { id: n(row.id) })}</Table.Td>
               <Table.Td>{n(row.sent)}</Table.Td>
               <Table.Td>{n(row.failed)}</Table.Td>
               <Table.Td>{t('rankings.percent', { value: n(percent(row.failure_rate)) })}</Table.Td>
