@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import math
+import sys
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -17,6 +18,7 @@ from payam.db.session import transaction
 from payam.kit.errors import InvalidInput
 from payam.kit.phones import normalize_phone
 from payam.models import MediaKind, SandboxMessage, SenderStatus
+from payam.providers import sandbox
 from payam.providers.base import (
     ConnectionChange,
     FaultKind,
@@ -223,12 +225,18 @@ async def test_a_partial_failure_rate_records_exactly_the_accepted_sends(
 
 @pytest.fixture
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Every asyncio.sleep awaited while the test runs, even sleep(0)."""
+    """Every asyncio.sleep the sandbox awaits while the test runs, even sleep(0).
+
+    Only the sandbox's own: the loop is shared by the session's tests, and a task another test
+    left running (a retry's backoff) may sleep meanwhile.
+    """
     seen: list[float] = []
     real_sleep: Callable[..., Awaitable[Any]] = asyncio.sleep
 
     async def spy(delay: float, result: Any = None) -> Any:
-        seen.append(delay)
+        awaited_from = sys._getframe(1).f_code.co_filename
+        if awaited_from == sandbox.__file__:
+            seen.append(delay)
         return await real_sleep(delay, result)
 
     monkeypatch.setattr(asyncio, "sleep", spy)
