@@ -49,3 +49,23 @@ describe('confirming an admin action with a reason', () => {
     expect(screen.getByRole('dialog')).toBeInTheDocument();
   });
 });
+
+describe('cancelling an admin action', () => {
+  it('forgets the reason typed and what was picked, so the next opening starts afresh', async () => {
+    const onClose = vi.fn();
+    initI18n();
+    render(
+      <MantineProvider>
+        <ConfirmWithReason label="مسدود کردن" title="مسدود کردن مریم؟" body="از همه جا خارج می‌شود." confirmLabel="بله" done="انجام شد" onConfirm={() => Promise.resolve()} onClose={onClose} />
+      </MantineProvider>,
+    );
+    fireEvent.click(screen.getByRole('button', { name: 'مسدود کردن' }));
+    fireEvent.change(await screen.findByLabelText(fa.reason.label, { exact: false }), { target: { value: 'spam' } });
+    fireEvent.click(screen.getByRole('button', { name: 'انصراف' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    expect(onClose).toHaveBeenCalledOnce();
+
+    fireEvent.click(screen.getByRole('button', { name: 'مسدود کردن' }));
+    expect(await screen.findByLabelText(fa.reason.label, { exact: false })).toHaveValue('');
+  });
+});

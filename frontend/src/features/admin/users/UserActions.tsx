@@ -25,6 +25,7 @@ function RoleChange({ user }: { user: UserRow }) {
       reason="none"
       ready={role !== null && role !== user.role}
       onConfirm={() => actions.changeRole({ role: role ?? user.role })}
+      onClose={() => setRole(null)}
     >
       <Select
         label={t('actions.newRole')}
@@ -52,6 +53,7 @@ function GrantPackage({ user, packages }: { user: UserRow; packages: Package[] }
       button={{ color: 'teal' }}
       ready={packageId !== null}
       onConfirm={(reason) => actions.grantPackage({ package_id: Number(packageId), reason })}
+      onClose={() => setPackageId(null)}
     >
       <Select
         label={t('actions.package')}
