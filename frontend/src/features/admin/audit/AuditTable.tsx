@@ -8,16 +8,18 @@ import { UserLink } from '../filters/UserLink';
 
 const COLUMNS = ['time', 'action', 'actor', 'subject', 'address', 'details'] as const;
 
-/** What an entry adds beyond who, whom and when (a reason, a package, a new status…), as one line. */
-function detailsLine(details: AuditEntry['details']): string {
+/** What an entry adds beyond who, whom and when (a reason, a package, a new status…), as one line,
+ *  each name in the reader's language (a name the app does not know yet shows as the API gives it). */
+function detailsLine(details: AuditEntry['details'], label: (key: string) => string): string {
   return Object.entries(details)
-    .map(([key, value]) => `${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
+    .map(([key, value]) => `${label(key)}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
     .join(' · ');
 }
 
 export function AuditTable({ entries }: { entries: AuditEntry[] }) {
   const { t, i18n } = useTranslation('adminAudit');
   const actionLabel = useActionLabel();
+  const detailLabel = (key: string) => t(`details.${key}`, { defaultValue: key });
   return (
     <ResultTable caption={t('caption')} headers={COLUMNS.map((column) => t(`columns.${column}`))} minWidth={760}>
       {entries.map((entry) => (
@@ -40,8 +42,8 @@ export function AuditTable({ entries }: { entries: AuditEntry[] }) {
           </Table.Td>
           <Table.Td>{entry.ip_address ? <Code dir="ltr">{entry.ip_address}</Code> : '—'}</Table.Td>
           <Table.Td>
-            <Text size="xs" c="dimmed" dir="ltr" lineClamp={2}>
-              {detailsLine(entry.details)}
+            <Text size="xs" c="dimmed" dir="auto" lineClamp={2}>
+              {detailsLine(entry.details, detailLabel)}
             </Text>
           </Table.Td>
         </Table.Tr>
