@@ -80,8 +80,10 @@ async def test_admins_search_every_users_campaigns(
         draft["id"],
         running["id"],
     ]
-    row = (await client.get(f"{ADMIN}/campaigns", headers=admin)).json()["items"][1]
+    newest, row = (await client.get(f"{ADMIN}/campaigns", headers=admin)).json()["items"]
+    assert newest["owner_name"] == "Omid Karimi"
     assert row["user_id"] == sara_id
+    assert row["owner_name"] == "Sara Ahmadi"
     assert row["counts"]["total"] == 5
     assert row["sender_ids"] == [sara_number["id"]]
 

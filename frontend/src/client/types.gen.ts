@@ -289,6 +289,12 @@ export type CampaignRow = {
      */
     id: number;
     /**
+     * Owner Name
+     *
+     * the name of the user whose campaign it is
+     */
+    owner_name: string;
+    /**
      * Scheduled At
      */
     scheduled_at: string | null;

@@ -122,6 +122,14 @@ def user_search_statement(
 class AdminRepository(Repository[User]):
     model = User
 
+    async def names(self, user_ids: Sequence[int]) -> dict[int, str]:
+        if not user_ids:
+            return {}
+        rows = await self.session.execute(
+            select(User.id, User.name).where(User.id.in_(set(user_ids)))
+        )
+        return dict(rows.all())
+
     async def messages_since(self, user_ids: Sequence[int], day: date) -> dict[int, int]:
         if not user_ids:
             return {}

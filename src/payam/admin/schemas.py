@@ -93,6 +93,7 @@ class NumberView(Schema):
 class CampaignRow(Schema):
     id: int
     user_id: int
+    owner_name: str = Field(description="the name of the user whose campaign it is")
     title: str | None
     status: CampaignStatus
     status_reason: str | None

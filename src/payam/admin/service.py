@@ -245,10 +245,12 @@ class AdminUserService:
 
 async def campaign_rows(session: AsyncSession, campaigns: Sequence[Campaign]) -> list[CampaignRow]:
     senders = await CampaignRepository(session).sender_ids([c.id for c in campaigns])
+    owners = await AdminRepository(session).names([c.user_id for c in campaigns])
     return [
         CampaignRow(
             id=campaign.id,
             user_id=campaign.user_id,
+            owner_name=owners[campaign.user_id],
             title=campaign.title,
             status=campaign.status,
             status_reason=campaign.status_reason,

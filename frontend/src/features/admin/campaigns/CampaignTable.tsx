@@ -38,7 +38,7 @@ export function CampaignTable({ campaigns, showOwner = true }: { campaigns: Camp
           </Table.Td>
           {showOwner && (
             <Table.Td>
-              <UserLink id={campaign.user_id} />
+              <UserLink id={campaign.user_id} name={campaign.owner_name} />
             </Table.Td>
           )}
           <Table.Td>
