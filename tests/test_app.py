@@ -18,9 +18,13 @@ from payam.runtime import Runtime
 async def test_a_server_freezes_what_start_up_made(settings: Settings) -> None:
     """Full collections then skip the start-up's objects, which stopped the loop for 0.4 s."""
     app = create_app(settings.model_copy(update={"embedded_worker": False}))
+    gc.collect()
+    alive_before_start = len(gc.get_objects())
     try:
         async with app.router.lifespan_context(app):
-            assert gc.get_freeze_count() > 100_000
+            # What lived before start-up (imports, the app) and what it built, bar the odd
+            # temporary that died since.
+            assert gc.get_freeze_count() > 0.9 * alive_before_start
     finally:
         gc.unfreeze()
 
