@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Row, delete, func, insert, literal, select
@@ -18,7 +19,19 @@ from payam.models import (
     CopyKind,
     Recipient,
     RecipientStatus,
+    Sender,
 )
+
+
+
+@dataclass
+class CampaignNumbers:
+    """A campaign's numbers, by id, and how many of them may send now (connected, and not
+    suspended by an admin)."""
+
+    sender_ids: list[int] = field(default_factory=list)
+    may_send: int = 0
+
 
 # id, phone, name, status, attempt, error, sent_at, delivered_at, read_at
 ReportRow = Row[
@@ -76,6 +89,24 @@ class CampaignRepository(Repository[Campaign]):
         found: dict[int, list[int]] = {campaign_id: [] for campaign_id in campaign_ids}
         for campaign_id, sender_id in rows:
             found[campaign_id].append(sender_id)
+        return found
+
+    async def numbers(self, campaign_ids: Sequence[int]) -> dict[int, CampaignNumbers]:
+        """Each campaign's numbers and how many of them may send, in one statement (what a
+        campaign's view shows; it is on every read of a campaign)."""
+        if not campaign_ids:
+            return {}
+        rows = await self.session.execute(
+            select(CampaignSender.campaign_id, CampaignSender.sender_id, Sender.may_send)
+            .join(Sender, Sender.id == CampaignSender.sender_id)
+            .where(CampaignSender.campaign_id.in_(campaign_ids))
+            .order_by(CampaignSender.sender_id)
+        )
+        found = {campaign_id: CampaignNumbers() for campaign_id in campaign_ids}
+        for campaign_id, sender_id, may_send in rows:
+            numbers = found[campaign_id]
+            numbers.sender_ids.append(sender_id)
+            numbers.may_send += bool(may_send)
         return found
 
     def add_senders(self, campaign_id: int, sender_ids: Sequence[int]) -> None:

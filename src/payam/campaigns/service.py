@@ -99,9 +99,7 @@ class CampaignService:
         return await self.repository.page_recipients(campaign.id, params, status=status)
 
     async def views(self, campaigns: Sequence[Campaign]) -> list[CampaignSchema]:
-        ids = [campaign.id for campaign in campaigns]
-        senders = await self.repository.sender_ids(ids)
-        connected = await self.senders.connected_counts(ids)
+        numbers = await self.repository.numbers([campaign.id for campaign in campaigns])
         now = utc_now()
         return [
             CampaignSchema(
@@ -111,15 +109,15 @@ class CampaignService:
                 interval_seconds=campaign.interval_seconds,
                 status=campaign.status,
                 status_reason=campaign.status_reason,
-                sender_ids=senders.get(campaign.id, []),
+                sender_ids=numbers[campaign.id].sender_ids,
                 media_id=campaign.media_id,
                 whatsapp_template=campaign.whatsapp_template,
-                is_connected=connected.get(campaign.id, 0) > 0,
+                is_connected=numbers[campaign.id].may_send > 0,
                 counts=Counts.model_validate(campaign.counts()),
                 scheduled_at=campaign.scheduled_at,
                 started_at=campaign.started_at,
                 completed_at=campaign.completed_at,
-                estimated_finish_at=self._estimate(campaign, connected.get(campaign.id, 0), now),
+                estimated_finish_at=self._estimate(campaign, numbers[campaign.id].may_send, now),
                 source_campaign_id=campaign.source_campaign_id,
                 copy_kind=campaign.copy_kind,
                 created_at=campaign.created_at,
