@@ -14,6 +14,11 @@ each route of each server for ``--seconds`` with ``--clients`` connections, alte
 baseline and Payam so that the load other work puts on the machine falls on both, and prints
 requests/s, p50 and p99 side by side. ``/healthz`` is measured against the baseline's constant
 ``/hello``.
+
+``--cpu-requests N`` measures instead what each request costs the server: N requests, one after
+another, per route and server, and the CPU time the server's processes spent meanwhile (from
+``/proc``), in ms per request beside the baseline's. On a machine others load too, CPU time is
+a steadier figure than requests/s, and it needs no ``wrk``.
 """
 
 from __future__ import annotations
@@ -288,6 +293,11 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, nargs="+", default=[1], help="payam serve --workers to measure"
     )
+    parser.add_argument(
+        "--cpu-requests",
+        type=int,
+        help="measure the servers' CPU time over this many requests in a row, not wrk's rate",
+    )
     arguments = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="payam-api-bench-"))
     database_url = arguments.database_url or f"sqlite+aiosqlite:///{scratch / 'bench.db'}"
@@ -332,10 +342,14 @@ def main() -> None:
         baseline_command, env=baseline_env, port=baseline_port, log=scratch / "baseline.log"
     ) as baseline:
         baseline_url = baseline.url
-        targets: dict[str, str] = {"baseline": baseline_url}
-        with _payam_servers(arguments.workers, environment, scratch) as payam_urls:
-            targets.update(payam_urls)
-            for url in targets.values():  # warm up: imports, pools, caches
+        targets: dict[str, Served] = {"baseline": baseline}
+        with _payam_servers(arguments.workers, environment, scratch) as payam_servers:
+            targets.update(payam_servers)
+            if arguments.cpu_requests:
+                report_cpu(routes, targets, token=token, requests=arguments.cpu_requests)
+                return
+            for served in targets.values():  # warm up: imports, pools, caches
+                url = served.url
                 drive(
                     url + "/healthz" if url != baseline_url else url + "/hello",
                     token=token,
@@ -344,10 +358,10 @@ def main() -> None:
                 )
             for round_number in range(1, arguments.rounds + 1):
                 for route in routes:
-                    for target, url in targets.items():
+                    for target, served in targets.items():
                         path = route.baseline_path if target == "baseline" else route.payam_path
                         result = drive(
-                            url + path,
+                            served.url + path,
                             token=token,
                             clients=arguments.clients,
                             seconds=arguments.seconds,
@@ -360,18 +374,75 @@ def main() -> None:
 @contextmanager
 def _payam_servers(
     workers: list[int], environment: dict[str, str], scratch: Path
-) -> Iterator[dict[str, str]]:
-    urls: dict[str, str] = {}
+) -> Iterator[dict[str, Served]]:
+    servers: dict[str, Served] = {}
     with ExitStack() as stack:
         for count in workers:
             port = free_port()
             command = [str(VENV_BIN / "payam"), "serve", "--port", str(port)]
             command += ["--workers", str(count)]
             log = scratch / f"payam-{count}.log"
-            urls[f"payam x{count}"] = stack.enter_context(
+            servers[f"payam x{count}"] = stack.enter_context(
                 server(command, env=environment, port=port, log=log)
-            ).url
-        yield urls
+            )
+        yield servers
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) of a process and every process under it, so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # the process ended meanwhile
+            continue
+        # The name (field 2) may hold spaces; what follows its closing parenthesis does not.
+        fields = text[text.rindex(")") + 2 :].split()
+        process = int(stat.parent.name)
+        parents[process] = int(fields[1])
+        used[process] = (int(fields[11]) + int(fields[12])) / ticks
+    tree = {pid}
+    grew = True
+    while grew:
+        children = {child for child, parent in parents.items() if parent in tree} - tree
+        tree |= children
+        grew = bool(children)
+    return sum(used.get(process, 0.0) for process in tree)
+
+
+def idle_cpu_rate(pid: int, *, seconds: float = 2.0) -> float:
+    """CPU seconds per second the server spends asked nothing (its embedded worker polls the
+    database): taken off what requests are charged, or a slower run would seem a costlier one."""
+    before = cpu_seconds(pid)
+    time.sleep(seconds)
+    return (cpu_seconds(pid) - before) / seconds
+
+
+def report_cpu(
+    routes: list[Route], targets: dict[str, Served], *, token: str, requests: int
+) -> None:
+    """Each server's CPU time per request (beyond its idle rate), requests sent one at a time on
+    one connection."""
+    headers = {"Authorization": f"Bearer {token}"}
+    print(f"\nCPU ms per request over {requests} in a row, load average {load_average()}")
+    print(f"{'route':<18}" + "".join(f"{target:>14}" for target in targets) + f"{'/ base':>9}")
+    for route in routes:
+        costs: list[float] = []
+        for target, served in targets.items():
+            path = route.baseline_path if target == "baseline" else route.payam_path
+            with httpx.Client(base_url=served.url, headers=headers, timeout=30) as client:
+                client.get(path).raise_for_status()  # warm: a connection, the route's caches
+                idle = idle_cpu_rate(served.pid)
+                before, started = cpu_seconds(served.pid), time.monotonic()
+                for _ in range(requests):
+                    client.get(path).raise_for_status()
+                used = cpu_seconds(served.pid) - before - idle * (time.monotonic() - started)
+                costs.append(used * 1000 / requests)
+        ratios = "/".join(f"{cost / costs[0]:.1f}" for cost in costs[1:])
+        print(f"{route.name:<18}" + "".join(f"{cost:>14.2f}" for cost in costs) + f"{ratios:>9}")
+    print(f"load average {load_average()}")
 
 
 def report(
