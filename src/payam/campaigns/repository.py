@@ -23,7 +23,6 @@ from payam.models import (
 )
 
 
-
 @dataclass
 class CampaignNumbers:
     """A campaign's numbers, by id, and how many of them may send now (connected, and not
