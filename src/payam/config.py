@@ -176,6 +176,11 @@ class Settings(BaseSettings):
     web_connect_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     # "typing…" shown this long before each send (a number's provider_config may override it).
     web_typing_seconds: float = Field(default=0.0, ge=0, le=30)
+    # How long an answer to "is this number on WhatsApp?" is trusted before it is asked again
+    # (docs/whatsapp.md): numbers rarely leave WhatsApp, but a "no" skips a person who may join
+    # tomorrow, so it is trusted for less.
+    whatsapp_check_ttl_hours: int = Field(default=168, ge=1, le=24 * 365)
+    whatsapp_check_not_on_ttl_hours: int = Field(default=24, ge=1, le=24 * 365)
 
     # Outgoing webhooks.
     webhook_allow_private_networks: bool = False

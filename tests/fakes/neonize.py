@@ -90,6 +90,7 @@ class FakeWhatsAppWeb:
     clients: list[FakeClient] = field(default_factory=list)
     sent: list[SentMessage] = field(default_factory=list)
     not_on_whatsapp: set[str] = field(default_factory=set)
+    checked: list[list[str]] = field(default_factory=list)  # each is_on_whatsapp call's numbers
     logged_out: set[str] = field(default_factory=set)  # device jids
     refuse_sends: bool = False
     hang_sends: bool = False
@@ -251,6 +252,7 @@ class FakeClient:
 
     async def on_whatsapp(self, phones_digits: Sequence[str]) -> dict[str, bool]:
         self._check()
+        WORLD.checked.append(list(phones_digits))
         return {phone: phone not in WORLD.not_on_whatsapp for phone in phones_digits}
 
     async def logout(self) -> None:

@@ -31,6 +31,7 @@ from payam.billing.errors import QuotaRefusal, QuotaRefused
 from payam.billing.quota import QuotaService
 from payam.db.session import transaction
 from payam.dispatch.events import EventHandler
+from payam.dispatch.presence import PresenceChecker, absent_since
 from payam.dispatch.reconciler import reconcile
 from payam.dispatch.repository import ClaimedRecipient, DispatchRepository, Transition
 from payam.kit.clock import utc_now
@@ -138,6 +139,7 @@ class Dispatcher:
         self._media: dict[int, MediaPayload] = {}
         self._zones: dict[int, tuple[ZoneInfo, float]] = {}
         self._events = EventHandler(runtime, notify=self._campaigns_changed)
+        self._presence = PresenceChecker(runtime)
         self._last_reconcile = 0.0
         self._last_lease_pass = -math.inf
         self._renewed_at = -math.inf
@@ -254,6 +256,9 @@ class Dispatcher:
                 sender_id, ProviderFault(FaultKind.TRANSIENT, "could not connect")
             )
             return
+        # Outside any transaction: the transport is asked who of the next recipients is on
+        # WhatsApp, so that the claim skips those who are not.
+        await self._presence.check_ahead(sender_id, connection)
         try:
             claim = await self._claim(sender_id)
         except Exception:
@@ -360,23 +365,29 @@ class Dispatcher:
         rows = list(await repo.pending_recipients(campaign.id, limit=batch))
         if not rows:
             return None
-        suppressed = await repo.suppressed_among(campaign.user_id, (row.phone for row in rows))
-        if suppressed:
+        skipped = await repo.not_to_send_among(
+            campaign.user_id,
+            (row.phone for row in rows),
+            absent_since=absent_since(self.settings, now=now),
+        )
+        if skipped:
             await repo.apply_transitions(
                 [
                     Transition(
                         row.id,
                         RecipientStatus.SKIPPED,
                         frozenset({RecipientStatus.PENDING}),
-                        values={"error": "the number opted out"},
+                        values={"error": skipped[row.phone]},
                     )
                     for row in rows
-                    if row.phone in suppressed
+                    if row.phone in skipped
                 ]
             )
             changed.add(campaign.id)
-            rows = [row for row in rows if row.phone not in suppressed]
+            rows = [row for row in rows if row.phone not in skipped]
             if not rows:
+                # Its last recipients skipped, nothing left to record: it ends here.
+                changed.update(await repo.finish_campaigns([campaign.id], now=now))
                 return None
         # The campaign row before the subscription row, as every other transaction takes them.
         await repo.lock_campaign(campaign.id)

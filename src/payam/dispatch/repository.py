@@ -22,13 +22,18 @@ from sqlalchemy import (
     Select,
     SQLColumnExpression,
     Table,
+    and_,
     bindparam,
     case,
     func,
+    literal,
     or_,
     select,
+    union_all,
     update,
 )
+from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from payam.kit.repository import Repository
 from payam.models import (
@@ -41,11 +46,16 @@ from payam.models import (
     Sender,
     Suppression,
     User,
+    WhatsAppPresence,
 )
 from payam.stats.ledger import Move, record_outcomes
 from payam.webhooks.outbox import record_recipient_events
 
 RECIPIENTS = cast(Table, Recipient.__table__)
+PRESENCE = cast(Table, WhatsAppPresence.__table__)
+# Why a recipient is skipped at its claim (shown in reports and on the recipient).
+OPTED_OUT = "the number opted out"
+NOT_ON_WHATSAPP = "not on WhatsApp"
 
 
 # What a recorded send shows (a receipt may have moved it past SENT first).
@@ -259,16 +269,83 @@ class DispatchRepository(Repository[Recipient]):
         )
         return rows.all()
 
-    async def suppressed_among(self, user_id: int, phones: Iterable[str]) -> set[str]:
+    async def not_to_send_among(
+        self, user_id: int, phones: Iterable[str], *, absent_since: datetime
+    ) -> dict[str, str]:
+        """Which of these numbers are skipped, and why: opted out, or known not on WhatsApp by
+        an answer given since ``absent_since`` (one round trip for both)."""
         wanted = list(phones)
         if not wanted:
-            return set()
-        found = await self.session.scalars(
-            select(Suppression.phone).where(
-                Suppression.user_id == user_id, Suppression.phone.in_(wanted)
-            )
+            return {}
+        opted_out = select(Suppression.phone, literal(OPTED_OUT).label("reason")).where(
+            Suppression.user_id == user_id, Suppression.phone.in_(wanted)
         )
-        return set(found.all())
+        absent = select(WhatsAppPresence.phone, literal(NOT_ON_WHATSAPP).label("reason")).where(
+            WhatsAppPresence.user_id == user_id,
+            WhatsAppPresence.phone.in_(wanted),
+            ~WhatsAppPresence.on_whatsapp,
+            WhatsAppPresence.checked_at >= absent_since,
+        )
+        found: dict[str, str] = {}
+        for phone, reason in (await self.session.execute(union_all(absent, opted_out))).all():
+            found[phone] = reason  # an opt-out (read last) says more than absence
+        return found
+
+    async def unchecked_ahead(
+        self, sender_id: int, *, present_since: datetime, absent_since: datetime, limit: int
+    ) -> list[tuple[int, str]]:
+        """(user, phone) of the next ``limit`` pending recipients of each of the sender's running
+        campaigns whose next recipient has no answer on WhatsApp given since the ``*_since`` of
+        its kind: checked together, a campaign asks once per ``limit`` recipients it reaches."""
+        campaigns = (
+            await self.session.execute(
+                select(Campaign.id, Campaign.user_id)
+                .join(CampaignSender, CampaignSender.campaign_id == Campaign.id)
+                .where(
+                    CampaignSender.sender_id == sender_id,
+                    Campaign.status == CampaignStatus.RUNNING,
+                )
+                .order_by(Campaign.id)
+            )
+        ).all()
+        unchecked: list[tuple[int, str]] = []
+        for campaign_id, user_id in campaigns:
+            answer = WhatsAppPresence
+            fresh = and_(
+                answer.user_id == user_id,
+                answer.phone == Recipient.phone,
+                or_(
+                    and_(answer.on_whatsapp, answer.checked_at >= present_since),
+                    and_(~answer.on_whatsapp, answer.checked_at >= absent_since),
+                ),
+            )
+            rows = (
+                await self.session.execute(
+                    select(Recipient.phone, WhatsAppPresence.id.is_not(None))
+                    .outerjoin(WhatsAppPresence, fresh)
+                    .where(
+                        Recipient.campaign_id == campaign_id,
+                        Recipient.status == RecipientStatus.PENDING,
+                    )
+                    .order_by(Recipient.id)
+                    .limit(limit)
+                )
+            ).all()
+            if rows and not rows[0][1]:
+                unchecked += [(user_id, phone) for phone, answered in rows if not answered]
+        return unchecked
+
+    async def remember_presence(
+        self, answers: dict[tuple[int, str], bool], *, now: datetime
+    ) -> None:
+        """Write what WhatsApp answered for these (user, phone), replacing older answers; in key
+        order, so two numbers of a user writing the same phones take their locks alike."""
+        rows = [
+            {"user_id": user_id, "phone": phone, "on_whatsapp": on, "checked_at": now}
+            for (user_id, phone), on in sorted(answers.items())
+        ]
+        if rows:
+            await self.session.execute(_presence_upsert(self.session), rows)
 
     async def mark_claimed(
         self,
@@ -588,3 +665,18 @@ class DispatchRepository(Repository[Recipient]):
             select(Campaign.id, Campaign.user_id).where(Campaign.id.in_(ids))
         )
         return {row.id: row.user_id for row in rows}
+
+
+def _presence_upsert(session: AsyncSession) -> Any:
+    """Insert answers, or replace the answer already held for that user and phone."""
+    if session.get_bind().dialect.name in {"mysql", "mariadb"}:
+        statement = mysql.insert(PRESENCE)
+        return statement.on_duplicate_key_update(
+            on_whatsapp=statement.inserted.on_whatsapp, checked_at=statement.inserted.checked_at
+        )
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    upsert = insert(PRESENCE)
+    return upsert.on_conflict_do_update(
+        index_elements=["user_id", "phone"],
+        set_={"on_whatsapp": upsert.excluded.on_whatsapp, "checked_at": upsert.excluded.checked_at},
+    )

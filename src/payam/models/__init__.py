@@ -28,6 +28,7 @@ from payam.models.cloud_whatsapp import CloudWebhookEvent
 from payam.models.contact_import import ContactImport, ImportStatus
 from payam.models.media import MediaFile, MediaKind
 from payam.models.package import Package, PackageStatus
+from payam.models.presence import WhatsAppPresence
 from payam.models.sandbox_whatsapp import SandboxMessage
 from payam.models.sender import ProviderName, Sender, SenderStatus, Suppression
 from payam.models.stats import MessageDay
@@ -88,4 +89,5 @@ __all__ = [
     "WebhookDelivery",
     "WebhookEndpoint",
     "WebhookEvent",
+    "WhatsAppPresence",
 ]

@@ -147,8 +147,14 @@ class ProviderSession(Protocol):
         """Hand the message to WhatsApp; raises ProviderFault when it does not go through."""
         ...
 
+    @property
+    def checks_presence(self) -> bool:
+        """Whether ``check`` can tell who is on WhatsApp (the engine asks only then)."""
+        ...
+
     async def check(self, phones: list[str]) -> dict[str, bool]:
-        """Which of these E.164 numbers are on WhatsApp (a transport that cannot tell: all)."""
+        """Which of these E.164 numbers are on WhatsApp; a number it cannot tell about now is
+        left out (a transport that can never tell answers every number True)."""
         ...
 
     def events(self) -> AsyncIterator[ProviderEvent]:

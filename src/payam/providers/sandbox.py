@@ -188,6 +188,8 @@ class SandboxSession:
         # WhatsApp Web lets the sender choose the id, so the provider's id is ours.
         return SendAccepted(provider_message_id=message.message_id)
 
+    checks_presence = True
+
     async def check(self, phones: list[str]) -> dict[str, bool]:
         self._ensure_open()
         provider = self._provider

@@ -303,6 +303,10 @@ class CloudSession:
             self._media_ids[media.sha256] = found
         return found
 
+    # The engine never asks (see check): a send to a number not on WhatsApp is skipped by its
+    # error code instead.
+    checks_presence = False
+
     async def check(self, phones: list[str]) -> dict[str, bool]:
         # The Cloud API no longer says who is on WhatsApp: a send to someone who is not fails
         # with 131026, and the engine skips that recipient.

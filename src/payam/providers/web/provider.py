@@ -390,10 +390,12 @@ class WebSession:
             logger.exception("providers.web.pair_unwritten", sender_id=self.identity.sender_id)
         return SendAccepted(provider_message_id=wa_id)
 
+    checks_presence = True
+
     async def check(self, phones: list[str]) -> dict[str, bool]:
         client = self._client
         if client is None or not self._connected.is_set():
-            return dict.fromkeys(phones, True)
+            return {}  # cannot tell now: asked again before a later claim
         found: dict[str, bool] = {}
         for start in range(0, len(phones), CHECK_BATCH):
             batch = phones[start : start + CHECK_BATCH]

@@ -1,0 +1,78 @@
+"""Checking recipients are on WhatsApp before they are sent to (issue 9).
+
+A message to a number not on WhatsApp is one of the signals WhatsApp bans numbers for, so before
+a number's claim the engine asks its transport, in one call, about the next recipients of its
+running campaigns that have no fresh answer, and writes the answers (``whatsapp_presence``, per
+user). The claim then skips those known not to be on WhatsApp, as it skips opted-out numbers.
+The call happens between transactions, never inside one; a transport that cannot tell (the Cloud
+API) is never asked, and costs nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+
+import structlog
+
+from payam.config import Settings
+from payam.db.session import transaction
+from payam.dispatch.repository import DispatchRepository
+from payam.kit.clock import utc_now
+from payam.providers.base import ProviderSession
+from payam.runtime import Runtime
+
+logger = structlog.get_logger(__name__)
+
+# Recipients asked about in one call: a campaign paced at 5 s asks once per this many sends.
+CHECK_AHEAD = 100
+
+
+def absent_since(settings: Settings, *, now: datetime) -> datetime:
+    """Answers "not on WhatsApp" given since then still hold."""
+    return now - timedelta(hours=settings.whatsapp_check_not_on_ttl_hours)
+
+
+def present_since(settings: Settings, *, now: datetime) -> datetime:
+    """Answers "on WhatsApp" given since then still hold."""
+    return now - timedelta(hours=settings.whatsapp_check_ttl_hours)
+
+
+class PresenceChecker:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.settings = runtime.settings
+
+    async def check_ahead(self, sender_id: int, connection: ProviderSession) -> None:
+        """Ask the number's transport about the recipients its next claims will take that have
+        no fresh answer, and remember the answers. A failed check is left to the send."""
+        if not connection.checks_presence:
+            return
+        now = utc_now()
+        async with transaction(self.runtime.sessionmaker) as session:
+            unchecked = await DispatchRepository(session).unchecked_ahead(
+                sender_id,
+                present_since=present_since(self.settings, now=now),
+                absent_since=absent_since(self.settings, now=now),
+                limit=CHECK_AHEAD,
+            )
+        phones = sorted({phone for _, phone in unchecked})[:CHECK_AHEAD]
+        if not phones:
+            return
+        try:
+            async with asyncio.timeout(self.settings.send_timeout_seconds):
+                answers = await connection.check(phones)
+        except Exception:
+            logger.warning(
+                "presence_check_failed", sender_id=sender_id, phones=len(phones), exc_info=True
+            )
+            return
+        async with transaction(self.runtime.sessionmaker) as session:
+            await DispatchRepository(session).remember_presence(
+                {
+                    (user_id, phone): answers[phone]
+                    for user_id, phone in unchecked
+                    if phone in answers
+                },
+                now=utc_now(),
+            )
