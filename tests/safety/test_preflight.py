@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -9,9 +10,9 @@ from sqlalchemy import update
 
 from payam.db.session import transaction
 from payam.kit.clock import utc_now
-from payam.models import Recipient, RecipientStatus
+from payam.models import Recipient, RecipientStatus, WhatsAppPresence
 from payam.runtime import Runtime
-from tests.campaign_support import create_campaign, link_sender, phone_number
+from tests.campaign_support import create_campaign, link_sender, phone_number, user_id
 from tests.support import PROBLEM_JSON
 
 
@@ -147,3 +148,35 @@ async def test_a_number_whose_recent_messages_failed_is_flagged(
     assert failures["found"].startswith("1 of the 10 messages")
     # One of the two was reached before (on WhatsApp): no more than half are unchecked.
     assert "UNCHECKED_RECIPIENTS" not in codes(report)
+
+
+async def test_recent_answers_on_whatsapp_count_and_old_ones_do_not(
+    client: httpx.AsyncClient, runtime: Runtime, user: dict[str, str]
+) -> None:
+    sender = await link_sender(client, user, quiet_hours={"start": "22:00", "end": "08:00"})
+    campaign = await create_campaign(
+        client, runtime, user, sender_ids=[sender["id"]], recipients=10, interval=10
+    )
+    owner = await user_id(client, user)
+    settings = runtime.settings
+    now = utc_now()
+    stale = timedelta(hours=settings.whatsapp_check_not_on_ttl_hours, minutes=1)
+    answers = {
+        # Checked lately: eight on WhatsApp, one not.
+        **{phone_number(i): (True, now) for i in range(8)},
+        phone_number(8): (False, now),
+        # A "not on WhatsApp" older than its setting says nothing any more.
+        phone_number(9): (False, now - stale),
+    }
+    async with transaction(runtime.sessionmaker) as session:
+        session.add_all(
+            WhatsAppPresence(user_id=owner, phone=phone, on_whatsapp=on, checked_at=at)
+            for phone, (on, at) in answers.items()
+        )
+
+    report = await preflight(client, user, campaign["id"])
+
+    known = next(f for f in report["findings"] if f["code"] == "KNOWN_NOT_ON_WHATSAPP")
+    assert known["found"].startswith("1 of 10 recipients are known not to be on WhatsApp")
+    assert known["severity"] == "danger"
+    assert "UNCHECKED_RECIPIENTS" not in codes(report)  # one unchecked of ten

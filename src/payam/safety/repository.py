@@ -6,10 +6,18 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, distinct, func, select
+from sqlalchemy import case, distinct, func, or_, select
 
 from payam.kit.repository import Repository
-from payam.models import Campaign, CampaignSender, Recipient, RecipientStatus, Sender, Suppression
+from payam.models import (
+    Campaign,
+    CampaignSender,
+    Recipient,
+    RecipientStatus,
+    Sender,
+    Suppression,
+    WhatsAppPresence,
+)
 
 REACHED = (RecipientStatus.SENT, RecipientStatus.DELIVERED, RecipientStatus.READ)
 GONE_WRONG = (RecipientStatus.FAILED, RecipientStatus.UNKNOWN)
@@ -18,8 +26,11 @@ GONE_WRONG = (RecipientStatus.FAILED, RecipientStatus.UNKNOWN)
 @dataclass(frozen=True, slots=True)
 class RecipientHistory:
     pending: int
-    reached_before: int  # sent to before from this user's numbers: on WhatsApp
-    not_on_whatsapp: int  # skipped before, and not because they opted out
+    # Sent to before from this user's numbers, or answered lately to be on WhatsApp.
+    known_on_whatsapp: int
+    # Answered lately not to be on WhatsApp, or skipped before (not because they opted out)
+    # and neither reached nor answered on WhatsApp since.
+    not_on_whatsapp: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,30 +51,43 @@ class PreflightRepository(Repository[Campaign]):
         )
         return (await self.session.scalars(statement)).all()
 
-    async def recipient_history(self, campaign: Campaign) -> RecipientHistory:
-        """How many of the campaign's pending recipients this user reached before, and how many
-        were skipped before as not on WhatsApp."""
+    async def recipient_history(
+        self, campaign: Campaign, *, present_since: datetime, absent_since: datetime
+    ) -> RecipientHistory:
+        """How many of the campaign's pending recipients are known to be on WhatsApp (reached
+        before from this user's numbers, or so answered since ``present_since``), and how many
+        known not to be (so answered since ``absent_since``, or skipped before as such)."""
         earlier = (
             select(Recipient.phone)
             .join(Campaign, Campaign.id == Recipient.campaign_id)
             .where(Campaign.user_id == campaign.user_id, Campaign.id != campaign.id)
         )
+        answered = select(WhatsAppPresence.phone).where(
+            WhatsAppPresence.user_id == campaign.user_id
+        )
+        answered_on = answered.where(
+            WhatsAppPresence.on_whatsapp, WhatsAppPresence.checked_at >= present_since
+        )
+        answered_absent = answered.where(
+            ~WhatsAppPresence.on_whatsapp, WhatsAppPresence.checked_at >= absent_since
+        )
         reached = earlier.where(Recipient.status.in_(REACHED))
         opted_out = select(Suppression.phone).where(Suppression.user_id == campaign.user_id)
-        missing = earlier.where(
+        skipped = earlier.where(
             Recipient.status == RecipientStatus.SKIPPED,
             Recipient.phone.not_in(opted_out),
             Recipient.phone.not_in(reached),
+            Recipient.phone.not_in(answered_on),
         )
         pending = select(func.count(distinct(Recipient.phone))).where(
             Recipient.campaign_id == campaign.id, Recipient.status == RecipientStatus.PENDING
         )
+        known_on = or_(Recipient.phone.in_(reached), Recipient.phone.in_(answered_on))
+        known_absent = or_(Recipient.phone.in_(answered_absent), Recipient.phone.in_(skipped))
         return RecipientHistory(
             pending=await self.session.scalar(pending) or 0,
-            reached_before=await self.session.scalar(pending.where(Recipient.phone.in_(reached)))
-            or 0,
-            not_on_whatsapp=await self.session.scalar(pending.where(Recipient.phone.in_(missing)))
-            or 0,
+            known_on_whatsapp=await self.session.scalar(pending.where(known_on)) or 0,
+            not_on_whatsapp=await self.session.scalar(pending.where(known_absent, ~known_on)) or 0,
         )
 
     async def send_history(self, sender_ids: Collection[int], *, since: datetime) -> SendHistory:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payam.config import Settings
+from payam.dispatch.presence import absent_since, present_since
 from payam.kit.clock import utc_now
 from payam.message.templating import TemplateError, parse_template
 from payam.models import Campaign, Sender, User
@@ -109,13 +110,13 @@ def _recipients(history: RecipientHistory) -> list[Finding]:
                 code="KNOWN_NOT_ON_WHATSAPP",
                 severity=Severity.DANGER if missing >= 0.05 else Severity.WARNING,
                 points=20 if missing >= 0.05 else 5,
-                found=f"{history.not_on_whatsapp} of {history.pending} recipients were skipped"
-                " before as not on WhatsApp",
+                found=f"{history.not_on_whatsapp} of {history.pending} recipients are known not"
+                " to be on WhatsApp (skipped before, or so answered when checked)",
                 change="Remove them from the list: messages to numbers not on WhatsApp are a"
                 " bulk-sender signal",
             )
         )
-    unchecked = history.pending - history.reached_before - history.not_on_whatsapp
+    unchecked = history.pending - history.known_on_whatsapp - history.not_on_whatsapp
     if unchecked / history.pending > 0.5:
         findings.append(
             Finding(
@@ -123,7 +124,7 @@ def _recipients(history: RecipientHistory) -> list[Finding]:
                 severity=Severity.INFO,
                 points=10,
                 found=f"{unchecked} of {history.pending} recipients were never messaged from your"
-                " numbers, so Payam does not know they are on WhatsApp",
+                " numbers nor checked lately, so Payam does not know they are on WhatsApp",
                 change="Send first to people who know you (customers who gave their number),"
                 " and start with a small campaign",
             )
@@ -242,9 +243,14 @@ class PreflightService:
         campaign = await self.repository.get_or_404(campaign_id, owner_id=user.id)
         zone = ZoneInfo(user.time_zone or self.settings.user_time_zone)
         senders = await self.repository.senders_of(campaign.id)
-        recipients = await self.repository.recipient_history(campaign)
+        now = utc_now()
+        recipients = await self.repository.recipient_history(
+            campaign,
+            present_since=present_since(self.settings, now=now),
+            absent_since=absent_since(self.settings, now=now),
+        )
         sends = await self.repository.send_history(
-            [sender.id for sender in senders], since=utc_now() - timedelta(days=HISTORY_DAYS)
+            [sender.id for sender in senders], since=now - timedelta(days=HISTORY_DAYS)
         )
         days = days_needed(senders, recipients.pending, zone=zone)
         found = [
