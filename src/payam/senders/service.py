@@ -22,7 +22,7 @@ from payam.providers.registry import (
     sandbox_provider,
     web_provider,
 )
-from payam.providers.web.provider import qr_images
+from payam.providers.web.provider import UNLINK, UNLINK_ASKED, qr_images
 from payam.runtime import Runtime
 from payam.senders.repository import SenderRepository
 from payam.senders.schemas import (
@@ -363,7 +363,18 @@ class SenderService:
                 field="sender_id",
             )
         if sender.provider is ProviderName.WEB:
+            await self.session.refresh(sender, with_for_update=True)
             config = dict(sender.provider_config)
+            now = utc_now()
+            held = sender.lease_owner is not None and (
+                sender.lease_expires_at is None or sender.lease_expires_at > now
+            )
+            # No worker takes the number from now on; the one holding it lets go at its next
+            # lease pass and logs the device out as it does (decision 19).
+            sender.status = SenderStatus.DISCONNECTED
+            sender.status_reason = "being unlinked"
+            if held:
+                sender.provider_config = {**config, UNLINK: UNLINK_ASKED}
             await commit_now(self.session)
-            await web_provider(self.runtime).unlink(sender.id, config)
+            await web_provider(self.runtime).unlink(sender.id, config, held=held)
         await self.session.delete(sender)

@@ -3,15 +3,23 @@ run out, and unlinking that logs the device out."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+from datetime import timedelta
 
 import httpx
+from sqlalchemy import update
 
+from payam.db.session import transaction
+from payam.dispatch.engine import Dispatcher
+from payam.kit.clock import utc_now
+from payam.models import Sender
 from payam.runtime import Runtime
+from tests.campaign_support import run_until
 from tests.fakes.neonize import FakeWhatsAppWeb, stored_device
 from tests.live.conftest import LiveServer, receive
-from tests.providers.web.conftest import eventually, linking_client, start_linking
-from tests.support import signed_up
+from tests.providers.web.conftest import linking_client, start_linking
+from tests.support import signed_up, wait_for
 
 
 async def test_qr_codes_reach_the_live_socket_and_a_scan_links_the_number(
@@ -52,7 +60,7 @@ async def test_qr_codes_reach_the_live_socket_and_a_scan_links_the_number(
         assert read["phone"] == "+989121112233"
         assert "device_jid" not in json.dumps(read)  # nothing of the device leaves the server
         # The linking connection lets go: only the worker holding the number connects now.
-        await eventually(lambda: not world.of_device(device), what="the linker let go")
+        await wait_for(lambda: not world.of_device(device), explain="never: the linker let go")
         await websocket.close()
         gone = await client.get(f"/api/v1/senders/{sender['id']}/qr", headers=headers)
         assert gone.status_code == 409
@@ -160,3 +168,54 @@ async def test_only_web_numbers_link_by_code_and_a_phone_is_not_given(
         )
         assert refused.status_code == 422, path
     assert (await client.get(f"/api/v1/senders/{sandbox_id}/qr", headers=user)).status_code == 422
+
+
+async def test_unlinking_a_number_a_worker_holds_has_that_worker_log_it_out(
+    client: httpx.AsyncClient, user: dict[str, str], runtime: Runtime, world: FakeWhatsAppWeb
+) -> None:
+    sender = await start_linking(client, user)
+    linking = await linking_client(world)
+    device = await world.scan(linking, "989121112233")
+    worker = Dispatcher(runtime, worker_id="holder")
+    try:
+
+        def held_by_worker() -> bool:
+            return [c for c in world.of_device(device) if c is not linking] != []
+
+        await run_until(worker, held_by_worker)
+        [held] = [c for c in world.of_device(device) if c is not linking]
+        clients = len(world.clients)
+
+        unlink = asyncio.create_task(client.delete(f"/api/v1/senders/{sender['id']}", headers=user))
+        await run_until(worker, unlink.done)
+        response = unlink.result()
+    finally:
+        await worker.shutdown()
+
+    assert response.status_code == 204
+    assert device in world.logged_out
+    assert not held.connected
+    assert len(world.clients) == clients  # the API never connected a second client
+    assert stored_device(linking.store) is None
+    gone = await client.get(f"/api/v1/senders/{sender['id']}", headers=user)
+    assert gone.status_code == 404
+
+
+async def test_a_number_whose_worker_died_is_logged_out_by_the_api_once_its_lease_runs_out(
+    client: httpx.AsyncClient, user: dict[str, str], runtime: Runtime, world: FakeWhatsAppWeb
+) -> None:
+    sender = await start_linking(client, user)
+    linking = await linking_client(world)
+    device = await world.scan(linking, "989121112233")
+    async with transaction(runtime.sessionmaker) as session:
+        await session.execute(
+            update(Sender)
+            .where(Sender.id == sender["id"])
+            .values(lease_owner="dead-worker", lease_expires_at=utc_now() + timedelta(seconds=1))
+        )
+
+    response = await client.delete(f"/api/v1/senders/{sender['id']}", headers=user)
+
+    assert response.status_code == 204
+    assert device in world.logged_out
+    assert stored_device(linking.store) is None

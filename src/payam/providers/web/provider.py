@@ -22,6 +22,7 @@ import contextlib
 import importlib
 import random
 import secrets
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -76,6 +77,13 @@ CHECK_BATCH = 50
 TYPED_ON_PHONE_KEPT = 1_000
 RECONNECT_FIRST_SECONDS = 1.0
 RECONNECT_MAX_SECONDS = 120.0
+# Unlinking a number a worker holds (``WebProvider.unlink``): ``provider_config["unlink"]`` is
+# asked by the API, then logged out or not connected as the worker lets the number go.
+UNLINK = "unlink"
+UNLINK_ASKED = "asked"
+UNLINK_LOGGED_OUT = "logged_out"
+UNLINK_NOT_CONNECTED = "not_connected"
+UNLINK_POLL_SECONDS = 0.05
 CODES_STOPPED = "WhatsApp stopped issuing QR codes before the phone linked: start linking again"
 
 
@@ -410,14 +418,34 @@ class WebSession:
         await self._inbox.acknowledge(events)
 
     async def close(self) -> None:
+        """Disconnect; when the number is being unlinked (``unlink``), log the device out first
+        and say so on its row, so that the API never connects a second time to do it."""
         self._closed = True
         self._inbox.close()
         if self._reconnecting is not None:
             self._reconnecting.cancel()
         client, self._client = self._client, None
+        sender_id = self.identity.sender_id
+        async with transaction(self._provider.sessionmaker) as session:
+            unlinking = await WebRepository(session).unlink_state(sender_id) == UNLINK_ASKED
+        # Whether there is a live connection to log out through, read before the logout (whose
+        # own events may say the device is gone).
+        logs_out = unlinking and client is not None and self._connected.is_set()
+        if logs_out:
+            assert client is not None
+            try:
+                await client.logout()
+            except Exception:
+                logger.warning("providers.web.logout_failed", sender_id=sender_id, exc_info=True)
+            forget_store(self._provider.settings, sender_id)
         if client is not None:
             with contextlib.suppress(Exception):
                 await client.disconnect()
+        if unlinking:
+            async with transaction(self._provider.sessionmaker) as session:
+                await WebRepository(session).set_unlink_state(
+                    sender_id, UNLINK_LOGGED_OUT if logs_out else UNLINK_NOT_CONNECTED
+                )
 
 
 @dataclass
@@ -559,10 +587,18 @@ class WebProvider:
 
     # ---- unlinking ---------------------------------------------------------------------------
 
-    async def unlink(self, sender_id: int, config: dict[str, Any]) -> None:
+    async def unlink(self, sender_id: int, config: dict[str, Any], *, held: bool) -> None:
         """Log the device out of WhatsApp (best effort: the phone can also remove it) and forget
-        its keys. Call it outside any transaction."""
+        its keys. Call it outside any transaction, once the number can no longer be leased.
+
+        A number ``held`` by a worker is connected there: its row says ``unlink`` = asked, and
+        the worker logs it out as it lets go (``WebSession.close``); this process connects only
+        when no worker did (none was connected, or the one holding it died), so that one number
+        never has two live connections.
+        """
         await self.stop_linking(sender_id)
+        if held and await self._worker_logged_out(sender_id):
+            return
         device_jid = config.get("device_jid")
         if device_jid:
             connected = asyncio.Event()
@@ -587,3 +623,31 @@ class WebProvider:
                 with contextlib.suppress(Exception):
                     await client.disconnect()
         forget_store(self.settings, sender_id)
+
+    async def _worker_logged_out(self, sender_id: int) -> bool:
+        """Wait for the worker holding the number to log it out as it lets go (at its next lease
+        pass); False once it is clear it will not: it had no connection, or it died (its lease
+        ran out), or neither happened within a lease and a connection's time."""
+        settings = self.settings
+        deadline = (
+            time.monotonic() + settings.sender_lease_seconds + settings.web_connect_timeout_seconds
+        )
+        while time.monotonic() < deadline:
+            async with transaction(self.sessionmaker) as session:
+                sender = await WebRepository(session).web_sender(sender_id)
+                if sender is None:
+                    return False
+                state = sender.provider_config.get(UNLINK)
+                died = (
+                    state == UNLINK_ASKED
+                    and sender.lease_owner is not None
+                    and sender.lease_expires_at is not None
+                    and sender.lease_expires_at < utc_now()
+                )
+            if state == UNLINK_LOGGED_OUT:
+                return True
+            if state == UNLINK_NOT_CONNECTED or died:
+                return False
+            await asyncio.sleep(UNLINK_POLL_SECONDS)
+        logger.warning("providers.web.unlink_unanswered", sender_id=sender_id)
+        return False

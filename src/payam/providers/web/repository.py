@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -66,6 +67,18 @@ class WebRepository(Repository[WebSentMessage]):
         if sender is None or sender.provider is not ProviderName.WEB:
             return None
         return sender
+
+    async def unlink_state(self, sender_id: int) -> str | None:
+        """Where unlinking the number stands (``provider.UNLINK``), if it is being unlinked."""
+        config = await self.session.scalar(
+            select(Sender.provider_config).where(Sender.id == sender_id)
+        )
+        return None if config is None else cast(str | None, config.get("unlink"))
+
+    async def set_unlink_state(self, sender_id: int, state: str) -> None:
+        sender = await self.web_sender(sender_id, for_update=True)
+        if sender is not None:
+            sender.provider_config = {**sender.provider_config, "unlink": state}
 
     async def delete_sent_before(self, cutoff: datetime, *, limit: int) -> int:
         """Delete up to ``limit`` pairs of sends older than ``cutoff``; how many went."""
