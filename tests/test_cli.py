@@ -495,3 +495,63 @@ def test_serve_believes_forwarded_headers_only_from_the_named_proxies(
     [options] = served
     assert options["proxy_headers"] is (believed is not None)
     assert options["forwarded_allow_ips"] == believed
+
+
+def test_serve_with_two_workers_keeps_a_worker_that_answers_its_supervisor_late(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """A worker process that cannot answer uvicorn's supervisor for 8 s (frozen here; on a busy
+    machine, a start-up holding the interpreter lock) is kept, not killed and started again."""
+    if settings.is_sqlite:
+        pytest.skip("several API processes need PostgreSQL or MariaDB")
+    assert settings.secret_key is not None
+    port = free_port()
+    log_path = tmp_path / "serve.log"
+    env = {
+        **os.environ,
+        "PAYAM_DATABASE_URL": settings.database_url,
+        "PAYAM_SECRET_KEY": settings.secret_key.get_secret_value(),
+        "PAYAM_DATA_DIR": str(tmp_path),
+        "PAYAM_EMBEDDED_WORKER": "false",
+        "PAYAM_LOG_FORMAT": "json",
+    }
+    with log_path.open("w") as log:
+        server = subprocess.Popen(  # noqa: S603 - our own console script, fixed arguments
+            [str(PAYAM), "serve", "--port", str(port), "--workers", "2"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as http:
+                _wait_until_healthy(http, server, log_path)
+                workers = _children(server.pid)
+                assert len(workers) == 2, log_path.read_text()
+                os.kill(workers[0], signal.SIGSTOP)
+                time.sleep(8)
+                os.kill(workers[0], signal.SIGCONT)
+                time.sleep(2)
+                assert _children(server.pid) == workers, log_path.read_text()
+                assert http.get("/healthz").status_code == 200
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=5)
+
+
+def _children(pid: int) -> list[int]:
+    """The API processes uvicorn's supervisor ``pid`` started (its multiprocessing helper aside)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+            command = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        parent = int(text[text.rindex(")") + 2 :].split()[1])
+        if parent == pid and b"spawn_main" in command:
+            found.append(int(stat.parent.name))
+    return sorted(found)

@@ -24,6 +24,15 @@ app = typer.Typer(
 )
 
 
+# With --workers, uvicorn's supervisor pings each API process every half second and kills one
+# that takes longer than this to answer (uvicorn's default: 5 s). A process answers from a
+# thread, which needs the interpreter lock: on a busy machine a starting process's imports and
+# its collection before gc.freeze() (payam.app) held it longer than 5 s, so the supervisor
+# killed and restarted the workers again and again and `--workers 2` never answered (issue 13).
+# A hung process is still replaced, a minute later.
+WORKER_HEALTHCHECK_SECONDS = 60
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -56,6 +65,7 @@ def serve(
         proxy_headers=bool(trusted),
         forwarded_allow_ips=trusted or None,
         server_header=False,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
 
 
