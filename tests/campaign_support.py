@@ -168,6 +168,11 @@ async def campaign_view(
     return body
 
 
+async def completed(client: httpx.AsyncClient, headers: dict[str, str], campaign_id: int) -> bool:
+    """The campaign shows as completed to its owner."""
+    return bool((await campaign_view(client, headers, campaign_id))["status"] == "COMPLETED")
+
+
 async def draft_with_quota(
     client: httpx.AsyncClient,
     runtime: Runtime,

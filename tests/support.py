@@ -3,26 +3,34 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import uvicorn
 from fastapi import FastAPI
+from sqlalchemy import func, select
 
 from payam.admin.bootstrap import create_super_admin
 from payam.auth.repository import UserRepository
 from payam.db.session import transaction
-from payam.models import UserRole
+from payam.models import SandboxMessage, UserRole
 from payam.runtime import Runtime
-from tests.fakes.kavenegar import FakeKavenegar
-from tests.fakes.smtp import FakeMailbox
+
+if TYPE_CHECKING:  # the fakes take their ports from here
+    from tests.fakes.kavenegar import FakeKavenegar
+    from tests.fakes.smtp import FakeMailbox
+
 
 PASSWORD = "correct horse battery"
 PAYAM = Path(sys.executable).with_name("payam")
@@ -200,3 +208,107 @@ def spawn_worker(environment: dict[str, str], log: Path) -> subprocess.Popen[byt
             stdout=output,
             stderr=subprocess.STDOUT,
         )
+
+
+def worker_environment(runtime: Runtime, data_dir: Path) -> dict[str, str]:
+    """What a ``payam worker`` of a crash test or drill is started with: the test's database,
+    sandbox sends that take a few milliseconds, and short leases, so that a killed worker's
+    claims and numbers move on within the test."""
+    settings = runtime.settings
+    return {
+        **os.environ,
+        "PAYAM_DATABASE_URL": settings.database_url,
+        "PAYAM_DATA_DIR": str(data_dir),
+        "PAYAM_SECRET_KEY": "crash-test-secret-key-long-enough-to-sign",
+        "PAYAM_ALLOWED_INTERVALS": "0,5,10,20",
+        "PAYAM_PACING_JITTER_RATIO": "0",
+        "PAYAM_SANDBOX_LATENCY_MS": "3",
+        "PAYAM_SANDBOX_NOT_ON_WHATSAPP_RATE": "0",
+        "PAYAM_SANDBOX_REPLY_RATE": "0",
+        "PAYAM_SANDBOX_DELIVERY_SECONDS": "0.5",
+        "PAYAM_SANDBOX_READ_SECONDS": "3600",
+        "PAYAM_CLAIM_LEASE_SECONDS": "5",
+        "PAYAM_SENDER_LEASE_SECONDS": "5",
+        # A worker frozen inside a transaction lets go of its locks as soon (PostgreSQL).
+        "PAYAM_DATABASE_IDLE_TRANSACTION_TIMEOUT_SECONDS": "5",
+        "PAYAM_RECONCILE_SECONDS": "0.5",
+        "PAYAM_DISPATCH_POLL_SECONDS": "0.05",
+    }
+
+
+async def accepted_count(runtime: Runtime) -> int:
+    """How many sends the sandbox has accepted, from every process."""
+    async with transaction(runtime.sessionmaker) as session:
+        return int(await session.scalar(select(func.count()).select_from(SandboxMessage)) or 0)
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (it was free a moment ago)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+async def _answer(value: object) -> object:
+    return await value if inspect.isawaitable(value) else value
+
+
+async def wait_for(
+    condition: Callable[[], object],
+    *,
+    within_seconds: float = 30,
+    progress: Callable[[], object] | None = None,
+    workers: Iterable[subprocess.Popen[bytes]] = (),
+    explain: Callable[[], object] | str = "no progress in time",
+    every_seconds: float = 0.02,
+) -> None:
+    """Until ``condition()`` (a function or a coroutine function) answers something true.
+
+    Fails, saying why (``explain``, or what ``explain()`` answers), when one of ``workers`` dies
+    or ``within_seconds`` pass without ``progress()`` answering anything new: a loaded machine
+    (other suites, more xdist workers) makes a test slower, not wrong, so the time counts from
+    the last progress seen (without ``progress``, from the start)."""
+    seen = await _answer(progress()) if progress else None
+    deadline = time.monotonic() + within_seconds
+    while not await _answer(condition()):
+        for worker in workers:
+            if worker.poll() is not None:
+                why = await _explained(explain)
+                raise AssertionError(f"worker {worker.pid} died ({worker.returncode}): {why}")
+        if progress and (now := await _answer(progress())) != seen:
+            seen, deadline = now, time.monotonic() + within_seconds
+        if time.monotonic() > deadline:
+            raise AssertionError(await _explained(explain))
+        await asyncio.sleep(every_seconds)
+
+
+async def _explained(explain: Callable[[], object] | str) -> object:
+    return explain if isinstance(explain, str) else await _answer(explain())
+
+
+def tail(log: Path) -> str:
+    """The end of a worker's log, for a failure to show."""
+    return log.read_text()[-3000:]
+
+
+async def kill_once_it_sends(
+    worker: subprocess.Popen[bytes],
+    sent: Callable[[], Awaitable[int]],
+    *,
+    more_than: int,
+    log: Path,
+) -> None:
+    """SIGKILL ``worker`` once ``sent()`` (a count of sends, from every worker) has grown by
+    more than ``more_than``: somewhere in the middle of its work. A worker starting on a loaded
+    machine takes a while to import and lease its number: no send for two minutes fails."""
+    enough = await sent() + more_than
+
+    async def sent_enough() -> bool:
+        return await sent() > enough
+
+    await wait_for(
+        sent_enough, within_seconds=120, progress=sent, workers=[worker], explain=lambda: tail(log)
+    )
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()

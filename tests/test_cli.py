@@ -8,7 +8,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import time
@@ -24,7 +23,7 @@ from typer.testing import CliRunner, Result
 
 from payam import cli
 from payam.config import Settings
-from tests.support import PAYAM, spawn_worker
+from tests.support import PAYAM, free_port, spawn_worker
 
 GENERATED = re.compile(r"with the password (\S+) \(shown once")
 
@@ -107,13 +106,6 @@ def _created_password(result: subprocess.CompletedProcess[str]) -> str:
     found = GENERATED.search(result.stdout)
     assert found, result.stdout
     return found.group(1)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def test_help_explains_each_command(place: Place) -> None:
@@ -252,7 +244,7 @@ def test_create_admin_refuses_a_common_typed_password(
 
 def test_serve_answers_over_http_and_the_admin_can_sign_in(migrated: Place) -> None:
     password = _created_password(migrated.run("create-admin", "--if-missing"))
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     log_path = migrated.root / "serve.log"
 
@@ -337,7 +329,7 @@ CONSOLE_CODE = re.compile(r"SMS to \+989121234567: your Payam code is (\d{6})")
 def test_make_run_story_from_sign_up_to_a_finished_campaign(migrated: Place) -> None:
     """What `make run` promises: one process, nothing else to start, a campaign sent end to end."""
     password = _created_password(migrated.run("create-admin", "--if-missing"))
-    port = _free_port()
+    port = free_port()
     log_path = migrated.root / "serve.log"
     env = migrated.env(
         PAYAM_ALLOWED_INTERVALS="0,5,10,20",

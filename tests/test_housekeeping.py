@@ -27,7 +27,7 @@ from payam.kit.clock import utc_now
 from payam.models import ContactImport, ImportStatus
 from payam.runtime import Runtime
 from tests.imports.helpers import create_campaign, recipients, upload, wait_for_import
-from tests.support import bearer, signed_up
+from tests.support import bearer, signed_up, wait_for
 
 LIST = b"phone,name\n09121234567,Sara\n09351234567,Ali\n"
 
@@ -74,11 +74,12 @@ def left_by_a_crash(settings: Settings, *, age_hours: float = 0) -> list[Path]:
     return paths
 
 
-async def removed(paths: list[Path], *, within_seconds: float = 10) -> None:
-    deadline = time.monotonic() + within_seconds
-    while any(path.exists() for path in paths):
-        assert time.monotonic() < deadline, "the orphans are still there"
-        await asyncio.sleep(0.05)
+async def removed(paths: list[Path]) -> None:
+    await wait_for(
+        lambda: not any(path.exists() for path in paths),
+        progress=lambda: sum(path.exists() for path in paths),
+        explain="the orphans are still there",
+    )
 
 
 async def stall(runtime: Runtime, import_id: int, *, minutes: int = 10) -> None:

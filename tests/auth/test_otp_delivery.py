@@ -4,7 +4,7 @@ told to the person who checks it. Kavenegar's loopback fake refuses as told."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from typing import Any, TypeVar
 
 import httpx
@@ -17,7 +17,7 @@ from payam.jobs import embedded_worker
 from payam.models import OneTimeCode
 from payam.runtime import Runtime
 from tests.fakes.kavenegar import FakeKavenegar
-from tests.support import problem_fields, register
+from tests.support import problem_fields, register, wait_for
 
 SARA_SMS = "09121234567"
 NOT_SENT = "We could not send this code to your phone; request a new one"
@@ -35,15 +35,6 @@ def jobs(settings: Settings, runtime: Runtime) -> Iterator[None]:
         yield
 
 
-async def eventually(check: Callable[[], Awaitable[T | None]], *, seconds: float = 15) -> T:
-    for _ in range(int(seconds * 10)):
-        found = await check()
-        if found is not None:
-            return found
-        await asyncio.sleep(0.1)
-    raise AssertionError("nothing came in time")
-
-
 async def verify(client: httpx.AsyncClient, **body: Any) -> httpx.Response:
     return await client.post("/api/v1/auth/otp/verify", json=body)
 
@@ -58,11 +49,8 @@ async def test_a_code_refused_twice_arrives_on_a_later_try_and_works(
 
     await register(client)
 
-    async def arrived() -> str | None:
-        codes = kavenegar.codes_to(SARA_SMS)
-        return codes[-1] if codes else None
-
-    code = await eventually(arrived)
+    await wait_for(lambda: kavenegar.codes_to(SARA_SMS))
+    code = kavenegar.codes_to(SARA_SMS)[-1]
     verified = await verify(client, purpose="VERIFY_PHONE", login="sara", code=code)
     assert verified.status_code == 200, verified.text
     assert len(kavenegar.received) == 3
@@ -77,13 +65,12 @@ async def test_a_code_never_delivered_is_told_when_checked_and_a_new_one_works(
     kavenegar.fail()
     await register(client)
 
-    async def given_up() -> bool | None:
+    async def given_up() -> bool:
         # Checking the code counts a try; wait for the job's verdict before asking.
         async with transaction(runtime.sessionmaker) as session:
-            found = await session.scalar(select(OneTimeCode.undelivered_at))
-        return True if found is not None else None
+            return await session.scalar(select(OneTimeCode.undelivered_at)) is not None
 
-    await eventually(given_up)
+    await wait_for(given_up)
     answer = await verify(client, purpose="VERIFY_PHONE", login="sara", code="000000")
     assert answer.status_code == 400
     assert (answer.json()["detail"], problem_fields(answer)) == (NOT_SENT, ["code"])

@@ -26,7 +26,7 @@ from payam.billing.gateways.zarinpal import (
     zarinpal_mobile,
 )
 from payam.config import Settings
-from tests.fakes.http_server import Answer, unused_port
+from tests.fakes.http_server import Answer
 from tests.fakes.zarinpal import (
     CARD_PAN,
     MERCHANT_ID,
@@ -35,6 +35,7 @@ from tests.fakes.zarinpal import (
     FakeZarinpal,
     serve_zarinpal,
 )
+from tests.support import free_port
 
 CALLBACK_URL = "https://payam.example/api/v1/payments/zarinpal/callback"
 PRICE = 2_500_000  # rials
@@ -436,7 +437,7 @@ async def test_an_unreachable_zarinpal_is_unavailable(http_client: httpx.AsyncCl
     gateway = ZarinpalGateway(
         merchant_id=MERCHANT_ID,
         http_client=http_client,
-        base_url=f"http://127.0.0.1:{unused_port()}",
+        base_url=f"http://127.0.0.1:{free_port()}",
     )
 
     with pytest.raises(GatewayUnavailable, match="could not reach Zarinpal") as raised:

@@ -27,8 +27,8 @@ from websockets.asyncio.client import connect
 from payam.db.session import transaction
 from payam.models import SandboxMessage
 from payam.runtime import Runtime
-from tests.drills.support import free_port, own_redis
-from tests.support import PASSWORD, PAYAM, bearer, login, register, spawn_worker
+from tests.drills.support import own_redis
+from tests.support import PASSWORD, PAYAM, bearer, free_port, login, register, spawn_worker
 
 NGINX = Path("/usr/sbin/nginx")
 OPENSSL = Path("/usr/bin/openssl")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+import subprocess
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,6 +26,7 @@ from tests.campaign_support import (  # noqa: F401 - this folder's fixtures
     user,
     user_id,
 )
+from tests.support import tail, wait_for
 
 
 async def started_campaign(
@@ -66,6 +69,25 @@ async def status_counts(runtime: Runtime, campaign_id: int) -> dict[str, int]:
             .group_by(Recipient.status)
         )
         return {row[0].value: row[1] for row in rows}
+
+
+async def wait_until_settled(
+    runtime: Runtime,
+    campaign_id: int,
+    settled: Callable[[], Awaitable[bool]],
+    *,
+    worker: subprocess.Popen[bytes],
+    log: Path,
+) -> None:
+    """Until ``settled()``, while the campaign's recipients keep moving: two minutes without a
+    change, or the worker dying, fails with the end of its log."""
+    await wait_for(
+        settled,
+        within_seconds=120,
+        progress=lambda: status_counts(runtime, campaign_id),
+        workers=[worker],
+        explain=lambda: tail(log),
+    )
 
 
 async def accepted_per_phone(runtime: Runtime) -> dict[str, int]:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import signal
-import time
 from pathlib import Path
 
 import httpx
@@ -19,49 +17,29 @@ from payam.models import Recipient, RecipientStatus, SandboxMessage, Sender
 from payam.runtime import Runtime
 from tests.campaign_support import (
     campaign_view,
+    completed,
     create_campaign,
     grant_messages,
     link_sender,
     start,
     user_id,
 )
-from tests.dispatch.conftest import counters_match, status_counts
+from tests.dispatch.conftest import counters_match, status_counts, wait_until_settled
 from tests.drills.sizes import drill_size
-from tests.support import spawn_worker
+from tests.drills.support import freeze_at, reader_of, sqlite_write_lock_free
+from tests.support import (
+    accepted_count,
+    kill_once_it_sends,
+    spawn_worker,
+    tail,
+    wait_for,
+    worker_environment,
+)
 
 pytestmark = pytest.mark.drill
 
 RECIPIENTS = drill_size(short=1000, full=3000)
 KILLS = drill_size(short=4, full=8)
-
-
-def worker_environment(runtime: Runtime, data_dir: Path) -> dict[str, str]:
-    settings = runtime.settings
-    return {
-        **os.environ,
-        "PAYAM_DATABASE_URL": settings.database_url,
-        "PAYAM_DATA_DIR": str(data_dir),
-        "PAYAM_SECRET_KEY": "crash-test-secret-key-long-enough-to-sign",
-        "PAYAM_ALLOWED_INTERVALS": "0,5,10,20",
-        "PAYAM_PACING_JITTER_RATIO": "0",
-        "PAYAM_SANDBOX_LATENCY_MS": "3",
-        "PAYAM_SANDBOX_NOT_ON_WHATSAPP_RATE": "0",
-        "PAYAM_SANDBOX_REPLY_RATE": "0",
-        "PAYAM_SANDBOX_DELIVERY_SECONDS": "0.5",
-        "PAYAM_SANDBOX_READ_SECONDS": "3600",
-        # Short leases so a killed worker's claims and numbers move on within the test.
-        "PAYAM_CLAIM_LEASE_SECONDS": "5",
-        "PAYAM_SENDER_LEASE_SECONDS": "5",
-        # A worker frozen inside a transaction lets go of its locks as soon (PostgreSQL).
-        "PAYAM_DATABASE_IDLE_TRANSACTION_TIMEOUT_SECONDS": "5",
-        "PAYAM_RECONCILE_SECONDS": "0.5",
-        "PAYAM_DISPATCH_POLL_SECONDS": "0.05",
-    }
-
-
-async def accepted_count(runtime: Runtime) -> int:
-    async with transaction(runtime.sessionmaker) as session:
-        return int(await session.scalar(select(func.count()).select_from(SandboxMessage)) or 0)
 
 
 async def test_sigkilled_workers_send_nothing_twice_and_skip_no_one(
@@ -78,20 +56,15 @@ async def test_sigkilled_workers_send_nothing_twice_and_skip_no_one(
     chance = random.Random()
 
     for _ in range(KILLS):
-        before = await accepted_count(runtime)
-        worker = spawn_worker(environment, log)
-        # Kill it somewhere in the middle of its work: once it has sent something more.
-        deadline = time.monotonic() + 120  # a loaded machine starts a worker slowly
-        while await accepted_count(runtime) <= before + chance.randint(5, 120):
-            assert worker.poll() is None, log.read_text()[-3000:]
-            assert time.monotonic() < deadline, "the worker made no progress"
-            await asyncio.sleep(chance.uniform(0.0, 0.05))
-        worker.send_signal(signal.SIGKILL)
-        worker.wait()
+        await kill_once_it_sends(
+            spawn_worker(environment, log),
+            lambda: accepted_count(runtime),
+            more_than=chance.randint(5, 120),
+            log=log,
+        )
 
     worker = spawn_worker(environment, log)
     try:
-        deadline = time.monotonic() + 120
 
         async def settled() -> bool:
             counts = await status_counts(runtime, campaign["id"])
@@ -111,10 +84,7 @@ async def test_sigkilled_workers_send_nothing_twice_and_skip_no_one(
                 and quota["messages_reserved"] == 0
             )
 
-        while not await settled():
-            assert worker.poll() is None, log.read_text()[-3000:]
-            assert time.monotonic() < deadline, await status_counts(runtime, campaign["id"])
-            await asyncio.sleep(0.2)
+        await wait_until_settled(runtime, campaign["id"], settled, worker=worker, log=log)
     finally:
         worker.terminate()
         worker.wait(timeout=30)
@@ -171,11 +141,13 @@ async def test_two_worker_processes_on_one_campaign_send_nothing_twice(
     environment = worker_environment(runtime, tmp_path)
     workers = [spawn_worker(environment, tmp_path / f"worker-{i}.log") for i in range(2)]
     try:
-        deadline = time.monotonic() + 120
-        while (await campaign_view(client, user, campaign["id"]))["status"] != "COMPLETED":
-            assert all(worker.poll() is None for worker in workers)
-            assert time.monotonic() < deadline, await status_counts(runtime, campaign["id"])
-            await asyncio.sleep(0.2)
+        await wait_for(
+            lambda: completed(client, user, campaign["id"]),
+            within_seconds=120,
+            progress=lambda: status_counts(runtime, campaign["id"]),
+            workers=workers,
+            explain=lambda: status_counts(runtime, campaign["id"]),
+        )
     finally:
         for worker in workers:
             worker.terminate()
@@ -218,39 +190,54 @@ async def test_a_worker_process_frozen_past_its_leases_sends_nothing_twice(
     frozen = spawn_worker(environment, tmp_path / "frozen.log")
     other = None
     try:
-        deadline = time.monotonic() + 120
-        while (await status_counts(runtime, campaign["id"])).get("SENDING", 0) == 0:
-            assert frozen.poll() is None, (tmp_path / "frozen.log").read_text()[-3000:]
-            assert time.monotonic() < deadline, "the worker made no progress"
-            await asyncio.sleep(0.01)
-        frozen.send_signal(signal.SIGSTOP)
+        async with reader_of(runtime) as reader:
+
+            async def mid_batch() -> bool:
+                # Out of a transaction (on SQLite, its write lock would stop everyone), with a
+                # batch claimed and not yet recorded.
+                sending = select(func.count()).where(
+                    Recipient.campaign_id == campaign["id"],
+                    Recipient.status == RecipientStatus.SENDING,
+                )
+                async with reader.connect() as connection:
+                    claimed = bool(await connection.scalar(sending))
+                return claimed and sqlite_write_lock_free(runtime.settings.database_url)
+
+            await freeze_at(frozen, mid_batch)
         at_freeze = await accepted_count(runtime)
         other = spawn_worker(environment, tmp_path / "other.log")
+
         # Past both leases (5 s each): the other worker's reconciler takes the frozen claim
         # (UNKNOWN) and the other worker takes the number and sends on it.
-        deadline = time.monotonic() + 120
-        while not (
-            (await status_counts(runtime, campaign["id"])).get("UNKNOWN", 0)
-            and await accepted_count(runtime) > at_freeze + 1
-        ):
-            assert other.poll() is None, (tmp_path / "other.log").read_text()[-3000:]
-            assert time.monotonic() < deadline, await status_counts(runtime, campaign["id"])
-            await asyncio.sleep(0.1)
+        async def taken_over() -> bool:
+            unknown = (await status_counts(runtime, campaign["id"])).get("UNKNOWN", 0)
+            return bool(unknown) and await accepted_count(runtime) > at_freeze + 1
+
+        await wait_for(
+            taken_over,
+            within_seconds=120,
+            workers=[other],
+            explain=lambda: tail(tmp_path / "other.log"),
+        )
         frozen.send_signal(signal.SIGCONT)
 
-        deadline = time.monotonic() + 120
-        while (await campaign_view(client, user, campaign["id"]))["status"] != "COMPLETED":
-            assert other.poll() is None, (tmp_path / "other.log").read_text()[-3000:]
-            if time.monotonic() > deadline:
-                number = (await client.get(f"/api/v1/senders/{sender['id']}", headers=user)).json()
-                async with transaction(runtime.sessionmaker) as session:
-                    lease = (
-                        await session.execute(
-                            select(Sender.lease_owner, Sender.lease_expires_at, Sender.next_send_at)
-                        )
-                    ).all()
-                raise AssertionError((await status_counts(runtime, campaign["id"]), number, lease))
-            await asyncio.sleep(0.2)
+        async def stuck() -> object:
+            number = (await client.get(f"/api/v1/senders/{sender['id']}", headers=user)).json()
+            async with transaction(runtime.sessionmaker) as session:
+                lease = (
+                    await session.execute(
+                        select(Sender.lease_owner, Sender.lease_expires_at, Sender.next_send_at)
+                    )
+                ).all()
+            return await status_counts(runtime, campaign["id"]), number, lease
+
+        await wait_for(
+            lambda: completed(client, user, campaign["id"]),
+            within_seconds=120,
+            progress=lambda: status_counts(runtime, campaign["id"]),
+            workers=[other],
+            explain=stuck,
+        )
         await asyncio.sleep(1)  # whatever the woken worker still writes, it writes now
     finally:
         frozen.send_signal(signal.SIGCONT)

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import signal
 import socket
+import sqlite3
 import subprocess
 import time
 from collections import Counter, defaultdict
@@ -26,6 +27,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from payam.db.session import transaction
@@ -41,33 +43,9 @@ from tests.campaign_support import (
     user_id,
 )
 from tests.dispatch.conftest import counters_match, status_counts
-from tests.dispatch.test_crash import worker_environment
+from tests.support import free_port, wait_for, worker_environment
 
 REDIS_SERVER = "/usr/bin/redis-server"  # Debian's
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-async def wait_for(
-    condition: Callable[[], Awaitable[bool]],
-    *,
-    within_seconds: float,
-    workers: tuple[subprocess.Popen[bytes], ...] = (),
-    explain: Callable[[], Awaitable[object]] | None = None,
-) -> None:
-    """Until ``condition()``; fails when a worker dies or the time is up (saying why)."""
-    deadline = time.monotonic() + within_seconds
-    while not await condition():
-        for worker in workers:
-            assert worker.poll() is None, f"worker {worker.pid} died ({worker.returncode})"
-        if time.monotonic() > deadline:
-            raise AssertionError(await explain() if explain else "no progress in time")
-        await asyncio.sleep(0.1)
 
 
 async def stop_all(workers: list[subprocess.Popen[bytes]]) -> None:
@@ -81,28 +59,57 @@ async def stop_all(workers: list[subprocess.Popen[bytes]]) -> None:
         await asyncio.to_thread(worker.wait, 60)
 
 
+async def freeze_at(
+    worker: subprocess.Popen[bytes],
+    point: Callable[[], Awaitable[bool]],
+    *,
+    within_seconds: float = 120,
+) -> None:
+    """SIGSTOP ``worker`` at the moment ``point()`` says: it is frozen while the database is
+    looked at, so what was seen is still true once the look is over, and let go again
+    (SIGCONT) when the moment has not come yet."""
+    deadline = time.monotonic() + within_seconds
+    while True:
+        assert worker.poll() is None, "the worker died before the chosen point"
+        worker.send_signal(signal.SIGSTOP)
+        if await point():
+            return
+        worker.send_signal(signal.SIGCONT)
+        assert time.monotonic() < deadline, "the chosen point never came"
+        await asyncio.sleep(0.02)
+
+
 async def kill_at(
     worker: subprocess.Popen[bytes],
     point: Callable[[], Awaitable[bool]],
     *,
     within_seconds: float = 120,
 ) -> None:
-    """SIGKILL ``worker`` at the moment ``point()`` says: it is frozen (SIGSTOP) while the
-    database is looked at, so what was seen is still true when it dies, and let go again
-    (SIGCONT) when the moment has not come yet. Killed anyway if the moment never comes."""
-    deadline = time.monotonic() + within_seconds
+    """SIGKILL ``worker`` at the moment ``point()`` says (``freeze_at``); killed anyway if the
+    moment never comes."""
     try:
-        while True:
-            assert worker.poll() is None, "the worker died before the chosen point"
-            worker.send_signal(signal.SIGSTOP)
-            if await point():
-                return
-            worker.send_signal(signal.SIGCONT)
-            assert time.monotonic() < deadline, "the chosen point never came"
-            await asyncio.sleep(0.02)
+        await freeze_at(worker, point, within_seconds=within_seconds)
     finally:
         worker.send_signal(signal.SIGKILL)
         worker.wait()
+
+
+def sqlite_write_lock_free(database_url: str) -> bool:
+    """Nobody holds the SQLite database's write lock (always true of a database server, where
+    a frozen worker's transaction is ended by the server's idle timeout instead): a worker
+    frozen while it holds it would stop every other writer, the test's own included."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or url.database is None:
+        return True
+    connection = sqlite3.connect(url.database, timeout=0, isolation_level=None)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("ROLLBACK")
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        connection.close()
+    return True
 
 
 @contextlib.asynccontextmanager

@@ -15,7 +15,6 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from payam.runtime import Runtime
-from tests.dispatch.test_crash import accepted_count
 from tests.drills.sizes import drill_size
 from tests.drills.support import (
     NUMBERS,
@@ -26,9 +25,8 @@ from tests.drills.support import (
     run_to_the_end,
     stop_all,
     switched,
-    wait_for,
 )
-from tests.support import spawn_worker
+from tests.support import accepted_count, spawn_worker, wait_for
 
 pytestmark = pytest.mark.drill
 

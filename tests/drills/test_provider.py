@@ -20,10 +20,9 @@ from tests.drills.support import (
     paced_campaign,
     run_to_the_end,
     stop_all,
-    wait_for,
 )
 from tests.providers.cloud.conftest import CloudWorld, cloud  # noqa: F401 - its fixture
-from tests.support import spawn_worker
+from tests.support import spawn_worker, wait_for
 
 pytestmark = pytest.mark.drill
 

@@ -15,7 +15,6 @@ from payam.live.events import CAMPAIGN_PROGRESS
 from payam.pubsub.hub import RedisHub
 from payam.runtime import Runtime
 from tests.campaign_support import user_id
-from tests.dispatch.test_crash import accepted_count
 from tests.drills.sizes import drill_size
 from tests.drills.support import (
     NUMBERS,
@@ -25,9 +24,8 @@ from tests.drills.support import (
     paced_campaign,
     run_to_the_end,
     stop_all,
-    wait_for,
 )
-from tests.support import spawn_worker
+from tests.support import accepted_count, spawn_worker, wait_for
 
 pytestmark = pytest.mark.drill
 

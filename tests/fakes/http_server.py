@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -88,11 +87,3 @@ def serve_http(responder: Responder) -> Iterator[FakeHttpServer]:
         server.shutdown()
         server.server_close()
         thread.join()
-
-
-def unused_port() -> int:
-    """A loopback port nothing listens on (it was free a moment ago)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port

@@ -12,7 +12,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from tests.fakes.http_server import unused_port
+from tests.support import free_port
 
 _CODE = re.compile(r"\b(\d{6})\b")
 
@@ -51,7 +51,7 @@ class _Recorder:
 
 @contextmanager
 def serve_smtp() -> Iterator[FakeMailbox]:
-    mailbox = FakeMailbox(port=unused_port())
+    mailbox = FakeMailbox(port=free_port())
     controller = Controller(_Recorder(mailbox), hostname="127.0.0.1", port=mailbox.port)
     controller.start()
     try:

@@ -21,7 +21,7 @@ from payam.notify.email import (
     SmtpEmailSender,
 )
 from payam.notify.messages import code_email
-from tests.fakes.http_server import unused_port
+from tests.support import free_port
 
 from .helpers import make_settings
 
@@ -83,7 +83,7 @@ class SmtpServer:
 def smtp_server() -> Iterator[SmtpServer]:
     handler = RecordingHandler()
     authenticator = RecordingAuthenticator()
-    port = unused_port()
+    port = free_port()
     controller = Controller(
         handler,
         hostname="127.0.0.1",
@@ -166,7 +166,7 @@ async def test_smtp_refused_recipient_is_an_error(smtp_server: SmtpServer) -> No
 
 
 async def test_smtp_with_nothing_listening_is_an_error() -> None:
-    port = unused_port()
+    port = free_port()
 
     with pytest.raises(EmailDeliveryError, match=f"127.0.0.1:{port}"):
         await SmtpEmailSender(smtp_settings(port)).send(login_code_email())

@@ -15,10 +15,11 @@ from payam.notify.sms import (
     KavenegarSmsSender,
     SmsDeliveryError,
 )
-from tests.fakes.http_server import Answer, FakeHttpServer, ReceivedRequest, serve_http, unused_port
+from tests.fakes.http_server import Answer, FakeHttpServer, ReceivedRequest, serve_http
 from tests.fakes.kavenegar import API_KEY as KAVENEGAR_KEY
 from tests.fakes.kavenegar import TEMPLATE as KAVENEGAR_TEMPLATE
 from tests.fakes.kavenegar import FakeKavenegar, serve_kavenegar
+from tests.support import free_port
 
 PHONE = "+989121234567"
 
@@ -132,7 +133,7 @@ async def test_kavenegar_unreachable_is_an_error(http_client: httpx.AsyncClient)
     sender = KavenegarSmsSender(
         api_key=KAVENEGAR_KEY,
         template=KAVENEGAR_TEMPLATE,
-        base_url=f"http://127.0.0.1:{unused_port()}",
+        base_url=f"http://127.0.0.1:{free_port()}",
         http_client=http_client,
     )
 

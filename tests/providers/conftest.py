@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from random import Random
 from typing import Any
@@ -92,13 +92,6 @@ class Listener:
         await self.session.close()
         if self.task is not None:
             await asyncio.wait_for(self.task, timeout=5)
-
-
-async def eventually(condition: Callable[[], bool], *, within: float = 10.0) -> None:
-    deadline = time.monotonic() + within
-    while not condition():
-        assert time.monotonic() < deadline, "the expected events did not arrive in time"
-        await asyncio.sleep(0.01)
 
 
 class SandboxWorld:

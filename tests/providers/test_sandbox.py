@@ -36,11 +36,11 @@ from tests.providers.conftest import (
     SENDER,
     Listener,
     SandboxWorld,
-    eventually,
     identity,
     message,
     recipients,
 )
+from tests.support import wait_for
 
 DELIVERED = ReceiptStatus.DELIVERED
 READ = ReceiptStatus.READ
@@ -284,7 +284,7 @@ async def test_delivered_then_read_arrive_after_their_delays(
         sent_at[outgoing.message_id] = time.monotonic()
         await session.send(outgoing)
 
-    await eventually(lambda: len(listener.receipts(READ)) == 3)
+    await wait_for(lambda: len(listener.receipts(READ)) == 3)
 
     assert sorted(listener.receipts(DELIVERED)) == sorted(sent_at)
     assert sorted(listener.receipts(READ)) == sorted(sent_at)
@@ -310,7 +310,7 @@ async def test_read_never_comes_before_delivered(world: SandboxWorld) -> None:
     outgoing = message("+989121234567")
     await session.send(outgoing)
 
-    await eventually(lambda: listener.receipts(READ) != [])
+    await wait_for(lambda: listener.receipts(READ) != [])
 
     statuses = [event.status for _, event in listener.events if isinstance(event, Receipt)]
     assert statuses == [DELIVERED, READ]
@@ -332,7 +332,7 @@ async def test_receipts_of_sends_made_before_a_crash_arrive_in_the_next_session(
     )
     listener = world.listen(after_restart)
 
-    await eventually(lambda: len(listener.receipts(READ)) == 5)
+    await wait_for(lambda: len(listener.receipts(READ)) == 5)
     ids = sorted(outgoing.message_id for outgoing in sent)
     assert sorted(listener.receipts(DELIVERED)) == ids
     assert sorted(listener.receipts(READ)) == ids
@@ -359,7 +359,7 @@ async def test_closing_gives_untaken_receipts_back_to_the_next_session(
     others = sorted(
         outgoing.message_id for outgoing in sent if outgoing.message_id != taken.message_id
     )
-    await eventually(lambda: sorted(listener.receipts(DELIVERED)) == others)
+    await wait_for(lambda: sorted(listener.receipts(DELIVERED)) == others)
     await asyncio.sleep(0.1)
     assert sorted(listener.receipts(DELIVERED)) == others
 
@@ -384,10 +384,10 @@ async def test_a_receipt_taken_but_not_acknowledged_comes_again_after_a_crash(
     restarted = await world.open(world.provider(**timing))
     listener = world.listen(restarted)
 
-    await eventually(lambda: len(listener.receipts(DELIVERED)) == len(sent))
+    await wait_for(lambda: len(listener.receipts(DELIVERED)) == len(sent))
     assert sorted(listener.receipts(DELIVERED)) == sorted(o.message_id for o in sent)
     # Acknowledged once recorded: now the ledger marks them delivered.
-    await eventually(lambda: len(listener.events) == len(sent))
+    await wait_for(lambda: len(listener.events) == len(sent))
     await asyncio.sleep(0.05)
     assert all(row.delivered_at is not None for row in await ledger(runtime))
 
@@ -428,13 +428,13 @@ async def test_two_processes_on_one_number_lose_no_receipt_and_mark_each_once(
     # Both start on the same backlog at the same moment.
     listeners = [world.listen(first), world.listen(second)]
 
-    async def all_read() -> bool:
-        return all(row.read_at is not None for row in await ledger(runtime))
+    async def unread() -> int:
+        return sum(row.read_at is None for row in await ledger(runtime))
 
-    deadline = time.monotonic() + 20
-    while not await all_read():
-        assert time.monotonic() < deadline, "not every receipt was acknowledged"
-        await asyncio.sleep(0.05)
+    async def all_read() -> bool:
+        return await unread() == 0
+
+    await wait_for(all_read, progress=unread, explain="not every receipt was acknowledged")
 
     # At least once: each receipt reached one of the two (a number briefly held by two
     # processes may hear one twice, as from WhatsApp; recording it is idempotent).
@@ -459,7 +459,7 @@ async def test_a_backlog_larger_than_one_batch_all_arrives(world: SandboxWorld) 
 
     listener = world.listen(session)
 
-    await eventually(lambda: len(listener.receipts(DELIVERED)) == 120)
+    await wait_for(lambda: len(listener.receipts(DELIVERED)) == 120)
     assert sorted(listener.receipts(DELIVERED)) == sorted(o.message_id for o in sent)
 
 
@@ -473,7 +473,7 @@ async def test_receipts_wait_in_the_ledger_for_a_number_nobody_listens_to(
     await heard.send(message("+989121234567", 1))
     await unheard.send(message("+989121234567", 2))
 
-    await eventually(lambda: listener.receipts(DELIVERED) == ["m-+989121234567-1"])
+    await wait_for(lambda: listener.receipts(DELIVERED) == ["m-+989121234567-1"])
     await asyncio.sleep(0.1)
 
     rows = {row.sender_phone: row for row in await ledger(runtime)}
@@ -499,7 +499,7 @@ async def test_replies_opting_out_use_the_configured_keywords(world: SandboxWorl
     for index, number in enumerate(to):
         await session.send(message(number, index))
 
-    await eventually(lambda: len(listener.inbound()) == 30)
+    await wait_for(lambda: len(listener.inbound()) == 30)
 
     assert sorted(reply.from_phone for reply in listener.inbound()) == sorted(to)
     assert {reply.text for reply in listener.inbound()} <= set(keywords)
@@ -511,7 +511,7 @@ async def test_friendly_replies_are_not_opt_outs(world: SandboxWorld) -> None:
     for index, number in enumerate(recipients(10)):
         await session.send(message(number, index))
 
-    await eventually(lambda: len(listener.inbound()) == 10)
+    await wait_for(lambda: len(listener.inbound()) == 10)
 
     texts = {reply.text for reply in listener.inbound()}
     assert texts
@@ -524,7 +524,7 @@ async def test_no_replies_at_a_reply_rate_of_zero(world: SandboxWorld) -> None:
     for index, number in enumerate(recipients(20)):
         await session.send(message(number, index))
 
-    await eventually(lambda: len(listener.receipts(DELIVERED)) == 20)
+    await wait_for(lambda: len(listener.receipts(DELIVERED)) == 20)
 
     assert listener.inbound() == []
 
@@ -537,7 +537,7 @@ async def test_close_ends_the_events_and_leaves_no_task_behind(world: SandboxWor
     sessions = [await world.open(provider, phone) for phone in ("+989900000001", "+989900000002")]
     listeners = [Listener(session).start() for session in sessions]
     await sessions[0].send(message("+989121234567"))
-    await eventually(lambda: listeners[0].receipts(DELIVERED) != [])
+    await wait_for(lambda: listeners[0].receipts(DELIVERED) != [])
 
     for session in sessions:
         await session.close()
@@ -594,7 +594,7 @@ async def test_a_banned_number_says_so_and_every_send_faults_until_it_is_back(
 
     provider.set_account_status(SENDER, SenderStatus.BANNED, reason="spam reports")
 
-    await eventually(lambda: listener.events != [])
+    await wait_for(lambda: listener.events != [])
     assert listener.events[0][1] == ConnectionChange(SenderStatus.BANNED, "spam reports")
     fault = await fault_of(session.send(message("+989121234567")))
     assert fault.kind is FaultKind.ACCOUNT

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 
 import pytest
 
 from payam.app import create_app
 from payam.runtime import Runtime
 from payam.web.announce import banner, wait_until_healthy
-from tests.support import served
+from tests.support import free_port, served
 
 URL = "http://127.0.0.1:8000"
 
@@ -48,8 +47,4 @@ async def test_it_waits_for_a_server_that_answers(runtime: Runtime) -> None:
 
 
 def test_it_gives_up_on_a_server_that_never_answers() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-
-    assert not wait_until_healthy(f"http://127.0.0.1:{port}", timeout_seconds=0.5)
+    assert not wait_until_healthy(f"http://127.0.0.1:{free_port()}", timeout_seconds=0.5)

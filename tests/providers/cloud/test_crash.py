@@ -3,10 +3,7 @@ they send through the fake Graph API; its status webhooks settle what the kills 
 
 from __future__ import annotations
 
-import asyncio
 import random
-import signal
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -18,11 +15,10 @@ from payam.db.session import transaction
 from payam.models import Recipient, RecipientStatus
 from payam.runtime import Runtime
 from tests.campaign_support import campaign_view, create_campaign, grant_messages, start, user_id
-from tests.dispatch.conftest import counters_match, status_counts
-from tests.dispatch.test_crash import worker_environment
+from tests.dispatch.conftest import counters_match, status_counts, wait_until_settled
 from tests.drills.sizes import drill_size
 from tests.providers.cloud.conftest import CloudWorld
-from tests.support import spawn_worker
+from tests.support import kill_once_it_sends, spawn_worker, worker_environment
 
 pytestmark = pytest.mark.drill
 
@@ -64,21 +60,16 @@ async def test_sigkilled_workers_send_nothing_twice_and_webhooks_settle_the_rest
     log = tmp_path / "worker.log"
     chance = random.Random()
 
+    async def sent() -> int:
+        return len(graph.sent)
+
     for _ in range(KILLS):
-        before = len(graph.sent)
-        worker = spawn_worker(environment, log)
-        # A worker starting on a loaded machine takes a while to import and lease the number.
-        deadline = time.monotonic() + 120
-        while len(graph.sent) <= before + chance.randint(5, 40):
-            assert worker.poll() is None, log.read_text()[-3000:]
-            assert time.monotonic() < deadline, log.read_text()[-3000:]
-            await asyncio.sleep(chance.uniform(0.0, 0.05))
-        worker.send_signal(signal.SIGKILL)
-        worker.wait()
+        await kill_once_it_sends(
+            spawn_worker(environment, log), sent, more_than=chance.randint(5, 40), log=log
+        )
 
     worker = spawn_worker(environment, log)
     try:
-        deadline = time.monotonic() + 120
 
         async def settled() -> bool:
             found = await outcomes(runtime, campaign["id"])
@@ -97,10 +88,7 @@ async def test_sigkilled_workers_send_nothing_twice_and_webhooks_settle_the_rest
                 )
             )
 
-        while not await settled():
-            assert worker.poll() is None, log.read_text()[-3000:]
-            assert time.monotonic() < deadline, await status_counts(runtime, campaign["id"])
-            await asyncio.sleep(0.2)
+        await wait_until_settled(runtime, campaign["id"], settled, worker=worker, log=log)
     finally:
         worker.terminate()
         worker.wait(timeout=30)

@@ -3,9 +3,6 @@ loopback server so QR codes reach a real WebSocket client."""
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -16,13 +13,13 @@ from tests.campaign_support import FAST, stranger, user  # noqa: F401 - this fol
 from tests.fakes import neonize
 from tests.fakes.neonize import WORLD, FakeClient, FakeWhatsAppWeb
 from tests.live.conftest import LiveServer, live_server, receive
+from tests.support import wait_for
 
 WEB_FAST = {
     "cloud_inbox_poll_seconds": 0.02,
     "web_client_factory": "tests.fakes.neonize:FakeClient",
     "web_connect_timeout_seconds": 5.0,
 }
-WAIT_SECONDS = 30.0
 
 
 @pytest.fixture
@@ -39,19 +36,9 @@ def world() -> FakeWhatsAppWeb:
     return fresh
 
 
-async def eventually(check: Callable[[], Any], *, what: str) -> Any:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"never: {what}")
-
-
 async def linking_client(world: FakeWhatsAppWeb) -> FakeClient:
-    found: list[FakeClient] = await eventually(world.linking, what="a linking client")
-    return found[-1]
+    await wait_for(world.linking, explain="no linking client")
+    return world.linking()[-1]
 
 
 async def start_linking(
@@ -82,10 +69,7 @@ async def linked_sender(
         answer = await client.get(f"/api/v1/senders/{sender['id']}", headers=headers)
         return bool(answer.json()["status"] == "CONNECTED")
 
-    deadline = time.monotonic() + WAIT_SECONDS
-    while not await connected():
-        assert time.monotonic() < deadline, "the number never connected"
-        await asyncio.sleep(0.02)
+    await wait_for(connected, explain="the number never connected")
     return sender, device
 
 

@@ -34,7 +34,8 @@ from tests.campaign_support import (
     user_id,
 )
 from tests.fakes.neonize import FakeWhatsAppWeb
-from tests.providers.web.conftest import eventually, linked_sender
+from tests.providers.web.conftest import linked_sender
+from tests.support import wait_for
 
 PHONE = "989121112233"
 
@@ -135,8 +136,10 @@ async def test_a_dropped_connection_comes_back_and_sends_meanwhile_wait(
     with pytest.raises(ProviderFault) as raised:
         await session.send(OutgoingMessage(to="+989120000001", text="x", message_id="m1"))
     assert raised.value.kind is FaultKind.TRANSIENT  # not sent: tried again later
-    await eventually(lambda: session.connects >= 2 and world.of_device(device), what="reconnect")
-    await eventually(lambda: session._connected.is_set(), what="connected again")
+    await wait_for(
+        lambda: session.connects >= 2 and world.of_device(device), explain="never: reconnect"
+    )
+    await wait_for(lambda: session._connected.is_set(), explain="never: connected again")
     await session.send(OutgoingMessage(to="+989120000001", text="x", message_id="m1"))
     await session.close()
 
@@ -297,3 +300,46 @@ async def test_logout_or_ban_pauses_the_numbers_campaigns_with_the_reason(
     assert read["status"] == status
     assert view["status_reason"].endswith(read["status_reason"])
     assert not world.of_device(device)
+
+
+async def test_typing_set_over_the_api_is_shown_before_each_send_and_outlives_linking(
+    client: httpx.AsyncClient, user: dict[str, str], runtime: Runtime, world: FakeWhatsAppWeb
+) -> None:
+    sender, _ = await linked_sender(client, user, world, PHONE, typing_seconds=0.01)
+    assert sender["typing_seconds"] == 0.01
+    read = (await client.get(f"/api/v1/senders/{sender['id']}", headers=user)).json()
+    assert read["typing_seconds"] == 0.01  # still there once the phone linked it
+
+    session = await web_provider(runtime).open(await identity_of(runtime, sender["id"]))
+    await session.send(OutgoingMessage(to="+989120000001", text="Salam", message_id="ours-1"))
+    await session.close()
+    assert world.typing == [("989120000001", True), ("989120000001", False)]
+
+    off = await client.patch(
+        f"/api/v1/senders/{sender['id']}", json={"typing_seconds": 0}, headers=user
+    )
+    assert off.status_code == 200, off.text
+    assert off.json()["typing_seconds"] == 0
+    session = await web_provider(runtime).open(await identity_of(runtime, sender["id"]))
+    await session.send(OutgoingMessage(to="+989120000002", text="Salam", message_id="ours-2"))
+    await session.close()
+    assert len(world.typing) == 2  # no typing before the second
+    assert [sent.to for sent in world.sent] == ["989120000001", "989120000002"]
+
+
+async def test_typing_is_bounded_and_for_web_numbers_only(
+    client: httpx.AsyncClient, user: dict[str, str], world: FakeWhatsAppWeb
+) -> None:
+    sender, _ = await linked_sender(client, user, world, PHONE)
+    too_long = await client.patch(
+        f"/api/v1/senders/{sender['id']}", json={"typing_seconds": 11}, headers=user
+    )
+    sandbox = await client.post(
+        "/api/v1/senders", json={"display_name": "Sim", "typing_seconds": 1}, headers=user
+    )
+
+    for refused in (too_long, sandbox):
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"][0]["field"] == "typing_seconds"
+    read = (await client.get(f"/api/v1/senders/{sender['id']}", headers=user)).json()
+    assert read["typing_seconds"] is None  # the server's default holds
