@@ -57,6 +57,7 @@ async def test_a_sandbox_number_links_at_once_with_its_limits(
         "pause_seconds": 120,
         "sent_today": 0,
         "next_send_at": None,
+        "typing_seconds": None,
         "cloud": None,
     }
     assert (await client.get(f"{SENDERS}/{sender['id']}", headers=user)).json() == sender

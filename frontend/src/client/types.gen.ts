@@ -2611,6 +2611,12 @@ export type Sender = {
      */
     status_reason: string | null;
     /**
+     * Typing Seconds
+     *
+     * WhatsApp Web numbers: seconds of "typing…" before each message; null: the server's default
+     */
+    typing_seconds?: number | null;
+    /**
      * Warmup Day
      *
      * Which day of its warm-up today is (1 = first connected), null once over
@@ -2659,6 +2665,12 @@ export type SenderCreate = {
     provider?: ProviderName;
     quiet_hours?: QuietHours | null;
     /**
+     * Typing Seconds
+     *
+     * WhatsApp Web numbers only: show "typing…" to the recipient this many seconds before each message (0: never). Unset, the server's default (PAYAM_WEB_TYPING_SECONDS) holds. Applies from the number's next connection.
+     */
+    typing_seconds?: number | null;
+    /**
      * Warmup Days
      *
      * Days over which the daily cap grows to its full value from the day the number was first connected; 0 turns warm-up off (the daily cap holds from day 1). New WhatsApp Web numbers get the server's default, Cloud API and sandbox numbers none.
@@ -2706,6 +2718,12 @@ export type SenderUpdate = {
      */
     pause_seconds?: number | null;
     quiet_hours?: QuietHours | null;
+    /**
+     * Typing Seconds
+     *
+     * WhatsApp Web numbers only: show "typing…" to the recipient this many seconds before each message (0: never). Unset, the server's default (PAYAM_WEB_TYPING_SECONDS) holds. Applies from the number's next connection.
+     */
+    typing_seconds?: number | null;
     /**
      * Warmup Days
      *

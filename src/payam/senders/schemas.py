@@ -61,6 +61,24 @@ class SenderLimits(InputSchema):
     )
 
 
+# "typing…" before each send, at most: a short pause reads human, a long one only slows the
+# number (the worker also keeps it within a quarter of the send timeout).
+MAX_TYPING_SECONDS = 10
+
+
+class WebSenderSettings(InputSchema):
+    typing_seconds: float | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_TYPING_SECONDS,
+        description=(
+            'WhatsApp Web numbers only: show "typing…" to the recipient this many seconds'
+            " before each message (0: never). Unset, the server's default"
+            " (PAYAM_WEB_TYPING_SECONDS) holds. Applies from the number's next connection."
+        ),
+    )
+
+
 _GRAPH_ID = r"^[0-9]{1,32}$"
 _SECRET = StringConstraints(strip_whitespace=True, min_length=8, max_length=1024)
 
@@ -93,7 +111,7 @@ class CloudCredentialsUpdate(InputSchema):
     graph_base_url: HttpUrl | None = None
 
 
-class SenderCreate(SenderLimits):
+class SenderCreate(SenderLimits, WebSenderSettings):
     provider: ProviderName = ProviderName.SANDBOX
     display_name: SingleLineText
     phone: str | None = Field(
@@ -104,7 +122,7 @@ class SenderCreate(SenderLimits):
     )
 
 
-class SenderUpdate(SenderLimits):
+class SenderUpdate(SenderLimits, WebSenderSettings):
     display_name: SingleLineText | None = None
     clear_quiet_hours: bool = False
     clear_pause_every: bool = False
@@ -147,6 +165,11 @@ class Sender(Schema):
     sent_today: int
     next_send_at: datetime | None
     created_at: datetime
+    typing_seconds: float | None = Field(
+        default=None,
+        description='WhatsApp Web numbers: seconds of "typing…" before each message; null: the'
+        " server's default",
+    )
     cloud: CloudDetails | None = None
 
 

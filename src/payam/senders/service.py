@@ -22,7 +22,13 @@ from payam.providers.registry import (
     sandbox_provider,
     web_provider,
 )
-from payam.providers.web.provider import UNLINK, UNLINK_ASKED, qr_images
+from payam.providers.web.provider import (
+    TYPING_SECONDS,
+    UNLINK,
+    UNLINK_ASKED,
+    qr_images,
+    typing_seconds_of,
+)
 from payam.runtime import Runtime
 from payam.senders.repository import SenderRepository
 from payam.senders.schemas import (
@@ -33,6 +39,7 @@ from payam.senders.schemas import (
     SenderCreate,
     SenderLimits,
     SenderUpdate,
+    WebSenderSettings,
     WhatsAppTemplate,
     clock_from_minutes,
     minutes_from_clock,
@@ -89,6 +96,9 @@ def to_sender_schema(sender: Sender, *, public_url: str, zone: ZoneInfo) -> Send
         sent_today=sender.sent_today,
         next_send_at=sender.next_send_at,
         created_at=sender.created_at,
+        typing_seconds=typing_seconds_of(sender.provider_config)
+        if sender.provider is ProviderName.WEB
+        else None,
         cloud=_cloud_details(sender, public_url=public_url),
     )
 
@@ -105,6 +115,14 @@ def _apply_limits(sender: Sender, limits: SenderLimits) -> None:
         sender.pause_seconds = limits.pause_seconds
     if limits.warmup_days is not None:
         sender.warmup_days = limits.warmup_days
+
+
+def _apply_web_settings(sender: Sender, data: WebSenderSettings) -> None:
+    if data.typing_seconds is None:
+        return
+    if sender.provider is not ProviderName.WEB:
+        raise InvalidInput("Only WhatsApp Web numbers show typing", field="typing_seconds")
+    sender.provider_config = {**sender.provider_config, TYPING_SECONDS: data.typing_seconds}
 
 
 class SenderService:
@@ -132,6 +150,8 @@ class SenderService:
         a Cloud API number once Meta accepts its credentials."""
         # Refuses, naming the field, a transport that is not available yet.
         build_provider(data.provider, runtime=self.runtime)
+        if data.typing_seconds is not None and data.provider is not ProviderName.WEB:
+            raise InvalidInput("Only WhatsApp Web numbers show typing", field="typing_seconds")
         if data.provider is ProviderName.CLOUD:
             return await self._link_cloud(user, data)
         if data.cloud is not None:
@@ -196,7 +216,7 @@ class SenderService:
         provider = web_provider(self.runtime)
         sender.status = SenderStatus.LINKING
         sender.status_reason = None
-        sender.provider_config = provider.linking_config()
+        sender.provider_config = provider.linking_config(kept_from=sender.provider_config)
         await commit_now(self.session)
         await self._start_linking(sender)
         return sender
@@ -273,6 +293,7 @@ class SenderService:
             else 0,
         )
         _apply_limits(sender, data)
+        _apply_web_settings(sender, data)
         self.session.add(sender)
         await self.session.flush()
         record_audit(
@@ -304,6 +325,7 @@ class SenderService:
         if data.clear_pause_every:
             sender.pause_every = None
         _apply_limits(sender, data)
+        _apply_web_settings(sender, data)
         if limits_of(sender) != before and sender.next_send_at is not None:
             # New limits apply at once: the next send time the old ones made (a quiet window, a
             # cap's midnight, a pause) is recomputed by the engine's rule, never before the

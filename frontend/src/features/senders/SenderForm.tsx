@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { FormAlert } from '../../components/FormAlert';
 import { useProblemForm } from '../../hooks/useProblemForm';
-import { senderValidation, type SenderFormValues } from './senderForm';
+import { MAX_TYPING_SECONDS, senderValidation, type SenderFormValues } from './senderForm';
 
 interface Props {
   initialValues: SenderFormValues;
@@ -68,6 +68,18 @@ export function SenderForm({ initialValues, withPhone, submitLabel, pending, onS
             <NumberInput label={t('form.pauseEvery')} min={1} max={100_000} allowDecimal={false} {...form.getInputProps('pause_every')} />
             <NumberInput label={t('form.pauseSeconds')} min={1} max={86_400} allowDecimal={false} {...form.getInputProps('pause_seconds')} />
           </Group>
+        )}
+        {provider === 'web' && (
+          <NumberInput
+            label={t('form.typingSeconds')}
+            description={t('form.typingSecondsHint', { max: MAX_TYPING_SECONDS })}
+            placeholder={t('form.typingSecondsDefault')}
+            min={0}
+            max={MAX_TYPING_SECONDS}
+            step={0.5}
+            decimalScale={1}
+            {...form.getInputProps('typing_seconds')}
+          />
         )}
         <Button type="submit" loading={pending}>
           {submitLabel}

@@ -18,6 +18,13 @@ describe('sender form', () => {
     expect(body).toMatchObject({ provider: 'web', phone: null, display_name: 'Shop' });
   });
 
+  it('sends typing only for a WhatsApp Web number, empty as the server default', () => {
+    expect(createBody({ ...newSenderValues, provider: 'web', display_name: 'Shop', typing_seconds: 2 })).toMatchObject({ typing_seconds: 2 });
+    expect(createBody({ ...newSenderValues, provider: 'web', display_name: 'Shop' })).toMatchObject({ typing_seconds: null });
+    expect(updateBody({ ...newSenderValues, provider: 'web', display_name: 'Shop', typing_seconds: 0 })).toMatchObject({ typing_seconds: 0 });
+    expect(updateBody({ ...newSenderValues, display_name: 'Sim', typing_seconds: 3 })).not.toHaveProperty('typing_seconds');
+  });
+
   it('clears what was switched off on a change', () => {
     const body = updateBody({ ...newSenderValues, display_name: 'Sales', quiet: false, pause: true });
     expect(body).toMatchObject({ quiet_hours: null, clear_quiet_hours: true, pause_every: 50, clear_pause_every: false });

@@ -14,6 +14,8 @@ export interface SenderFormValues {
   pause: boolean;
   pause_every: number;
   pause_seconds: number;
+  /** WhatsApp Web numbers: seconds of "typing…" before each message; empty: the server's default. */
+  typing_seconds: number | '';
 }
 
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
@@ -29,7 +31,10 @@ export const newSenderValues: SenderFormValues = {
   pause: false,
   pause_every: 50,
   pause_seconds: 300,
+  typing_seconds: '',
 };
+
+export const MAX_TYPING_SECONDS = 10;
 
 export function valuesOf(sender: Sender): SenderFormValues {
   return {
@@ -43,6 +48,7 @@ export function valuesOf(sender: Sender): SenderFormValues {
     pause: sender.pause_every !== null,
     pause_every: sender.pause_every ?? newSenderValues.pause_every,
     pause_seconds: sender.pause_seconds,
+    typing_seconds: sender.typing_seconds ?? '',
   };
 }
 
@@ -62,6 +68,10 @@ export function senderValidation(t: TFunction) {
       !values.pause || within(value, 100_000) ? null : t('senders:validation.pauseEvery'),
     pause_seconds: (value: number, values: SenderFormValues) =>
       !values.pause || within(value, 86_400) ? null : t('senders:validation.pauseSeconds'),
+    typing_seconds: (value: number | '', values: SenderFormValues) =>
+      values.provider !== 'web' || value === '' || (value >= 0 && value <= MAX_TYPING_SECONDS)
+        ? null
+        : t('senders:validation.typingSeconds'),
   };
 }
 
@@ -75,14 +85,20 @@ function limits(values: SenderFormValues) {
   };
 }
 
+/** Typing is a WhatsApp Web number's own; left empty, the server's default holds. */
+function typing(values: SenderFormValues) {
+  return values.typing_seconds === '' ? null : values.typing_seconds;
+}
+
 export function createBody(values: SenderFormValues): SenderCreate {
   if (values.provider === 'web') {
     // The phone comes from the phone that scans the QR code.
-    return { ...limits(values), provider: 'web', phone: null };
+    return { ...limits(values), provider: 'web', phone: null, typing_seconds: typing(values) };
   }
   return { ...limits(values), provider: 'sandbox', phone: values.phone.trim() || null };
 }
 
 export function updateBody(values: SenderFormValues): SenderUpdate {
-  return { ...limits(values), clear_quiet_hours: !values.quiet, clear_pause_every: !values.pause };
+  const body = { ...limits(values), clear_quiet_hours: !values.quiet, clear_pause_every: !values.pause };
+  return values.provider === 'web' ? { ...body, typing_seconds: typing(values) } : body;
 }

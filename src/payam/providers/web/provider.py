@@ -77,6 +77,8 @@ CHECK_BATCH = 50
 TYPED_ON_PHONE_KEPT = 1_000
 RECONNECT_FIRST_SECONDS = 1.0
 RECONNECT_MAX_SECONDS = 120.0
+# Seconds of "typing…" before each send, set per number by its user (provider_config).
+TYPING_SECONDS = "typing_seconds"
 # Unlinking a number a worker holds (``WebProvider.unlink``): ``provider_config["unlink"]`` is
 # asked by the API, then logged out or not connected as the worker lets the number go.
 UNLINK = "unlink"
@@ -105,6 +107,17 @@ def forget_store(settings: Settings, sender_id: int) -> None:
         return
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(store + suffix).unlink(missing_ok=True)
+
+
+def typing_seconds_of(config: dict[str, Any]) -> float | None:
+    """The number's own "typing…" seconds, if its user set them."""
+    value = config.get(TYPING_SECONDS)
+    return None if value is None else float(value)
+
+
+def user_settings(config: dict[str, Any]) -> dict[str, Any]:
+    """What of a number's ``provider_config`` its user chose (kept when it links again)."""
+    return {key: config[key] for key in (TYPING_SECONDS,) if key in config}
 
 
 def load_factory(dotted: str) -> WebClientFactory:
@@ -155,12 +168,9 @@ class WebSession:
         self._device_jid = str(identity.provider_config.get("device_jid") or "")
         # "Typing…" runs inside the send's deadline: a quarter of it at most, so a pause never
         # runs a send out of time (a send cut off is UNKNOWN, never tried again).
+        typing = typing_seconds_of(identity.provider_config)
         self._typing_seconds = min(
-            float(
-                cast(
-                    Any, identity.provider_config.get("typing_seconds", settings.web_typing_seconds)
-                )
-            ),
+            settings.web_typing_seconds if typing is None else typing,
             settings.send_timeout_seconds / 4,
         )
         self._inbox = InboxStream(
@@ -484,10 +494,11 @@ class WebProvider:
 
     # ---- linking -----------------------------------------------------------------------------
 
-    def linking_config(self) -> dict[str, object]:
+    def linking_config(self, *, kept_from: dict[str, Any] | None = None) -> dict[str, object]:
         """A number's ``provider_config`` as a linking attempt starts: the attempt's id fences
-        what an earlier attempt (in this or another process) may still write."""
-        return {"attempt": secrets.token_hex(8)}
+        what an earlier attempt (in this or another process) may still write. The user's own
+        settings (``kept_from`` the old config) outlive linking again."""
+        return {**user_settings(kept_from or {}), "attempt": secrets.token_hex(8)}
 
     async def start_linking(self, sender: Sender) -> None:
         """Connect a new device for ``sender`` (LINKING, committed with ``linking_config``)."""
@@ -567,12 +578,15 @@ class WebProvider:
                 sender.status = SenderStatus.CONNECTED
                 sender.status_reason = None
                 sender.connected_at = sender.connected_at or now
-                sender.provider_config = {"device_jid": paired.device_jid}
+                sender.provider_config = {
+                    **user_settings(sender.provider_config),
+                    "device_jid": paired.device_jid,
+                }
                 event = {"type": SENDER_STATUS, "sender_id": sender.id, "status": "CONNECTED"}
             else:
                 sender.status = SenderStatus.DISCONNECTED
                 sender.status_reason = (stopped or CODES_STOPPED)[:255]
-                sender.provider_config = {}
+                sender.provider_config = user_settings(sender.provider_config)
                 event = {
                     "type": SENDER_STATUS,
                     "sender_id": sender.id,
