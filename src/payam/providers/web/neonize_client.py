@@ -256,7 +256,17 @@ class NeonizeClient:
                 ThreadPoolExecutor(max_workers=GO_THREADS, thread_name_prefix="payam-go")
             )
             _widened.add(loop)
-        await self._client.connect()
+        running = await self._client.connect()
+        running.add_done_callback(self._connection_ended)
+
+    def _connection_ended(self, running: asyncio.Task[None]) -> None:
+        """The library's connection task ended: say why when it failed (a key store it cannot
+        open, WhatsApp out of reach), or the only trace is a timeout waiting for WhatsApp."""
+        if running.cancelled():
+            return
+        error = running.exception()
+        if error is not None:
+            logger.warning("providers.web.connection_failed", reason=str(error)[:500])
 
     async def pair_phone(self, phone_digits: str) -> str:
         return str(await self._client.PairPhone(phone_digits, show_push_notification=True))
