@@ -77,7 +77,7 @@ async def run_campaign(
         interval=interval,
     )
     assert (await start(client, headers, campaign["id"])).status_code == 200
-    engine = Dispatcher(runtime, worker_id="presence-worker")
+    engine = Dispatcher(runtime, worker_id="presence")
 
     async def finished() -> bool:
         view = await campaign_view(client, headers, campaign["id"])
@@ -88,6 +88,14 @@ async def run_campaign(
     finally:
         await engine.shutdown()
     return campaign
+
+
+async def sandbox_number(
+    client: httpx.AsyncClient, runtime: Runtime, headers: dict[str, str]
+) -> dict[str, Any]:
+    """A sandbox number, and quota for all its campaigns here."""
+    await grant_messages(runtime, await user_id(client, headers), 1000)
+    return await link_sender(client, headers)
 
 
 async def skipped_of(runtime: Runtime, campaign_id: int) -> dict[str, str | None]:
@@ -105,11 +113,9 @@ async def test_numbers_not_on_whatsapp_are_skipped_before_any_send_checked_in_ba
     client: httpx.AsyncClient,
     runtime: Runtime,
     user: dict[str, str],
-    settings: Settings,
     calls: dict[str, list[Any]],
 ) -> None:
-    await grant_messages(runtime, await user_id(client, user), 1000)
-    sender = await link_sender(client, user)
+    sender = await sandbox_number(client, runtime, user)
     phones = [phone_number(i) for i in range(CHECK_AHEAD + 50)]
     absent = {p for p in phones if not is_on_whatsapp(p, not_on_whatsapp_rate=RATE)}
     assert 0 < len(absent) < len(phones)
@@ -132,11 +138,9 @@ async def test_a_paced_campaign_asks_once_for_many_sends_and_a_second_campaign_n
     client: httpx.AsyncClient,
     runtime: Runtime,
     user: dict[str, str],
-    settings: Settings,
     calls: dict[str, list[Any]],
 ) -> None:
-    await grant_messages(runtime, await user_id(client, user), 1000)
-    sender = await link_sender(client, user)
+    sender = await sandbox_number(client, runtime, user)
     phones = [phone_number(i) for i in range(4)]
 
     first = await run_campaign(
@@ -158,8 +162,7 @@ async def test_answers_older_than_their_setting_are_asked_again(
     settings: Settings,
     calls: dict[str, list[Any]],
 ) -> None:
-    await grant_messages(runtime, await user_id(client, user), 1000)
-    sender = await link_sender(client, user)
+    sender = await sandbox_number(client, runtime, user)
     phones = [phone_number(i) for i in range(3)]
     await run_campaign(client, runtime, user, sender_id=sender["id"], phones=phones)
     async with transaction(runtime.sessionmaker) as session:

@@ -4,63 +4,16 @@ while its answer holds (issue 9)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
-from sqlalchemy import select
 
-from payam.db.session import transaction
-from payam.dispatch.engine import Dispatcher
-from payam.models import Recipient, RecipientStatus
 from payam.providers.web.provider import CHECK_BATCH
 from payam.runtime import Runtime
-from tests.campaign_support import (
-    campaign_view,
-    create_campaign,
-    grant_messages,
-    run_until,
-    start,
-    user_id,
-)
+from tests.campaign_support import campaign_view, grant_messages, user_id
+from tests.dispatch.test_presence import run_campaign, skipped_of
 from tests.fakes.neonize import FakeWhatsAppWeb
 from tests.providers.web.conftest import linked_sender
 
 PHONE = "989121112233"
-
-
-async def run_campaign(
-    client: httpx.AsyncClient,
-    runtime: Runtime,
-    headers: dict[str, str],
-    *,
-    sender_id: int,
-    phones: list[str],
-) -> dict[str, Any]:
-    campaign = await create_campaign(
-        client, runtime, headers, sender_ids=[sender_id], recipients=len(phones), phones=phones
-    )
-    assert (await start(client, headers, campaign["id"])).status_code == 200
-    engine = Dispatcher(runtime, worker_id="web-presence")
-
-    async def finished() -> bool:
-        view = await campaign_view(client, headers, campaign["id"])
-        return bool(view["status"] == "COMPLETED")
-
-    try:
-        await run_until(engine, finished)
-    finally:
-        await engine.shutdown()
-    return campaign
-
-
-async def skipped_of(runtime: Runtime, campaign_id: int) -> dict[str, str | None]:
-    async with transaction(runtime.sessionmaker) as session:
-        rows = await session.execute(
-            select(Recipient.phone, Recipient.error).where(
-                Recipient.campaign_id == campaign_id, Recipient.status == RecipientStatus.SKIPPED
-            )
-        )
-        return {row.phone: row.error for row in rows}
 
 
 async def test_recipients_not_on_whatsapp_are_skipped_and_never_sent_to(
