@@ -20,6 +20,7 @@ import pytest
 import uvicorn
 from python_calamine import CalamineWorkbook
 from typer.testing import CliRunner, Result
+from websockets.sync.client import connect as connect_websocket
 
 from payam import cli
 from payam.config import Settings
@@ -276,6 +277,11 @@ def test_serve_answers_over_http_and_the_admin_can_sign_in(migrated: Place) -> N
             assert docs.headers["content-type"].startswith("text/html")
             assert openapi.status_code == 200
             assert "/api/v1/auth/login" in openapi.json()["paths"]
+            # The live socket is offered compression, as browsers do, and declines it: a zlib
+            # pair per socket would double an idle socket's memory.
+            with connect_websocket(f"ws://127.0.0.1:{port}/api/v1/ws") as socket:
+                assert socket.response is not None
+                assert "Sec-WebSocket-Extensions" not in socket.response.headers
         finally:
             server.terminate()
             try:

@@ -66,6 +66,10 @@ def serve(
         forwarded_allow_ips=trusted or None,
         server_header=False,
         timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+        # Compression keeps a zlib compressor and decompressor per live socket, about half of
+        # an idle socket's memory (bench/live_bench.py), and compresses each event once per
+        # socket; the events are a few hundred bytes, seldom enough not to need it.
+        ws_per_message_deflate=False,
     )
 
 
