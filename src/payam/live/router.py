@@ -49,7 +49,7 @@ from payam.kit.clock import utc_now
 from payam.kit.errors import AccountUnavailable, NotAuthenticated
 from payam.live.events import campaign_state
 from payam.live.repository import LiveRepository
-from payam.pubsub.hub import ACCESS_CHANGED, RESYNC, Event, LiveHub
+from payam.pubsub.hub import ACCESS_CHANGED, RESYNC, Event, LiveHub, event_text
 from payam.runtime import Runtime
 
 __all__ = [
@@ -295,10 +295,9 @@ class _Connection:
             await _close(self.websocket, close.code, close.reason)
 
     async def _run_until_first_ends(self, events: AsyncIterator[Event]) -> _Refused | None:
+        # Two tasks per socket, not one per duty: an idle socket's memory is mostly its tasks'.
         tasks = [
-            asyncio.create_task(self._forward(events)),
-            asyncio.create_task(self._heartbeat()),
-            asyncio.create_task(self._recheck()),
+            asyncio.create_task(self._deliver(events)),
             asyncio.create_task(self._read_client()),
         ]
         try:
@@ -311,7 +310,7 @@ class _Connection:
         return next(iter(done)).result()
 
     async def _send(self, message: Event) -> None:
-        text = json.dumps(message, separators=(",", ":"), ensure_ascii=False)
+        text = event_text(message)
         # The wait for the lock counts too: it is held by a send to the same stuck client.
         async with asyncio.timeout(self.options.send_timeout_seconds), self._send_lock:
             await self.websocket.send_text(text)
@@ -342,33 +341,45 @@ class _Connection:
         self._latest[campaign_id] = version
         return False
 
-    async def _forward(self, events: AsyncIterator[Event]) -> _Refused | None:
-        async for event in events:
-            if event.get("type") == ACCESS_CHANGED:
+    async def _deliver(self, events: AsyncIterator[Event]) -> _Refused | None:
+        """Events as they come; between them, a ping every ``heartbeat_seconds`` and a re-check
+        of the session and the account every ``recheck_seconds``."""
+        loop = asyncio.get_running_loop()
+        next_ping = loop.time() + self.options.heartbeat_seconds
+        next_check = loop.time() + self.options.recheck_seconds
+        while True:
+            if loop.time() >= next_ping:
+                # Pings the page can see: the protocol's own pings are invisible to browser
+                # scripts, and idle proxies drop silent connections.
+                await self._send({"type": "ping", "at": utc_now().isoformat()})
+                next_ping = loop.time() + self.options.heartbeat_seconds
+            elif loop.time() >= next_check:
+                # The session and the account, not the access token: the token expires every
+                # few minutes while the page refreshes it over HTTP, but signing out or a ban
+                # must end the socket too. Ends made through the API are announced
+                # (ACCESS_CHANGED); this catches the rest.
                 if (refused := await self._check_access()) is not None:
                     return refused
-            elif event.get("type") == RESYNC:
-                await self._send_snapshot()
-            elif not self._is_stale(event):
-                await self._send(event)
-        return _Refused("The server is shutting down; reconnect", CLOSE_GOING_AWAY)
+                next_check = loop.time() + self.options.recheck_seconds
+            else:
+                try:
+                    async with asyncio.timeout_at(min(next_ping, next_check)):
+                        event = await anext(events)
+                except TimeoutError:
+                    continue
+                except StopAsyncIteration:
+                    return _Refused("The server is shutting down; reconnect", CLOSE_GOING_AWAY)
+                if (refused := await self._forward(event)) is not None:
+                    return refused
 
-    async def _heartbeat(self) -> _Refused | None:
-        # Pings the page can see: the protocol's own pings are invisible to browser scripts,
-        # and idle proxies drop silent connections.
-        while True:
-            await asyncio.sleep(self.options.heartbeat_seconds)
-            await self._send({"type": "ping", "at": utc_now().isoformat()})
-
-    async def _recheck(self) -> _Refused | None:
-        # The session and the account, not the access token: the token expires every few
-        # minutes while the page refreshes it over HTTP, but signing out or a ban must end
-        # the socket too. Ends made through the API are announced (ACCESS_CHANGED); this
-        # catches the rest.
-        while True:
-            await asyncio.sleep(self.options.recheck_seconds)
-            if (refused := await self._check_access()) is not None:
-                return refused
+    async def _forward(self, event: Event) -> _Refused | None:
+        if event.get("type") == ACCESS_CHANGED:
+            return await self._check_access()
+        if event.get("type") == RESYNC:
+            await self._send_snapshot()
+        elif not self._is_stale(event):
+            await self._send(event)
+        return None
 
     async def _check_access(self) -> _Refused | None:
         async with transaction(self.runtime.read_sessionmaker) as session:

@@ -9,6 +9,7 @@ to re-read it (a ``resync`` event) instead of being fed a backlog.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import random
 import threading
@@ -32,8 +33,10 @@ __all__ = [
     "InProcessHub",
     "LiveHub",
     "RedisHub",
+    "SharedEvent",
     "Subscription",
     "build_hub",
+    "event_text",
     "hub_of",
     "publish_after_commit",
     "session_info",
@@ -43,6 +46,25 @@ __all__ = [
 logger = structlog.get_logger(__name__)
 
 Event = dict[str, Any]
+
+
+class SharedEvent(dict[str, Any]):
+    """An event as a hub hands it to its listeners: one object for all the listeners of a user,
+    who only read it, so that its text for the wire is made once, not once per socket."""
+
+    @functools.cached_property
+    def text(self) -> str:
+        return _compact_json(self)
+
+
+def event_text(event: Event) -> str:
+    """``event`` as compact JSON, as a socket sends it (a shared event's text is made once)."""
+    return event.text if isinstance(event, SharedEvent) else _compact_json(event)
+
+
+def _compact_json(event: Event) -> str:
+    return json.dumps(event, separators=(",", ":"), ensure_ascii=False)
+
 
 # The type of the event a hub hands a listener in place of events it could not deliver.
 RESYNC = "resync"
@@ -145,7 +167,7 @@ def _json_copy(event: Event) -> Event:
     copied = json.loads(json.dumps(event))
     if not isinstance(copied, dict):
         raise TypeError("an event is a JSON object")
-    return copied
+    return SharedEvent(copied)
 
 
 class InProcessHub:
@@ -346,7 +368,7 @@ class RedisHub:
         if not isinstance(event, dict):
             logger.warning("live_redis_bad_message", channel=str(channel))
             return
-        self._local.deliver(user_id, event)
+        self._local.deliver(user_id, SharedEvent(event))
 
 
 def build_hub(redis: Redis | None, *, channel_prefix: str = DEFAULT_CHANNEL_PREFIX) -> LiveHub:
