@@ -13,7 +13,9 @@ the workers: every ``--interval`` seconds it moves one campaign of every user in
 and publishes each campaign's event after the commit, through the same hub and function the
 dispatcher uses (``publish_campaign_after_commit``). Each event carries the time it was built,
 after the commit; each socket notes when it arrives. The baseline, in the same run and process, is
-a bare Redis subscriber to the same channels: the time the pub/sub hop alone takes.
+a bare Redis subscriber to the same channels: the time the pub/sub hop alone takes. The
+server's CPU time (from ``/proc``) while the events flow, beyond what it spends idle, is
+printed per delivered event.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from api_bench import (
     SECRET_KEY,
     SeededUser,
     Served,
+    cpu_seconds,
     free_port,
     load_average,
     seed,
@@ -182,12 +185,17 @@ async def measure(
         await asyncio.gather(*(opened.wait() for opened in batch))
     connect_seconds = time.monotonic() - started
     raw_task = asyncio.create_task(raw_subscriber(arguments.redis_url, prefix, raw))
+    idle_from, idle_started = cpu_seconds(served.pid), time.monotonic()
     await asyncio.sleep(3)  # idle: snapshots sent, nothing moving
     idle_after = resident_kib(served.pid)
+    idle_rate = (cpu_seconds(served.pid) - idle_from) / (time.monotonic() - idle_started)
+    busy_from, busy_started = cpu_seconds(served.pid), time.monotonic()
     ticks = await publish_moves(
         runtime, users, seconds=arguments.seconds, interval=arguments.interval
     )
     await asyncio.sleep(3)  # the last events' way
+    # The server's CPU beyond its idle rate (heartbeats, re-checks), per event it delivered.
+    busy = cpu_seconds(served.pid) - busy_from - idle_rate * (time.monotonic() - busy_started)
     failed = [task for task in tasks if task.done() and task.exception() is not None]
     for task in [*tasks, raw_task]:
         task.cancel()
@@ -205,6 +213,9 @@ async def measure(
     print(f"server memory {idle_before / 1024:.1f} MiB, with the idle sockets ", end="")
     print(f"{idle_after / 1024:.1f} MiB: {per_socket:.1f} KiB per idle connection")
     print(f"sockets failed: {len(failed)}; deliveries {len(sockets.delays)} of {expected}")
+    delivered = max(1, len(sockets.delays))
+    print(f"server CPU per delivered event: {busy * 1e6 / delivered:.0f} µs ", end="")
+    print(f"(idle: {idle_rate * 1000:.0f} ms per second)")
     print()
     print(f"{'after the commit':<22}{'events':>9}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}")
     print(summary("Redis alone (baseline)", raw.delays))
