@@ -49,7 +49,8 @@ class PresenceChecker:
         if not connection.checks_presence:
             return
         now = utc_now()
-        async with transaction(self.runtime.sessionmaker) as session:
+        # Only a read: on SQLite it runs beside the writer instead of waiting for its lock.
+        async with transaction(self.runtime.read_sessionmaker) as session:
             unchecked = await DispatchRepository(session).unchecked_ahead(
                 sender_id,
                 present_since=present_since(self.settings, now=now),
