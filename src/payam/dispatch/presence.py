@@ -57,7 +57,8 @@ class PresenceChecker:
                 absent_since=absent_since(self.settings, now=now),
                 limit=CHECK_AHEAD,
             )
-        phones = sorted({phone for _, phone in unchecked})[:CHECK_AHEAD]
+        # In claim order, so that the recipients claimed next are among those asked about.
+        phones = list(dict.fromkeys(phone for _, phone in unchecked))[:CHECK_AHEAD]
         if not phones:
             return
         try:
