@@ -261,14 +261,16 @@ async def wait_for(
     progress: Callable[[], object] | None = None,
     workers: Iterable[subprocess.Popen[bytes]] = (),
     explain: Callable[[], object] | str = "no progress in time",
-    every_seconds: float = 0.02,
+    every_seconds: float = 0.1,
 ) -> None:
     """Until ``condition()`` (a function or a coroutine function) answers something true.
 
     Fails, saying why (``explain``, or what ``explain()`` answers), when one of ``workers`` dies
     or ``within_seconds`` pass without ``progress()`` answering anything new: a loaded machine
     (other suites, more xdist workers) makes a test slower, not wrong, so the time counts from
-    the last progress seen (without ``progress``, from the start)."""
+    the last progress seen (without ``progress``, from the start). It looks ``every_seconds``:
+    a look costs the test's process CPU that the app and the fakes it serves need, so a costly
+    look (HTTP requests, several queries) is better made seldom."""
     seen = await _answer(progress()) if progress else None
     deadline = time.monotonic() + within_seconds
     while not await _answer(condition()):
@@ -308,7 +310,12 @@ async def kill_once_it_sends(
         return await sent() > enough
 
     await wait_for(
-        sent_enough, within_seconds=120, progress=sent, workers=[worker], explain=lambda: tail(log)
+        sent_enough,
+        within_seconds=120,
+        progress=sent,
+        workers=[worker],
+        explain=lambda: tail(log),
+        every_seconds=0.05,
     )
     worker.send_signal(signal.SIGKILL)
     worker.wait()

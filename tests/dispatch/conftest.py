@@ -87,6 +87,7 @@ async def wait_until_settled(
         progress=lambda: status_counts(runtime, campaign_id),
         workers=[worker],
         explain=lambda: tail(log),
+        every_seconds=0.2,
     )
 
 

@@ -147,6 +147,7 @@ async def test_two_worker_processes_on_one_campaign_send_nothing_twice(
             progress=lambda: status_counts(runtime, campaign["id"]),
             workers=workers,
             explain=lambda: status_counts(runtime, campaign["id"]),
+            every_seconds=0.2,
         )
     finally:
         for worker in workers:
@@ -237,6 +238,7 @@ async def test_a_worker_process_frozen_past_its_leases_sends_nothing_twice(
             progress=lambda: status_counts(runtime, campaign["id"]),
             workers=[other],
             explain=stuck,
+            every_seconds=0.2,
         )
         await asyncio.sleep(1)  # whatever the woken worker still writes, it writes now
     finally:

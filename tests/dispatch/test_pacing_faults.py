@@ -97,6 +97,7 @@ async def test_the_database_gone_for_two_seconds_mid_campaign_breaks_no_promise(
             completed,
             progress=lambda: status_counts(runtime, campaign["id"]),
             explain=lambda: status_counts(runtime, campaign["id"]),
+            every_seconds=0.2,
         )
     finally:
         stop.set()

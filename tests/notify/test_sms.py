@@ -117,7 +117,8 @@ async def test_kavenegar_timeout_is_an_error_without_the_key() -> None:
     def too_slow(request: ReceivedRequest) -> Answer:
         return Answer(200, body=b"{}", delay_seconds=5)
 
-    async with httpx.AsyncClient(timeout=0.2) as impatient_client:
+    # Long enough for the request to reach the server on a loaded machine.
+    async with httpx.AsyncClient(timeout=1.0) as impatient_client:
         with serve_http(too_slow) as server:
             sender = kavenegar_sender(server, impatient_client)
             with pytest.raises(SmsDeliveryError, match="in time") as raised:

@@ -114,6 +114,7 @@ async def test_a_killed_workers_number_moves_on_never_connected_twice(
             within_seconds=STARTUP_SECONDS,
             progress=sent_count,
             explain=lambda: tail(log),
+            every_seconds=0.2,
         )
     finally:
         for worker in alive():
