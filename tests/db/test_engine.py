@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from payam.config import Settings
+from payam.db import engine as engine_module
 from payam.db.engine import PING_AFTER_IDLE_SECONDS, create_read_engine, engine_for
 
 
@@ -130,3 +135,92 @@ async def test_a_pooled_connection_the_server_closed_is_replaced_after_an_idle_m
     finally:
         await engine.dispose()
         await other.dispose()
+
+
+@contextlib.asynccontextmanager
+async def _role_limited_to(settings: Settings, *, connections: int) -> AsyncIterator[str]:
+    """A PostgreSQL role of this test's own, allowed ``connections`` at once; yields its URL."""
+    url = make_url(settings.database_url)
+    role = f"{url.database}_few"
+    admin = engine_for(settings)
+    try:
+        async with admin.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+            await autocommit.execute(
+                text(f'CREATE ROLE "{role}" LOGIN CONNECTION LIMIT {connections}')
+            )
+        yield url.set(username=role, password=None).render_as_string(hide_password=False)
+    finally:
+        async with admin.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :r"),
+                {"r": role},
+            )
+            await autocommit.execute(text(f'DROP ROLE "{role}"'))
+        await admin.dispose()
+
+
+async def _hold(engine: AsyncEngine, release: asyncio.Event, held: asyncio.Queue[None]) -> int:
+    """A connection of ``engine`` in use until ``release`` is set; ``held`` hears when."""
+    async with engine.connect() as connection:
+        answer = int(await connection.scalar(text("SELECT 1")) or 0)
+        held.put_nowait(None)
+        await release.wait()
+        return answer
+
+
+async def test_a_process_the_server_refuses_more_connections_waits_for_its_own(
+    settings: Settings,
+) -> None:
+    """Pools whose sum exceeds the server's limit: a transaction that finds the server full
+    waits for one of its process's connections instead of failing (issue 13's drill)."""
+    if not settings.database_url.startswith("postgresql"):
+        pytest.skip("a PostgreSQL role's connection limit")
+    async with _role_limited_to(settings, connections=2) as url:
+        engine = engine_for(
+            settings.model_copy(
+                update={
+                    "database_url": url,
+                    "database_pool_size": 5,
+                    "database_pool_timeout_seconds": 20,
+                }
+            )
+        )
+        try:
+            release, held = asyncio.Event(), asyncio.Queue[None]()
+            holders = [asyncio.create_task(_hold(engine, release, held)) for _ in range(2)]
+            for _ in holders:
+                await held.get()
+            third = asyncio.create_task(_hold(engine, release, held))
+            await asyncio.sleep(0.5)
+            assert not third.done()  # waiting, not failed
+            release.set()
+            assert await asyncio.gather(*holders, third) == [1, 1, 1]
+        finally:
+            await engine.dispose()
+
+
+async def test_connections_idle_past_a_while_are_closed(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a burst opened goes back to the server once unused, for other processes."""
+    if settings.database_url.startswith("sqlite"):
+        pytest.skip("SQLite keeps its one connection")
+    monkeypatch.setattr(engine_module, "CLOSE_AFTER_IDLE_SECONDS", 0.5)
+    engine = engine_for(settings.model_copy(update={"database_pool_size": 5}))
+    try:
+        release, held = asyncio.Event(), asyncio.Queue[None]()
+        burst = [asyncio.create_task(_hold(engine, release, held)) for _ in range(3)]
+        for _ in burst:
+            await held.get()
+        release.set()
+        await asyncio.gather(*burst)
+        assert engine.sync_engine.pool.checkedin() == 3  # type: ignore[attr-defined]
+        await asyncio.sleep(1.1)
+        async with engine.connect() as connection:
+            await connection.scalar(text("SELECT 1"))
+        assert engine.sync_engine.pool.checkedin() == 1  # type: ignore[attr-defined]
+    finally:
+        await engine.dispose()

@@ -7,10 +7,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import structlog
 from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
+from sqlalchemy.util import queue
 
 from payam.config import Settings
 
@@ -23,6 +27,104 @@ SQLITE_READERS = 4
 # A connection that died within the second fails its transaction as a disconnect, which
 # invalidates the pool; every transaction of ours is retried or refused whole, never half done.
 PING_AFTER_IDLE_SECONDS = 1.0
+# A pooled connection unused this long is closed: processes sharing a server's connection limit
+# hand back what they do not need, and a quiet process keeps none open.
+CLOSE_AFTER_IDLE_SECONDS = 10.0
+# How long a transaction the server has no connection for waits for one of its process's own.
+# Briefly: a task may hold one connection while it asks for another, so a process whose every
+# connection is held that way would otherwise wait for itself until the pool's timeout.
+WAIT_FOR_OWN_CONNECTION_SECONDS = 2.0
+# The server refusing a new connection because it has too many: PostgreSQL's SQLSTATE 53300
+# (also for a role's or a database's CONNECTION LIMIT), MariaDB's and MySQL's errors 1040 and
+# 1203 (max_user_connections).
+_TOO_MANY_CONNECTIONS_SQLSTATE = "53300"
+_TOO_MANY_CONNECTIONS_MYSQL = {1040, 1203}
+
+logger = structlog.get_logger(__name__)
+
+
+class ServerBoundPool(AsyncAdaptedQueuePool):
+    """The pool of a server shared with other processes, whose connection limit is below what
+    all their pools may open (issue 13: two workers wanting 30 each from a role allowed 4).
+
+    - Refused a new connection because the server has too many, a process that holds some waits
+      a moment (``WAIT_FOR_OWN_CONNECTION_SECONDS``) for one of its own, as if its pool were
+      that size, instead of failing the transaction at once: its work slows down to what its
+      connections carry.
+    - Taken last in, first out, the connections a process does not need sit unused at the
+      bottom of its pool; once idle for ``CLOSE_AFTER_IDLE_SECONDS`` they are closed, so that
+      the server's connections go to the processes that need them (a process refused with none
+      of its own fails the transaction and tries again, as on any outage).
+    """
+
+    _swept_at = 0.0
+    _warned_at = -60.0
+
+    def _do_get(self) -> ConnectionPoolEntry:
+        try:
+            return super()._do_get()
+        except Exception as error:
+            if not _server_has_too_many_connections(error) or self.checkedout() == 0:
+                raise
+            self._warn_now_and_then(error)
+        wait = min(self._timeout, WAIT_FOR_OWN_CONNECTION_SECONDS)
+        try:
+            return self._pool.get(True, wait)
+        except queue.Empty:
+            pass
+        raise PoolTimeout(
+            f"the database server has no connection left, and none of this process's "
+            f"came back within {wait:g} s"
+        )
+
+    def _warn_now_and_then(self, error: Exception) -> None:
+        """Once a minute at most: under a tight limit this happens many times a second."""
+        now = time.monotonic()
+        if now - self._warned_at >= 60.0:
+            self._warned_at = now
+            logger.warning(
+                "database_connections_exhausted", error=str(error), in_use=self.checkedout()
+            )
+
+    def _do_return_conn(self, record: ConnectionPoolEntry) -> None:
+        super()._do_return_conn(record)
+        now = time.monotonic()
+        if now - self._swept_at >= 1.0:
+            self._swept_at = now
+            self._close_idle(now)
+
+    def _close_idle(self, now: float) -> None:
+        """Close the connections idle too long: the oldest, at the bottom of the LIFO queue."""
+        waiting: list[ConnectionPoolEntry] = []
+        while True:
+            try:
+                waiting.append(self._pool.get(False))
+            except queue.Empty:
+                break
+        stale = [
+            r for r in waiting if now - r.info.get("checked_in_at", now) >= CLOSE_AFTER_IDLE_SECONDS
+        ]
+        # ``waiting`` runs from the newest to the oldest: what stays goes back in that order.
+        for record in reversed(waiting):
+            if record not in stale:
+                self._pool.put(record, False)
+        for record in stale:
+            try:
+                record.close()
+            finally:
+                self._dec_overflow()
+
+
+def _server_has_too_many_connections(error: BaseException) -> bool:
+    cause: BaseException | None = error
+    while cause is not None:
+        if getattr(cause, "sqlstate", None) == _TOO_MANY_CONNECTIONS_SQLSTATE:
+            return True
+        code = cause.args[0] if cause.args else None
+        if isinstance(code, int) and code in _TOO_MANY_CONNECTIONS_MYSQL:
+            return True
+        cause = cause.__cause__
+    return False
 
 
 def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -61,6 +163,8 @@ def create_engine(
     else:
         default_overflow = 20 if pool_size is None else 0
         options.update(
+            poolclass=ServerBoundPool,
+            pool_use_lifo=True,
             pool_size=pool_size or 10,
             max_overflow=default_overflow if pool_overflow is None else pool_overflow,
             pool_recycle=1800,
