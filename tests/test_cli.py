@@ -283,12 +283,7 @@ def test_serve_answers_over_http_and_the_admin_can_sign_in(migrated: Place) -> N
                 assert socket.response is not None
                 assert "Sec-WebSocket-Extensions" not in socket.response.headers
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=5)
+            _stop(server)
 
 
 def test_worker_runs_until_sigterm_then_stops_cleanly(migrated: Place) -> None:
@@ -313,6 +308,15 @@ def test_worker_runs_until_sigterm_then_stops_cleanly(migrated: Place) -> None:
     # Without a broker this worker only dispatches: the API's jobs never reach it.
     assert started["jobs"] is False
     assert events[-1]["event"] == "worker_stopped"
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=5)
 
 
 def _wait_until_healthy(http: httpx.Client, server: subprocess.Popen[bytes], log: Path) -> None:
@@ -356,12 +360,7 @@ def test_make_run_story_from_sign_up_to_a_finished_campaign(migrated: Place) -> 
                 _wait_until_healthy(http, server, log_path)
                 _the_story(http, admin_password=password, log_path=log_path)
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=5)
+            _stop(server)
 
 
 def _bearer(http: httpx.Client, login: str, password: str) -> dict[str, str]:
@@ -532,12 +531,7 @@ def test_serve_with_two_workers_keeps_a_worker_that_answers_its_supervisor_late(
                 assert _children(server.pid) == workers, log_path.read_text()
                 assert http.get("/healthz").status_code == 200
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=5)
+            _stop(server)
 
 
 def _children(pid: int) -> list[int]:
