@@ -27,8 +27,8 @@ SQLITE_READERS = 4
 # A connection that died within the second fails its transaction as a disconnect, which
 # invalidates the pool; every transaction of ours is retried or refused whole, never half done.
 PING_AFTER_IDLE_SECONDS = 1.0
-# A pooled connection unused this long is closed: processes sharing a server's connection limit
-# hand back what they do not need, and a quiet process keeps none open.
+# A pooled connection unused this long is closed (looked for when a connection is given back):
+# processes sharing a server's connection limit hand back what they do not need.
 CLOSE_AFTER_IDLE_SECONDS = 10.0
 # How long a transaction the server has no connection for waits for one of its process's own.
 # Briefly: a task may hold one connection while it asks for another, so a process whose every
