@@ -112,8 +112,9 @@ else
 	    exit 1; fi
 	$(NPM) run check
 	$(NPM) run build
+	@# The browser tests run against the build just made (npm run e2e would build it again).
 	@if [ -x "$(CHROMIUM)" ]; then \
-	  cd $(FRONTEND) && CHROMIUM_PATH="$(CHROMIUM)" ../$(VENV)/bin/python -m payam.web.node npm run e2e; \
+	  cd $(FRONTEND) && CHROMIUM_PATH="$(CHROMIUM)" ../$(VENV)/bin/python -m payam.web.node npx playwright test; \
 	else echo "frontend-test: browser tests skipped, no Chromium at $(CHROMIUM) (apt-get install chromium)"; fi
 endif
 

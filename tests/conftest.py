@@ -62,6 +62,19 @@ passwords._password_hash = PasswordHash(
 passwords._DUMMY_HASH = passwords._password_hash.hash("payam-dummy-password")
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: two xdist workers a core, at most eight (each CI pass counts its Redis
+    databases down from its own, eight apart).
+
+    Much of the suite's time is spent waiting on the processes it starts (``payam`` workers
+    killed and restarted, servers, leases running out), with the cores half idle: a second
+    worker a core fills that time. The waits that tests do count from their last progress, not
+    from their start (``tests.support.wait_for``), so a busier machine makes them slower, not
+    failed.
+    """
+    return min(2 * len(os.sched_getaffinity(0)), 8)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark the tests whose outcome cannot depend on the database or Redis the run is given.
 
