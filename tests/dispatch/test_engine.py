@@ -431,8 +431,7 @@ async def test_a_claim_whose_worker_died_becomes_unknown_and_a_receipt_settles_i
     await start(client, user, campaign["id"])
     dying = dispatcher
     # The worker claims and sends, then "dies" before recording anything.
-    claim = await dying._claim(sender["id"])
-    assert claim is not None
+    [claim] = await dying._claim([sender["id"]])
     outcomes = await dying._send(claim, await dying._session_for(sender["id"]))
     assert all(outcome.accepted for outcome in outcomes)
     async with transaction(runtime.sessionmaker) as session:

@@ -20,7 +20,7 @@ from sqlalchemy import func, select, update
 
 from payam.config import Settings
 from payam.db.session import transaction
-from payam.dispatch.engine import Dispatcher
+from payam.dispatch.engine import Dispatcher, Sent
 from payam.dispatch.reconciler import reconcile
 from payam.dispatch.repository import CHARGED_STATUSES
 from payam.kit.clock import utc_now
@@ -111,8 +111,7 @@ async def test_a_worker_frozen_past_its_lease_writes_nothing_when_it_wakes(
         )
         await worker.run_once()  # lease and connect the number without a turn of its own
         assert (await start(client, user, campaign["id"])).status_code == 200
-        claim = await worker._claim(sender["id"])
-        assert claim is not None
+        [claim] = await worker._claim([sender["id"]])
         connection = await worker._session_for(sender["id"])
         if before_freezing == "nothing":
             # Frozen between the claim and the send: it wakes past its claim's deadline.
@@ -127,7 +126,7 @@ async def test_a_worker_frozen_past_its_lease_writes_nothing_when_it_wakes(
         assert (await campaign_view(client, user, campaign["id"]))["status"] == "COMPLETED"
         lost_before = CLAIMS_LOST._value.get()
 
-        await worker._record_with_retries(claim, outcomes)
+        await worker._record_with_retries([Sent(claim, outcomes, answered_at=utc_now())])
     finally:
         await worker.shutdown()
 

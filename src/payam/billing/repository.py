@@ -6,12 +6,23 @@ their rows: a purchase extends a subscription, the quota is the subscription's c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, SQLColumnExpression, and_, exists, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    SQLColumnExpression,
+    Table,
+    and_,
+    bindparam,
+    exists,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from payam.kit.pagination import Page, PageParams
@@ -99,54 +110,85 @@ class SubscriptionRepository(Repository[Subscription]):
 
     # ---- quota (decision 6) --------------------------------------------------------------
 
-    async def reserve(self, user_id: int, count: int, *, now: datetime) -> bool:
-        """Set ``count`` messages aside in one conditional UPDATE; False when they are not there."""
-        left = (
-            Subscription.messages_granted
-            - Subscription.messages_used
-            - Subscription.messages_reserved
+    async def of_users_locked(self, user_ids: Sequence[int]) -> list[Subscription]:
+        """These users' subscriptions as the database has them, locked in their users' order
+        (the order every reservation and settlement takes them in)."""
+        rows = await self.session.scalars(
+            select(Subscription)
+            .where(Subscription.user_id.in_(sorted(user_ids)))
+            .order_by(Subscription.user_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
-        moved = await self.session.execute(
-            update(Subscription)
-            .where(Subscription.user_id == user_id, Subscription.expires_at > now, left >= count)
-            .values(messages_reserved=Subscription.messages_reserved + count)
-            .execution_options(synchronize_session=False)
-        )
-        return _rowcount(moved) == 1
+        return list(rows.all())
 
-    async def id_of(self, user_id: int) -> int | None:
-        return await self.session.scalar(
-            select(Subscription.id).where(Subscription.user_id == user_id)
-        )
-
-    async def settle(self, subscription_id: int, *, reserved: int, used: int) -> None:
-        """Give back ``reserved`` messages set aside, counting ``used`` of them as spent."""
+    async def add_reserved(self, amounts: Sequence[tuple[int, int]]) -> None:
+        """Set aside (subscription, count) messages, on rows ``of_users_locked`` checked."""
+        table = cast(Table, Subscription.__table__)
         await self.session.execute(
-            update(Subscription)
-            .where(Subscription.id == subscription_id)
+            update(table)
+            .where(table.c.id == bindparam("subscription"))
+            .values(messages_reserved=table.c.messages_reserved + bindparam("count")),
+            [{"subscription": subscription, "count": count} for subscription, count in amounts],
+        )
+
+    async def settle(self, settled: Sequence[tuple[int, int, int]]) -> None:
+        """Give back the messages set aside on each (subscription, reserved, used), counting
+        ``used`` of them as spent, in the order given (callers go in their users' order)."""
+        table = cast(Table, Subscription.__table__)
+        await self.session.execute(
+            update(table)
+            .where(table.c.id == bindparam("subscription"))
             .values(
-                messages_reserved=Subscription.messages_reserved - reserved,
-                messages_used=Subscription.messages_used + used,
-            )
-            .execution_options(synchronize_session=False)
+                messages_reserved=table.c.messages_reserved - bindparam("reserved"),
+                messages_used=table.c.messages_used + bindparam("used"),
+            ),
+            [
+                {"subscription": subscription, "reserved": reserved, "used": used}
+                for subscription, reserved, used in settled
+            ],
         )
 
 
 class ReservationRepository(Repository[QuotaReservation]):
     model = QuotaReservation
 
-    async def settle(self, reservation_id: int, *, used: int, now: datetime) -> bool:
-        """HELD → SETTLED; False when it was settled already (only one caller wins)."""
-        claimed = await self.session.execute(
-            update(QuotaReservation)
+    async def held_for_update(
+        self, reservation_ids: Sequence[int]
+    ) -> Sequence[Row[int, int, int, int]]:
+        """Those of these reservations still HELD (id, amount, subscription, user), locked:
+        whoever locks one first settles it, and only once."""
+        rows = await self.session.execute(
+            select(
+                QuotaReservation.id,
+                QuotaReservation.amount,
+                QuotaReservation.subscription_id,
+                QuotaReservation.user_id,
+            )
             .where(
-                QuotaReservation.id == reservation_id,
+                QuotaReservation.id.in_(sorted(reservation_ids)),
                 QuotaReservation.status == ReservationStatus.HELD,
             )
-            .values(status=ReservationStatus.SETTLED, used=used, settled_at=now)
-            .execution_options(synchronize_session=False)
+            .order_by(QuotaReservation.id)
+            .with_for_update()
         )
-        return _rowcount(claimed) == 1
+        return rows.all()
+
+    async def mark_settled(self, used: Mapping[int, int], *, now: datetime) -> None:
+        """HELD → SETTLED with what each used (rows ``held_for_update`` locked)."""
+        table = cast(Table, QuotaReservation.__table__)
+        await self.session.execute(
+            update(table)
+            .where(
+                table.c.id == bindparam("reservation_id"),
+                table.c.status == ReservationStatus.HELD,
+            )
+            .values(status=ReservationStatus.SETTLED, used=bindparam("used_now"), settled_at=now),
+            [
+                {"reservation_id": reservation_id, "used_now": count}
+                for reservation_id, count in sorted(used.items())
+            ],
+        )
 
     async def held_since(
         self,

@@ -19,21 +19,28 @@ import secrets
 import socket
 import time
 import uuid
+from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from payam.billing.errors import QuotaRefusal, QuotaRefused
-from payam.billing.quota import QuotaService
+from payam.billing.quota import QuotaService, Reservation
 from payam.db.session import transaction
 from payam.dispatch.events import EventHandler
 from payam.dispatch.presence import PresenceChecker, absent_since
 from payam.dispatch.reconciler import reconcile
-from payam.dispatch.repository import ClaimedRecipient, DispatchRepository, Transition
+from payam.dispatch.repository import (
+    ClaimedRecipient,
+    DispatchRepository,
+    NewClaim,
+    Transition,
+)
 from payam.kit.clock import utc_now
 from payam.media.service import load_media_payload
 from payam.message.ids import new_message_id
@@ -68,6 +75,12 @@ ZONE_CACHE_SECONDS = 60.0
 # this far apart start them in groups, well within the lateness a turn may have (250 ms).
 MIN_TICK_SECONDS = 0.02
 RECORD_ATTEMPTS = 3
+# Numbers one claim transaction takes (at 10,000 numbers every 5 s and a 20 ms tick, about 40
+# are due at once; more after a stall) and claims one recording takes.
+MAX_CLAIM_NUMBERS = 200
+MAX_RECORD_CLAIMS = 500
+# Rounds of picking a tick's recipients (a number whose campaign ran short asks the next).
+PICK_ROUNDS = 4
 CONNECT_RETRY_SECONDS = 30
 LEASE_MARGIN_SECONDS = 3
 LEASE_RAN_OUT = "the worker was held up past its claim's lease before sending"
@@ -114,6 +127,38 @@ class Outcome:
     fault: ProviderFault | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Want:
+    """A number due at this tick: its running campaigns in turn and how many it may claim."""
+
+    sender: Sender
+    campaigns: list[Campaign]
+    batch: int
+    interval: int
+
+
+@dataclass(frozen=True, slots=True)
+class Picked:
+    want: Want
+    campaign: Campaign
+    rows: list[Any]  # pending recipient rows, locked
+
+
+def _quota_parts(choices: list[Picked]) -> list[tuple[int, str | None]]:
+    return [(len(choice.rows), f"campaign:{choice.campaign.id}") for choice in choices]
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """A claim and what came of its sends, to record."""
+
+    claim: Claim
+    outcomes: list[Outcome]
+    # When the last answer came back: the number's pace counts from here, not from when the
+    # outcome is recorded (a recording waits for the one before it).
+    answered_at: datetime
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -134,6 +179,9 @@ class Dispatcher:
         self._event_tasks: dict[int, asyncio.Task[None]] = {}
         self._opening: dict[int, asyncio.Task[ProviderSession]] = {}
         self._in_flight: dict[int, asyncio.Task[None]] = {}
+        # Sends waiting to be recorded, each with what its task awaits (set once recorded).
+        self._to_record: list[tuple[Sent, asyncio.Future[None]]] = []
+        self._recorder: asyncio.Task[None] | None = None
         self._owned: dict[int, Sender] = {}
         self._templates: dict[tuple[int, datetime], Template] = {}
         self._media: dict[int, MediaPayload] = {}
@@ -142,7 +190,6 @@ class Dispatcher:
         self._presence = PresenceChecker(runtime)
         self._last_reconcile = 0.0
         self._last_lease_pass = -math.inf
-        self._renewed_at = -math.inf
 
     # ---- the loop ------------------------------------------------------------------------
 
@@ -170,10 +217,9 @@ class Dispatcher:
             await self._campaigns_changed(await reconcile(self.runtime, now=utc_now()))
         now = utc_now()
         # Leases are looked after once per poll, not at every tick (a tick per due number when
-        # thousands are paced), and renewed only past half their life: each renewal writes
-        # every number this worker holds.
+        # thousands are paced), and renewed only past half their life: a claim needs 3 s left.
         lease_pass = monotonic - self._last_lease_pass >= self.settings.dispatch_poll_seconds
-        renew = monotonic - self._renewed_at >= self.settings.sender_lease_seconds / 2
+        lease = timedelta(seconds=self.settings.sender_lease_seconds)
         newly_owned: list[Sender] = []
         async with transaction(self.runtime.sessionmaker) as session:
             repo = DispatchRepository(session)
@@ -181,37 +227,44 @@ class Dispatcher:
                 owned = await repo.lease_senders(
                     worker_id=self.worker_id,
                     now=now,
-                    until=now + timedelta(seconds=self.settings.sender_lease_seconds),
+                    until=now + lease,
                     # Take at most as many new numbers as already held (1, 2, 4, …): workers
                     # that start together share the numbers out instead of the first taking all.
                     take_at_most=min(self.take_senders_per_tick, max(1, len(self._owned))),
-                    renew=renew,
+                    renew_before=now + lease / 2,
                 )
                 newly_owned = await repo.senders_by_id(owned - set(self._owned))
             due = await repo.due_senders(worker_id=self.worker_id, now=now)
             soonest = await repo.next_due_at(worker_id=self.worker_id, now=now)
+            # Held by this worker before this process knew it (a restart with the same id).
+            newly_owned += await repo.senders_by_id(
+                set(due) - set(self._owned) - {sender.id for sender in newly_owned}
+            )
         if lease_pass:
             self._last_lease_pass = monotonic
-            self._renewed_at = monotonic if renew else self._renewed_at
             await self._drop_sessions(set(self._owned) - owned)
-        self._owned.update({sender.id: sender for sender in [*newly_owned, *due]})
+        self._owned.update({sender.id: sender for sender in newly_owned})
         for sender in newly_owned:
             # Connect every number held, busy or not: receipts and replies come in on it.
             self._connect(sender.id)
-        for sender in due:
-            if sender.id not in self._in_flight:
-                self._start_turn(sender.id)
+        ready = [sender_id for sender_id in due if sender_id not in self._in_flight]
+        if ready:
+            self._track(ready, asyncio.create_task(self._serve(ready)))
         wait = self.settings.dispatch_poll_seconds
         if soonest is not None:
             wait = min(wait, (soonest - utc_now()).total_seconds())
         return max(0.0, wait)
 
-    def _start_turn(self, sender_id: int) -> None:
-        task = asyncio.create_task(self._serve(sender_id))
-        self._in_flight[sender_id] = task
+    def _track(self, sender_ids: list[int], task: asyncio.Task[None]) -> None:
+        """``task`` is in charge of these numbers now: none starts another turn until it ends
+        (or hands one over to a task of its own)."""
+        for sender_id in sender_ids:
+            self._in_flight[sender_id] = task
 
         def forget(_: asyncio.Task[None]) -> None:
-            self._in_flight.pop(sender_id, None)
+            for sender_id in sender_ids:
+                if self._in_flight.get(sender_id) is task:
+                    del self._in_flight[sender_id]
 
         task.add_done_callback(forget)
 
@@ -228,62 +281,108 @@ class Dispatcher:
                 await DispatchRepository(session).release_senders(worker_id=self.worker_id)
         logger.info("dispatcher_stopped", worker_id=self.worker_id)
 
-    # ---- one sender ----------------------------------------------------------------------
+    # ---- the numbers due at a tick --------------------------------------------------------
 
-    def _zone(self, user_id: int) -> ZoneInfo:
-        cached = self._zones.get(user_id)
-        return cached[0] if cached is not None else ZoneInfo(self.settings.user_time_zone)
+    async def _load_zones(
+        self, repo: DispatchRepository, user_ids: set[int]
+    ) -> dict[int, ZoneInfo]:
+        moment = time.monotonic()
+        stale = {
+            user_id
+            for user_id in user_ids
+            if user_id not in self._zones or moment - self._zones[user_id][1] >= ZONE_CACHE_SECONDS
+        }
+        for user_id, name in (await repo.time_zones_of(stale)).items():
+            self._zones[user_id] = (ZoneInfo(name or self.settings.user_time_zone), moment)
+        default = ZoneInfo(self.settings.user_time_zone)
+        return {
+            user_id: self._zones[user_id][0] if user_id in self._zones else default
+            for user_id in user_ids
+        }
 
-    async def _load_zone(self, repo: DispatchRepository, user_id: int) -> ZoneInfo:
-        cached = self._zones.get(user_id)
-        if cached is not None and time.monotonic() - cached[1] < ZONE_CACHE_SECONDS:
-            return cached[0]
-        name = await repo.time_zone_of(user_id)
-        zone = ZoneInfo(name or self.settings.user_time_zone)
-        self._zones[user_id] = (zone, time.monotonic())
-        return zone
-
-    async def _serve(self, sender_id: int) -> None:
-        try:
-            # Connect before claiming: a number that cannot connect must not strand claims.
-            connection = await self._session_for(sender_id)
-        except ProviderFault as fault:
-            await self._connection_failed(sender_id, fault)
-            return
-        except Exception:
-            logger.exception("sender_connect_failed", sender_id=sender_id)
-            await self._connection_failed(
-                sender_id, ProviderFault(FaultKind.TRANSIENT, "could not connect")
-            )
-            return
-        # Outside any transaction: the transport is asked who of the next recipients is on
+    async def _serve(self, sender_ids: list[int]) -> None:
+        """One tick's turns: claim for every number due in one transaction (their round trips
+        shared), then send and record each number's claim on its own (``_send_and_record``),
+        so one slow send holds up no other number."""
+        connections = await self._connections(sender_ids)
+        # Outside any transaction: the transports are asked who of the next recipients is on
         # WhatsApp, so that the claim skips those who are not.
-        await self._presence.check_ahead(sender_id, connection)
-        try:
-            claim = await self._claim(sender_id)
-        except Exception:
-            logger.exception("claim_failed", sender_id=sender_id, worker_id=self.worker_id)
-            return
-        if claim is None:
-            return
+        await self._presence.check_ahead(connections)
+        ready = sorted(connections)
+        for first in range(0, len(ready), MAX_CLAIM_NUMBERS):
+            numbers = ready[first : first + MAX_CLAIM_NUMBERS]
+            try:
+                claims = await self._claim(numbers)
+            except Exception:
+                logger.exception("claim_failed", sender_ids=numbers, worker_id=self.worker_id)
+                continue
+            for claim in claims:
+                connection = connections[claim.sender_id]
+                self._track(
+                    [claim.sender_id],
+                    asyncio.create_task(self._send_and_record(claim, connection)),
+                )
+
+    async def _connections(self, sender_ids: list[int]) -> dict[int, ProviderSession]:
+        """The numbers' connections, opened where need be. Connected before claiming: a number
+        that cannot connect must not strand claims, and is not claimed for."""
+        connections = {i: self._sessions[i] for i in sender_ids if i in self._sessions}
+        missing = [sender_id for sender_id in sender_ids if sender_id not in connections]
+        opened = await asyncio.gather(
+            *(self._session_for(sender_id) for sender_id in missing), return_exceptions=True
+        )
+        for sender_id, result in zip(missing, opened, strict=True):
+            if isinstance(result, ProviderFault):
+                await self._connection_failed(sender_id, result)
+            elif isinstance(result, Exception):
+                logger.error("sender_connect_failed", sender_id=sender_id, exc_info=result)
+                await self._connection_failed(
+                    sender_id, ProviderFault(FaultKind.TRANSIENT, "could not connect")
+                )
+            elif isinstance(result, BaseException):
+                raise result
+            else:
+                connections[sender_id] = result
+        return connections
+
+    async def _send_and_record(self, claim: Claim, connection: ProviderSession) -> None:
         try:
             outcomes = await self._send(claim, connection)
         except Exception as error:
             # Nothing reached WhatsApp (rendering or the attachment failed): put them back.
-            logger.exception("send_prepare_failed", sender_id=sender_id)
+            logger.exception("send_prepare_failed", sender_id=claim.sender_id)
             not_sent = ProviderFault(FaultKind.TRANSIENT, type(error).__name__)
             outcomes = [Outcome(recipient, fault=not_sent) for recipient in claim.recipients]
-        await self._record_with_retries(claim, outcomes)
+        recorded = asyncio.get_running_loop().create_future()
+        self._to_record.append((Sent(claim, outcomes, answered_at=utc_now()), recorded))
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._record_waiting())
+        await recorded
 
-    async def _record_with_retries(self, claim: Claim, outcomes: list[Outcome]) -> None:
+    async def _record_waiting(self) -> None:
+        """Record outcomes in groups as they come back: those that arrive while one group is
+        being recorded make the next group, one transaction for all of them, so a number's
+        outcome waits for at most one recording, never for the slowest send of its tick."""
+        while self._to_record:
+            group = self._to_record[:MAX_RECORD_CLAIMS]
+            del self._to_record[:MAX_RECORD_CLAIMS]
+            try:
+                await self._record_with_retries([sent for sent, _ in group])
+            finally:
+                for _, recorded in group:
+                    if not recorded.done():
+                        recorded.set_result(None)
+
+    async def _record_with_retries(self, group: list[Sent]) -> None:
         """Recording is idempotent (attempt ids, one settle), so a deadlock victim tries again;
         a claim still unrecorded after that runs out its lease and becomes UNKNOWN."""
         for attempt in range(1, RECORD_ATTEMPTS + 1):
             try:
-                await self._record(claim, outcomes)
+                await self._record(group)
                 return
             except Exception:
-                logger.exception("record_failed", sender_id=claim.sender_id, attempt=attempt)
+                sender_ids = [item.claim.sender_id for item in group]
+                logger.exception("record_failed", sender_ids=sender_ids, attempt=attempt)
                 await asyncio.sleep(0.05 * attempt)
 
     async def _connection_failed(self, sender_id: int, fault: ProviderFault) -> None:
@@ -304,146 +403,215 @@ class Dispatcher:
         await self._drop_sessions({sender_id})
         await self._campaigns_changed(changed)
 
-    async def _claim(self, sender_id: int) -> Claim | None:
+    async def _claim(self, sender_ids: list[int]) -> list[Claim]:
+        """Claim for each of these numbers what its pace allows, in one transaction whose
+        statements serve them all: the numbers locked (in id order), their campaigns read, each
+        one's next recipients picked (``_pick``), one reservation per claim, reserved per user
+        (``_reserve``), every row marked claimed, each number's pace held (``_hold``)."""
         changed: set[int] = set()
-        claim: Claim | None = None
+        claims: list[Claim] = []
         async with transaction(self.runtime.sessionmaker) as session:
             repo = DispatchRepository(session)
-            sender = await repo.sender_for_update(sender_id)
+            senders = await repo.senders_for_update(sender_ids)
             now = utc_now()
-            if (
-                sender is None
-                or sender.lease_owner != self.worker_id
-                or sender.status is not SenderStatus.CONNECTED
-                # A lease about to run out may pass to another worker mid-send: renew first.
-                or sender.lease_expires_at is None
-                or sender.lease_expires_at < now + timedelta(seconds=LEASE_MARGIN_SECONDS)
-            ):
-                return None
-            zone = await self._load_zone(repo, sender.user_id)
-            earliest = self._earliest_claim(sender, now=now, zone=zone)
-            if earliest > now:
-                sender.next_send_at = earliest
-                return None
-            campaigns = await repo.running_campaigns_in_turn(sender.id)
-            # Campaigns sharing a number share its pace: the slowest one's interval holds.
-            interval = max((campaign.interval_seconds for campaign in campaigns), default=0)
-            room = allowed_now(limits_of(sender), state_of(sender), zone=zone, now=now)
-            batch = min(MAX_BATCH, room) if interval == 0 else min(1, room)
-            if batch <= 0:
-                return None
-            for campaign in campaigns:
-                claim = await self._claim_from(
-                    session,
-                    repo,
-                    campaign,
-                    sender=sender,
-                    batch=batch,
-                    now=now,
-                    interval=interval,
-                    zone=zone,
-                    changed=changed,
+            senders = [sender for sender in senders if self._still_ours(sender, now=now)]
+            zones = await self._load_zones(repo, {sender.user_id for sender in senders})
+            ready: list[Sender] = []
+            for sender in senders:
+                earliest = self._earliest_claim(sender, now=now, zone=zones[sender.user_id])
+                if earliest > now:
+                    sender.next_send_at = earliest
+                else:
+                    ready.append(sender)
+            in_turn = await repo.running_campaigns_in_turn(sender.id for sender in ready)
+            wants: dict[int, Want] = {}
+            for sender in ready:
+                campaigns = in_turn.get(sender.id, [])
+                # Campaigns sharing a number share its pace: the slowest one's interval holds.
+                interval = max((campaign.interval_seconds for campaign in campaigns), default=0)
+                zone = zones[sender.user_id]
+                room = allowed_now(limits_of(sender), state_of(sender), zone=zone, now=now)
+                batch = min(MAX_BATCH, room) if interval == 0 else min(1, room)
+                if campaigns and batch > 0:
+                    wants[sender.id] = Want(sender, campaigns, batch=batch, interval=interval)
+            picked = await self._pick(repo, wants, now=now, changed=changed)
+            reserved = await self._reserve(session, repo, picked, changed=changed)
+            new_claims = [
+                NewClaim(
+                    campaign_id=choice.campaign.id,
+                    sender_id=choice.want.sender.id,
+                    reservation_id=reservation.id,
+                    recipients=[
+                        ClaimedRecipient(
+                            id=row.id,
+                            phone=row.phone,
+                            name=row.name,
+                            variables=dict(row.variables or {}),
+                            attempt=row.attempt + 1,
+                            attempt_id=str(uuid.uuid4()),
+                            message_id=new_message_id(),
+                        )
+                        for row in choice.rows
+                    ],
                 )
-                if claim is not None:
-                    break
-        await self._campaigns_changed(changed | ({claim.campaign_id} if claim else set()))
-        return claim
+                for choice, reservation in reserved
+            ]
+            lease_until = now + timedelta(seconds=self.settings.claim_lease_seconds)
+            await repo.mark_claimed(new_claims, now=now, lease_until=lease_until)
+            deadline = time.monotonic() + self._send_window()
+            for (choice, _), new in zip(reserved, new_claims, strict=True):
+                sender, campaign = choice.want.sender, choice.campaign
+                hold = self._hold(
+                    sender,
+                    count=len(new.recipients),
+                    now=now,
+                    interval=choice.want.interval,
+                    zone=zones[sender.user_id],
+                )
+                claims.append(
+                    Claim(
+                        sender_id=sender.id,
+                        sender_phone=sender.phone,
+                        campaign_id=campaign.id,
+                        user_id=campaign.user_id,
+                        message=campaign.message,
+                        media_id=campaign.media_id,
+                        campaign_updated_at=campaign.updated_at,
+                        interval_seconds=choice.want.interval,
+                        reservation_id=new.reservation_id,
+                        recipients=list(new.recipients),
+                        deadline=deadline,
+                        hold=hold,
+                        whatsapp_template=(
+                            TemplateMapping.of(campaign.whatsapp_template)
+                            if campaign.whatsapp_template
+                            else None
+                        ),
+                    )
+                )
+        await self._campaigns_changed(changed | {claim.campaign_id for claim in claims})
+        return claims
 
-    async def _claim_from(
-        self,
-        session: Any,
-        repo: DispatchRepository,
-        campaign: Campaign,
-        *,
-        sender: Sender,
-        batch: int,
-        now: datetime,
-        interval: int,
-        zone: ZoneInfo,
-        changed: set[int],
-    ) -> Claim | None:
-        rows = list(await repo.pending_recipients(campaign.id, limit=batch))
-        if not rows:
-            return None
-        skipped = await repo.not_to_send_among(
-            campaign.user_id,
-            (row.phone for row in rows),
-            absent_since=absent_since(self.settings, now=now),
+    def _still_ours(self, sender: Sender, *, now: datetime) -> bool:
+        return (
+            sender.lease_owner == self.worker_id
+            and sender.status is SenderStatus.CONNECTED
+            # A lease about to run out may pass to another worker mid-send: renew first.
+            and sender.lease_expires_at is not None
+            and sender.lease_expires_at >= now + timedelta(seconds=LEASE_MARGIN_SECONDS)
         )
-        if skipped:
-            await repo.apply_transitions(
-                [
+
+    async def _pick(
+        self, repo: DispatchRepository, wants: dict[int, Want], *, now: datetime, changed: set[int]
+    ) -> list[Picked]:
+        """Each number's recipients from the first of its campaigns (in turn) with any pending,
+        in rounds of one statement batch for every number still wanting: a campaign wanted by
+        several numbers shares its first rows out among them; a number whose campaign ran short
+        asks its next campaign in the next round. Recipients opted out or known not on WhatsApp are
+        SKIPPED on the way."""
+        picked: dict[int, Picked] = {}
+        turn = dict.fromkeys(wants, 0)  # each number's campaign being asked
+        short: set[int] = set()  # campaigns with nothing more pending for this tick
+        one_by_one: set[int] = set()  # a first row was another claim's: read with a LIMIT
+        for _ in range(PICK_ROUNDS):
+            asking: dict[int, list[Want]] = defaultdict(list)
+            campaign_of: dict[int, Campaign] = {}
+            for sender_id, want in wants.items():
+                if sender_id in picked:
+                    continue
+                campaigns = want.campaigns
+                while turn[sender_id] < len(campaigns) and campaigns[turn[sender_id]].id in short:
+                    turn[sender_id] += 1
+                if turn[sender_id] < len(campaigns):
+                    campaign = campaigns[turn[sender_id]]
+                    asking[campaign.id].append(want)
+                    campaign_of[campaign.id] = campaign
+            if not asking:
+                break
+            wanted = {campaign_id: sum(w.batch for w in ws) for campaign_id, ws in asking.items()}
+            found = await repo.pending_recipients(wanted, one_by_one=frozenset(one_by_one))
+            not_to_send = await repo.not_to_send_among(
+                (
+                    (campaign_of[campaign_id].user_id, row.phone)
+                    for campaign_id, rows in found.items()
+                    for row in rows
+                ),
+                absent_since=absent_since(self.settings, now=now),
+            )
+            skipped: list[Transition] = []
+            for campaign_id, ws in asking.items():
+                rows = found.get(campaign_id, [])
+                if len(rows) < wanted[campaign_id]:
+                    if wanted[campaign_id] > 1 or campaign_id in one_by_one:
+                        short.add(campaign_id)
+                    else:
+                        one_by_one.add(campaign_id)
+                user_id = campaign_of[campaign_id].user_id
+                skipped += [
                     Transition(
                         row.id,
                         RecipientStatus.SKIPPED,
                         frozenset({RecipientStatus.PENDING}),
-                        values={"error": skipped[row.phone]},
+                        values={"error": not_to_send[(user_id, row.phone)]},
                     )
                     for row in rows
-                    if row.phone in skipped
+                    if (user_id, row.phone) in not_to_send
                 ]
-            )
-            changed.add(campaign.id)
-            rows = [row for row in rows if row.phone not in skipped]
-            if not rows:
-                # Its last recipients skipped, nothing left to record: it ends here.
-                changed.update(await repo.finish_campaigns([campaign.id], now=now))
-                return None
-        # The campaign row before the subscription row, as every other transaction takes them.
-        await repo.lock_campaign(campaign.id)
+                rows = [row for row in rows if (user_id, row.phone) not in not_to_send]
+                for want in ws:
+                    taken, rows = rows[: want.batch], rows[want.batch :]
+                    if taken:
+                        picked[want.sender.id] = Picked(want, campaign_of[campaign_id], taken)
+            if skipped:
+                skipping = (await repo.apply_transitions(skipped)).campaigns
+                # A campaign whose last recipients were skipped has nothing left to record: it
+                # ends here.
+                changed |= skipping | set(await repo.finish_campaigns(skipping, now=now))
+        return list(picked.values())
+
+    async def _reserve(
+        self,
+        session: AsyncSession,
+        repo: DispatchRepository,
+        picked: list[Picked],
+        *,
+        changed: set[int],
+    ) -> list[tuple[Picked, Reservation]]:
+        """A reservation per claim, every user's reserved together (``reserve_many``). A user
+        short of quota sends what is left, in turn, and pauses on a later turn."""
+        if not picked:
+            return []
+        # The campaign rows before the subscription rows, as every other transaction takes them.
+        await repo.lock_campaigns(choice.campaign.id for choice in picked)
         quota = QuotaService(session)
-        try:
-            reservation = await quota.reserve(
-                campaign.user_id, len(rows), reference=f"campaign:{campaign.id}"
-            )
-        except QuotaRefused as refusal:
-            if refusal.reason is not QuotaRefusal.QUOTA_EXHAUSTED or refusal.available <= 0:
-                changed.update(await repo.pause_campaigns([campaign.id], reason=refusal.detail))
-                return None
-            # Send what is left, then pause on the next turn.
-            rows = rows[: refusal.available]
-            reservation = await quota.reserve(
-                campaign.user_id, len(rows), reference=f"campaign:{campaign.id}"
-            )
-        claimed = [
-            ClaimedRecipient(
-                id=row.id,
-                phone=row.phone,
-                name=row.name,
-                variables=dict(row.variables or {}),
-                attempt=row.attempt + 1,
-                attempt_id=str(uuid.uuid4()),
-                message_id=new_message_id(),
-            )
-            for row in rows
-        ]
-        await repo.mark_claimed(
-            claimed,
-            campaign_id=campaign.id,
-            sender_id=sender.id,
-            reservation_id=reservation.id,
-            now=now,
-            lease_until=now + timedelta(seconds=self.settings.claim_lease_seconds),
-        )
-        return Claim(
-            sender_id=sender.id,
-            sender_phone=sender.phone,
-            campaign_id=campaign.id,
-            user_id=campaign.user_id,
-            message=campaign.message,
-            media_id=campaign.media_id,
-            campaign_updated_at=campaign.updated_at,
-            interval_seconds=interval,
-            reservation_id=reservation.id,
-            recipients=claimed,
-            deadline=time.monotonic() + self._send_window(),
-            hold=self._hold(sender, count=len(claimed), now=now, interval=interval, zone=zone),
-            whatsapp_template=(
-                TemplateMapping.of(campaign.whatsapp_template)
-                if campaign.whatsapp_template
-                else None
-            ),
-        )
+        by_user: dict[int, list[Picked]] = defaultdict(list)
+        for choice in picked:
+            by_user[choice.campaign.user_id].append(choice)
+        answers = await quota.reserve_many({u: _quota_parts(c) for u, c in by_user.items()})
+        reserved: list[tuple[Picked, Reservation]] = []
+        short: dict[int, list[Picked]] = {}
+        for user_id, choices in by_user.items():
+            answer = answers[user_id]
+            if not isinstance(answer, QuotaRefused):
+                reserved += zip(choices, answer, strict=True)
+            elif answer.reason is QuotaRefusal.QUOTA_EXHAUSTED and answer.available > 0:
+                # Send what is left, in turn, then pause on a later turn.
+                left, short[user_id] = answer.available, []
+                for choice in choices:
+                    if left > 0:
+                        short[user_id].append(replace(choice, rows=choice.rows[:left]))
+                        left -= len(short[user_id][-1].rows)
+            else:
+                campaign_ids = [choice.campaign.id for choice in choices]
+                changed.update(await repo.pause_campaigns(campaign_ids, reason=answer.detail))
+        if short:
+            # The subscriptions are locked since the first answer: what was left still is.
+            answers = await quota.reserve_many({u: _quota_parts(c) for u, c in short.items()})
+            for user_id, choices in short.items():
+                answer = answers[user_id]
+                if not isinstance(answer, QuotaRefused):
+                    reserved += zip(choices, answer, strict=True)
+        return reserved
 
     def _earliest_claim(self, sender: Sender, *, now: datetime, zone: ZoneInfo) -> datetime:
         """The first moment the number may be claimed for: when it may send, and not while the
@@ -562,17 +730,18 @@ class Dispatcher:
             uncertain = ProviderFault(FaultKind.UNCERTAIN, type(error).__name__)
             return Outcome(recipient, fault=uncertain)
 
-    async def _record(self, claim: Claim, outcomes: list[Outcome]) -> None:
-        """Record a claim's outcomes, fenced by its attempt ids: rows the reconciler took (the
-        lease ran out) stay as it left them, UNKNOWN, for a receipt to settle."""
+    async def _record(self, group: list[Sent]) -> None:
+        """Record claims' outcomes in one transaction, each fenced by its attempt ids: rows the
+        reconciler took (the lease ran out) stay as it left them, UNKNOWN, for a receipt."""
         now = utc_now()
+        outcomes = [outcome for item in group for outcome in item.outcomes]
         transitions = [self._transition(outcome, now=now) for outcome in outcomes]
         reached = [outcome.recipient for outcome in outcomes if outcome.accepted is not None]
-        changed: set[int] = {claim.campaign_id}
+        changed: set[int] = {item.claim.campaign_id for item in group}
         async with transaction(self.runtime.sessionmaker) as session:
             repo = DispatchRepository(session)
-            # One lock order everywhere: sender, recipients, campaigns, subscription.
-            sender = await repo.sender_for_update(claim.sender_id)
+            # One lock order everywhere: senders, recipients, campaigns, subscriptions.
+            senders = await repo.senders_for_update(item.claim.sender_id for item in group)
             applied = await repo.apply_transitions(transitions)
             changed |= applied.campaigns
             # A receipt may have beaten us to a row (its move to SENT, which stamps the send
@@ -582,15 +751,26 @@ class Dispatcher:
             if overtaken:
                 await repo.stamp_sent(overtaken, now=now)
             # Charged by what the rows show once moved (read under lock), never by what this
-            # worker believes: the reservation settles once, whoever (worker or reconciler)
-            # gets there first.
-            charged = applied.charged(claim.reservation_id)
-            held = await QuotaService(session).settle(claim.reservation_id, used=charged)
-            if sender is not None:
-                changed |= await self._pace(repo, sender, claim, outcomes, now=now, held=held)
+            # worker believes: a reservation settles once, whoever (worker or reconciler) gets
+            # there first.
+            charged = applied.charged()
+            held = await QuotaService(session).settle_each(
+                {item.claim.reservation_id: charged[item.claim.reservation_id] for item in group}
+            )
+            sender_of = {sender.id: sender for sender in senders}
+            for item in group:
+                sender = sender_of.get(item.claim.sender_id)
+                if sender is not None:
+                    held_now = item.claim.reservation_id in held
+                    changed |= await self._pace(repo, sender, item, now=now, held=held_now)
             changed |= set(await repo.finish_campaigns(changed, now=now))
-        if not held and not applied.moved:
-            self._claim_lost(claim, outcomes)
+        moved = {transition.recipient_id for transition in applied.moved}
+        for item in group:
+            claim = item.claim
+            if claim.reservation_id not in held and not any(
+                recipient.id in moved for recipient in claim.recipients
+            ):
+                self._claim_lost(claim, item.outcomes)
         await self._campaigns_changed(changed)
 
     def _claim_lost(self, claim: Claim, outcomes: list[Outcome]) -> None:
@@ -651,19 +831,14 @@ class Dispatcher:
         )
 
     async def _pace(
-        self,
-        repo: DispatchRepository,
-        sender: Sender,
-        claim: Claim,
-        outcomes: list[Outcome],
-        *,
-        now: datetime,
-        held: bool,
+        self, repo: DispatchRepository, sender: Sender, sent: Sent, *, now: datetime, held: bool
     ) -> set[int]:
         """The number's next moment once the outcomes are known. The claim counted its sends and
         held the number (``_hold``); a claim still ``held`` (this worker's, recorded now) gives
-        back the count of what surely did not go out and waits from now instead of the hold. A
-        claim the reconciler took leaves both as they are: its sends may all have happened."""
+        back the count of what surely did not go out and waits from its last answer instead of
+        the hold. A claim the reconciler took leaves both as they are: its sends may all have
+        happened."""
+        claim, outcomes = sent.claim, sent.outcomes
         reached = sum(
             1
             for outcome in outcomes
@@ -677,8 +852,8 @@ class Dispatcher:
                 sender.sent_today = max(0, sender.sent_today - not_sent)
             if not_sent and not claim.hold.pause_started:
                 sender.sent_since_pause = max(0, sender.sent_since_pause - not_sent)
-            next_send_at = now + timedelta(seconds=claim.hold.wait_seconds)
-            sender.last_sent_at = now if reached else sender.last_sent_at
+            next_send_at = sent.answered_at + timedelta(seconds=claim.hold.wait_seconds)
+            sender.last_sent_at = sent.answered_at if reached else sender.last_sent_at
         faults = [outcome.fault for outcome in outcomes if outcome.fault is not None]
         for fault in faults:
             if fault.kind is FaultKind.RATE_LIMITED:

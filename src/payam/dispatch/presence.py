@@ -1,16 +1,17 @@
 """Checking recipients are on WhatsApp before they are sent to (issue 9).
 
 A message to a number not on WhatsApp is one of the signals WhatsApp bans numbers for, so before
-a number's claim the engine asks its transport, in one call, about the next recipients of its
-running campaigns that have no fresh answer, and writes the answers (``whatsapp_presence``, per
-user). The claim then skips those known not to be on WhatsApp, as it skips opted-out numbers.
-The call happens between transactions, never inside one; a transport that cannot tell (the Cloud
-API) is never asked, and costs nothing.
+a tick's claim the engine asks each due number's transport, in one call, about the next
+recipients of its running campaigns that have no fresh answer, and writes the answers
+(``whatsapp_presence``, per user). The claim then skips those known not to be on WhatsApp, as it
+skips opted-out numbers. The calls happen between transactions, never inside one; a transport
+that cannot tell (the Cloud API) is never asked, and costs nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 import structlog
@@ -43,24 +44,40 @@ class PresenceChecker:
         self.runtime = runtime
         self.settings = runtime.settings
 
-    async def check_ahead(self, sender_id: int, connection: ProviderSession) -> None:
-        """Ask the number's transport about the recipients its next claims will take that have
-        no fresh answer, and remember the answers. A failed check is left to the send."""
-        if not connection.checks_presence:
+    async def check_ahead(self, connections: Mapping[int, ProviderSession]) -> None:
+        """Ask the transports of these numbers (due at one tick) about the recipients their
+        next claims will take that have no fresh answer, each number its own campaigns', all at
+        once, and remember the answers: one transaction to find them, one to write them. A
+        failed check is left to the send."""
+        asking = {
+            i: connection for i, connection in connections.items() if connection.checks_presence
+        }
+        if not asking:
             return
         now = utc_now()
         # Only a read: on SQLite it runs beside the writer instead of waiting for its lock.
         async with transaction(self.runtime.read_sessionmaker) as session:
             unchecked = await DispatchRepository(session).unchecked_ahead(
-                sender_id,
+                asking,
                 present_since=present_since(self.settings, now=now),
                 absent_since=absent_since(self.settings, now=now),
                 limit=CHECK_AHEAD,
             )
+        if not unchecked:
+            return
+        answers = await asyncio.gather(
+            *(self._ask(i, asking[i], pairs) for i, pairs in unchecked.items())
+        )
+        async with transaction(self.runtime.sessionmaker) as session:
+            await DispatchRepository(session).remember_presence(
+                {pair: on for answered in answers for pair, on in answered.items()}, now=utc_now()
+            )
+
+    async def _ask(
+        self, sender_id: int, connection: ProviderSession, unchecked: list[tuple[int, str]]
+    ) -> dict[tuple[int, str], bool]:
         # In claim order, so that the recipients claimed next are among those asked about.
         phones = list(dict.fromkeys(phone for _, phone in unchecked))[:CHECK_AHEAD]
-        if not phones:
-            return
         try:
             async with asyncio.timeout(self.settings.send_timeout_seconds):
                 answers = await connection.check(phones)
@@ -68,13 +85,7 @@ class PresenceChecker:
             logger.warning(
                 "presence_check_failed", sender_id=sender_id, phones=len(phones), exc_info=True
             )
-            return
-        async with transaction(self.runtime.sessionmaker) as session:
-            await DispatchRepository(session).remember_presence(
-                {
-                    (user_id, phone): answers[phone]
-                    for user_id, phone in unchecked
-                    if phone in answers
-                },
-                now=utc_now(),
-            )
+            return {}
+        return {
+            (user_id, phone): answers[phone] for user_id, phone in unchecked if phone in answers
+        }

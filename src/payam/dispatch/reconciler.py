@@ -61,9 +61,9 @@ async def reconcile(runtime: Runtime, *, now: datetime) -> set[int]:
         )
         settle = sorted(over | set(stale))
         charged = await repo.charged_counts(settle)
-        quota = QuotaService(session)
-        for reservation_id in settle:
-            await quota.settle(reservation_id, used=charged.get(reservation_id, 0))
+        await QuotaService(session).settle_each(
+            {reservation_id: charged.get(reservation_id, 0) for reservation_id in settle}
+        )
         due = await repo.due_scheduled(now=now)
         connected = await SenderRepository(session).connected_counts([c.id for c in due])
         for campaign in due:

@@ -19,7 +19,6 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
-    Select,
     SQLColumnExpression,
     Table,
     and_,
@@ -52,6 +51,7 @@ from payam.stats.ledger import Move, record_outcomes
 from payam.webhooks.outbox import record_recipient_events
 
 RECIPIENTS = cast(Table, Recipient.__table__)
+CAMPAIGNS = cast(Table, Campaign.__table__)
 PRESENCE = cast(Table, WhatsAppPresence.__table__)
 # Why a recipient is skipped at its claim (shown in reports and on the recipient).
 OPTED_OUT = "the number opted out"
@@ -90,13 +90,11 @@ class AppliedTransitions:
     # Every row the transitions named, as they left it: moved or not.
     rows: dict[int, RowAfter] = field(default_factory=dict)
 
-    def charged(self, reservation_id: int) -> int:
-        """How many of these rows the reservation is charged for, by what they show once moved
-        (a claim's recording names all its rows, so this counts the claim)."""
-        return sum(
-            1
-            for row in self.rows.values()
-            if row.reservation_id == reservation_id and row.status in CHARGED_STATUSES
+    def charged(self) -> Counter[int | None]:
+        """How many of these rows each reservation is charged for, by what they show once
+        moved (a claim's recording names all its rows, so this counts the claim)."""
+        return Counter(
+            row.reservation_id for row in self.rows.values() if row.status in CHARGED_STATUSES
         )
 
 
@@ -111,11 +109,24 @@ class ClaimedRecipient:
     message_id: str
 
 
-def running_sender_ids() -> Select[Any]:
+@dataclass(frozen=True, slots=True)
+class NewClaim:
+    """Recipients a number claims from one campaign under one reservation (``mark_claimed``)."""
+
+    campaign_id: int
+    sender_id: int
+    reservation_id: int
+    recipients: Sequence[ClaimedRecipient]
+
+
+def has_running_campaign() -> ColumnElement[bool]:
+    """Whether a sender has a running campaign (correlated: checked for the senders a query
+    finds by their own index, not by scanning every running campaign)."""
     return (
         select(CampaignSender.sender_id)
         .join(Campaign, Campaign.id == CampaignSender.campaign_id)
-        .where(Campaign.status == CampaignStatus.RUNNING)
+        .where(CampaignSender.sender_id == Sender.id, Campaign.status == CampaignStatus.RUNNING)
+        .exists()
     )
 
 
@@ -134,25 +145,47 @@ def claim_in_flight(reservation_id: SQLColumnExpression[int]) -> ColumnElement[b
 class DispatchRepository(Repository[Recipient]):
     model = Recipient
 
-    async def time_zone_of(self, user_id: int) -> str | None:
-        """The user's time zone, which quiet hours and the daily cap follow."""
-        return await self.session.scalar(select(User.time_zone).where(User.id == user_id))
+    async def time_zones_of(self, user_ids: Iterable[int]) -> dict[int, str | None]:
+        """Users' time zones, which their quiet hours and daily caps follow."""
+        ids = sorted(set(user_ids))
+        if not ids:
+            return {}
+        rows = await self.session.execute(select(User.id, User.time_zone).where(User.id.in_(ids)))
+        return {row.id: row.time_zone for row in rows}
 
     # ---- senders -------------------------------------------------------------------------
 
     async def lease_senders(
-        self, *, worker_id: str, now: datetime, until: datetime, take_at_most: int, renew: bool
+        self,
+        *,
+        worker_id: str,
+        now: datetime,
+        until: datetime,
+        take_at_most: int,
+        renew_before: datetime,
     ) -> set[int]:
-        """Take free numbers, renew this worker's own when ``renew``, let go of those no longer
-        connected (or suspended by an admin: ``Sender.may_send``).
+        """Take free numbers, renew this worker's own whose lease ends before ``renew_before``,
+        let go of those no longer connected (or suspended by an admin: ``Sender.may_send``).
+
+        Renewal skips a number locked at that moment (a claim or a record of this worker's is
+        writing it) instead of waiting for it, and takes the rest in id order, the order every
+        transaction locks numbers in; the skipped one is renewed at the next pass.
 
         A connected number is held even with nothing to send: its connection is where receipts
         and replies (opt-outs) arrive, long after its campaigns end.
         """
-        if renew:
+        ending = (
+            await self.session.scalars(
+                select(Sender.id)
+                .where(Sender.lease_owner == worker_id, Sender.lease_expires_at < renew_before)
+                .order_by(Sender.id)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        if ending:
             await self.session.execute(
                 update(Sender)
-                .where(Sender.lease_owner == worker_id)
+                .where(Sender.id.in_(ending), Sender.lease_owner == worker_id)
                 .values(lease_expires_at=until)
                 .execution_options(synchronize_session=False)
             )
@@ -187,16 +220,14 @@ class DispatchRepository(Repository[Recipient]):
         owned = await self.session.scalars(select(Sender.id).where(Sender.lease_owner == worker_id))
         return set(owned.all())
 
-    async def due_senders(self, *, worker_id: str, now: datetime) -> list[Sender]:
-        """This worker's senders whose next send is due (a number waiting costs nothing)."""
+    async def due_senders(self, *, worker_id: str, now: datetime) -> list[int]:
+        """Ids of this worker's senders whose next send is due (a number waiting costs nothing)."""
         rows = await self.session.scalars(
-            select(Sender)
-            .where(
+            select(Sender.id).where(
                 Sender.lease_owner == worker_id,
-                Sender.id.in_(running_sender_ids()),
                 or_(Sender.next_send_at.is_(None), Sender.next_send_at <= now),
+                has_running_campaign(),
             )
-            .execution_options(populate_existing=True)
         )
         return list(rows.all())
 
@@ -210,8 +241,8 @@ class DispatchRepository(Repository[Recipient]):
         soonest: datetime | None = await self.session.scalar(
             select(func.min(Sender.next_send_at)).where(
                 Sender.lease_owner == worker_id,
-                Sender.id.in_(running_sender_ids()),
                 Sender.next_send_at > now,
+                has_running_campaign(),
             )
         )
         return soonest
@@ -225,93 +256,176 @@ class DispatchRepository(Repository[Recipient]):
         )
 
     async def sender_for_update(self, sender_id: int) -> Sender | None:
-        return await self.session.scalar(
-            select(Sender)
-            .where(Sender.id == sender_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
+        senders = await self.senders_for_update([sender_id])
+        return senders[0] if senders else None
 
-    # ---- claims --------------------------------------------------------------------------
-
-    async def lock_campaign(self, campaign_id: int) -> None:
-        await self.session.execute(
-            select(Campaign.id).where(Campaign.id == campaign_id).with_for_update()
-        )
-
-    async def running_campaigns_in_turn(self, sender_id: int) -> list[Campaign]:
-        """The sender's running campaigns, the one that waited longest first (they take turns)."""
-        never_used_first = case((CampaignSender.last_used_at.is_(None), 0), else_=1)
+    async def senders_for_update(self, sender_ids: Iterable[int]) -> list[Sender]:
+        """These senders, locked in id order (the order every transaction takes them in)."""
+        ids = sorted(set(sender_ids))
+        if not ids:
+            return []
         rows = await self.session.scalars(
-            select(Campaign)
-            .join(CampaignSender, CampaignSender.campaign_id == Campaign.id)
-            .where(CampaignSender.sender_id == sender_id, Campaign.status == CampaignStatus.RUNNING)
-            .order_by(never_used_first, CampaignSender.last_used_at, Campaign.id)
+            select(Sender)
+            .where(Sender.id.in_(ids))
+            .order_by(Sender.id)
+            .with_for_update()
             .execution_options(populate_existing=True)
         )
         return list(rows.all())
 
-    async def pending_recipients(self, campaign_id: int, *, limit: int) -> Sequence[Any]:
-        rows = await self.session.execute(
-            select(
-                Recipient.id,
-                Recipient.phone,
-                Recipient.name,
-                Recipient.variables,
-                Recipient.attempt,
-            )
-            .where(
-                Recipient.campaign_id == campaign_id, Recipient.status == RecipientStatus.PENDING
-            )
-            .order_by(Recipient.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
+    # ---- claims --------------------------------------------------------------------------
+
+    async def lock_campaigns(self, campaign_ids: Iterable[int]) -> None:
+        await self.session.execute(
+            select(Campaign.id)
+            .where(Campaign.id.in_(sorted(set(campaign_ids))))
+            .order_by(Campaign.id)
+            .with_for_update()
         )
-        return rows.all()
+
+    async def running_campaigns_in_turn(
+        self, sender_ids: Iterable[int]
+    ) -> dict[int, list[Campaign]]:
+        """Each sender's running campaigns, the one that waited longest first (they take turns)."""
+        ids = sorted(set(sender_ids))
+        if not ids:
+            return {}
+        never_used_first = case((CampaignSender.last_used_at.is_(None), 0), else_=1)
+        rows = await self.session.execute(
+            select(CampaignSender.sender_id, Campaign)
+            .join(CampaignSender, CampaignSender.campaign_id == Campaign.id)
+            .where(CampaignSender.sender_id.in_(ids), Campaign.status == CampaignStatus.RUNNING)
+            .order_by(
+                CampaignSender.sender_id, never_used_first, CampaignSender.last_used_at, Campaign.id
+            )
+            .execution_options(populate_existing=True)
+        )
+        in_turn: dict[int, list[Campaign]] = defaultdict(list)
+        for sender_id, campaign in rows:
+            in_turn[sender_id].append(campaign)
+        return in_turn
+
+    async def pending_recipients(
+        self, wanted: dict[int, int], *, one_by_one: frozenset[int] = frozenset()
+    ) -> dict[int, list[Any]]:
+        """Up to ``wanted[campaign]`` of each campaign's first pending recipients, locked
+        (``SKIP LOCKED``: another worker's claim in progress keeps its rows).
+
+        Campaigns wanting one recipient (a paced number's turn) take two statements together,
+        whatever their number: the first pending id of each (an index's first entry, on every
+        database), then those rows locked. A row another claim holds is skipped rather than
+        waited for, so such a campaign (or one wanting more, an interval-0 batch) is read on
+        its own, ``ORDER BY id LIMIT n``: the caller names those in ``one_by_one``.
+        """
+        columns = (
+            Recipient.id,
+            Recipient.campaign_id,
+            Recipient.phone,
+            Recipient.name,
+            Recipient.variables,
+            Recipient.attempt,
+        )
+        pending = Recipient.status == RecipientStatus.PENDING
+        found: dict[int, list[Any]] = defaultdict(list)
+        singles = sorted(c for c, n in wanted.items() if n == 1 and c not in one_by_one)
+        if singles:
+            first = (
+                select(func.min(Recipient.id))
+                .where(Recipient.campaign_id == Campaign.id, pending)
+                .scalar_subquery()
+            )
+            first_ids = (
+                await self.session.scalars(select(first).where(Campaign.id.in_(singles)))
+            ).all()
+            ids = sorted(row_id for row_id in first_ids if row_id is not None)
+            if ids:
+                rows = await self.session.execute(
+                    select(*columns)
+                    .where(Recipient.id.in_(ids), pending)
+                    .order_by(Recipient.id)
+                    .with_for_update(skip_locked=True)
+                )
+                for row in rows:
+                    found[row.campaign_id].append(row)
+        for campaign_id in sorted(set(wanted) - set(singles)):
+            rows = await self.session.execute(
+                select(*columns)
+                .where(Recipient.campaign_id == campaign_id, pending)
+                .order_by(Recipient.id)
+                .limit(wanted[campaign_id])
+                .with_for_update(skip_locked=True)
+            )
+            found[campaign_id].extend(rows)
+        return found
 
     async def not_to_send_among(
-        self, user_id: int, phones: Iterable[str], *, absent_since: datetime
-    ) -> dict[str, str]:
-        """Which of these numbers are skipped, and why: opted out, or known not on WhatsApp by
-        an answer given since ``absent_since`` (one round trip for both)."""
-        wanted = list(phones)
-        if not wanted:
+        self, wanted: Iterable[tuple[int, str]], *, absent_since: datetime
+    ) -> dict[tuple[int, str], str]:
+        """Which of these (user, phone) are skipped, and why: opted out, or known not on
+        WhatsApp by an answer given since ``absent_since`` (one round trip for all of them)."""
+        pairs = set(wanted)
+        if not pairs:
             return {}
-        opted_out = select(Suppression.phone, literal(OPTED_OUT).label("reason")).where(
-            Suppression.user_id == user_id, Suppression.phone.in_(wanted)
-        )
-        absent = select(WhatsAppPresence.phone, literal(NOT_ON_WHATSAPP).label("reason")).where(
-            WhatsAppPresence.user_id == user_id,
-            WhatsAppPresence.phone.in_(wanted),
+        users = sorted({user for user, _ in pairs})
+        phones = sorted({phone for _, phone in pairs})
+        opted_out = select(
+            Suppression.user_id, Suppression.phone, literal(OPTED_OUT).label("reason")
+        ).where(Suppression.user_id.in_(users), Suppression.phone.in_(phones))
+        absent = select(
+            WhatsAppPresence.user_id,
+            WhatsAppPresence.phone,
+            literal(NOT_ON_WHATSAPP).label("reason"),
+        ).where(
+            WhatsAppPresence.user_id.in_(users),
+            WhatsAppPresence.phone.in_(phones),
             ~WhatsAppPresence.on_whatsapp,
             WhatsAppPresence.checked_at >= absent_since,
         )
-        found: dict[str, str] = {}
-        for phone, reason in (await self.session.execute(union_all(absent, opted_out))).all():
-            found[phone] = reason  # an opt-out (read last) says more than absence
+        found: dict[tuple[int, str], str] = {}
+        for user_id, phone, reason in await self.session.execute(union_all(absent, opted_out)):
+            if (user_id, phone) in pairs:
+                found[(user_id, phone)] = reason  # an opt-out (read last) says more than absence
         return found
 
     async def unchecked_ahead(
-        self, sender_id: int, *, present_since: datetime, absent_since: datetime, limit: int
-    ) -> list[tuple[int, str]]:
-        """(user, phone) of the next ``limit`` pending recipients of each of the sender's running
-        campaigns whose next recipient has no answer on WhatsApp given since the ``*_since`` of
-        its kind: checked together, a campaign asks once per ``limit`` recipients it reaches."""
+        self,
+        sender_ids: Iterable[int],
+        *,
+        present_since: datetime,
+        absent_since: datetime,
+        limit: int,
+    ) -> dict[int, list[tuple[int, str]]]:
+        """Per sender, (user, phone) of the next ``limit`` pending recipients of each of its
+        running campaigns whose next recipient has no answer on WhatsApp given since the
+        ``*_since`` of its kind: checked together, a campaign asks once per ``limit`` recipients
+        it reaches. Two statements for all the senders (each campaign's next recipient and
+        whether it is answered); one more per campaign that is not (once per ``limit``). A
+        campaign several of them send is asked about by the first."""
+        ids = sorted(set(sender_ids))
+        if not ids:
+            return {}
+        first = (
+            select(func.min(Recipient.id))
+            .where(
+                Recipient.campaign_id == Campaign.id, Recipient.status == RecipientStatus.PENDING
+            )
+            .scalar_subquery()
+        )
         campaigns = (
             await self.session.execute(
-                select(Campaign.id, Campaign.user_id)
+                select(CampaignSender.sender_id, Campaign.id, Campaign.user_id, first)
                 .join(CampaignSender, CampaignSender.campaign_id == Campaign.id)
-                .where(
-                    CampaignSender.sender_id == sender_id,
-                    Campaign.status == CampaignStatus.RUNNING,
-                )
-                .order_by(Campaign.id)
+                .where(CampaignSender.sender_id.in_(ids), Campaign.status == CampaignStatus.RUNNING)
+                .order_by(CampaignSender.sender_id, Campaign.id)
             )
         ).all()
-        unchecked: list[tuple[int, str]] = []
-        for campaign_id, user_id in campaigns:
+        first_ids = sorted({row[3] for row in campaigns if row[3] is not None})
+        if not first_ids:
+            return {}
+
+        def fresh(user_id: Any) -> ColumnElement[bool]:
             answer = WhatsAppPresence
-            fresh = and_(
+            return and_(
                 answer.user_id == user_id,
                 answer.phone == Recipient.phone,
                 or_(
@@ -319,20 +433,34 @@ class DispatchRepository(Repository[Recipient]):
                     and_(~answer.on_whatsapp, answer.checked_at >= absent_since),
                 ),
             )
-            rows = (
-                await self.session.execute(
-                    select(Recipient.phone, WhatsAppPresence.id.is_not(None))
-                    .outerjoin(WhatsAppPresence, fresh)
-                    .where(
-                        Recipient.campaign_id == campaign_id,
-                        Recipient.status == RecipientStatus.PENDING,
-                    )
-                    .order_by(Recipient.id)
-                    .limit(limit)
+
+        answered = {
+            row_id
+            for row_id, is_answered in await self.session.execute(
+                select(Recipient.id, WhatsAppPresence.id.is_not(None))
+                .join(Campaign, Campaign.id == Recipient.campaign_id)
+                .outerjoin(WhatsAppPresence, fresh(Campaign.user_id))
+                .where(Recipient.id.in_(first_ids))
+            )
+            if is_answered
+        }
+        unchecked: dict[int, list[tuple[int, str]]] = defaultdict(list)
+        asked: set[int] = set()
+        for sender_id, campaign_id, user_id, first_id in campaigns:
+            if first_id is None or first_id in answered or campaign_id in asked:
+                continue
+            asked.add(campaign_id)
+            rows = await self.session.execute(
+                select(Recipient.phone, WhatsAppPresence.id.is_not(None))
+                .outerjoin(WhatsAppPresence, fresh(user_id))
+                .where(
+                    Recipient.campaign_id == campaign_id,
+                    Recipient.status == RecipientStatus.PENDING,
                 )
-            ).all()
-            if rows and not rows[0][1]:
-                unchecked += [(user_id, phone) for phone, answered in rows if not answered]
+                .order_by(Recipient.id)
+                .limit(limit)
+            )
+            unchecked[sender_id] += [(user_id, phone) for phone, known in rows if not known]
         return unchecked
 
     async def remember_presence(
@@ -348,16 +476,12 @@ class DispatchRepository(Repository[Recipient]):
             await self.session.execute(_presence_upsert(self.session), rows)
 
     async def mark_claimed(
-        self,
-        claimed: Sequence[ClaimedRecipient],
-        *,
-        campaign_id: int,
-        sender_id: int,
-        reservation_id: int,
-        now: datetime,
-        lease_until: datetime,
+        self, claims: Sequence[NewClaim], *, now: datetime, lease_until: datetime
     ) -> None:
-        """PENDING → SENDING with the attempt, its lease and our message id, before any send."""
+        """PENDING → SENDING with the attempt, its lease and our message id, before any send;
+        every claim of a tick in one executemany per table."""
+        if not claims:
+            return
         # Core, not ORM, UPDATE: executemany with per-row values is one round of statements.
         table = RECIPIENTS
         await self.session.execute(
@@ -368,8 +492,8 @@ class DispatchRepository(Repository[Recipient]):
                 attempt=bindparam("new_attempt"),
                 attempt_id=bindparam("new_attempt_id"),
                 message_id=bindparam("new_message_id"),
-                sender_id=sender_id,
-                quota_reservation_id=reservation_id,
+                sender_id=bindparam("new_sender_id"),
+                quota_reservation_id=bindparam("new_reservation_id"),
                 claimed_at=now,
                 lease_expires_at=lease_until,
             ),
@@ -379,25 +503,39 @@ class DispatchRepository(Repository[Recipient]):
                     "new_attempt": row.attempt,
                     "new_attempt_id": row.attempt_id,
                     "new_message_id": row.message_id,
+                    "new_sender_id": claim.sender_id,
+                    "new_reservation_id": claim.reservation_id,
                 }
-                for row in claimed
+                for claim in claims
+                for row in claim.recipients
             ],
         )
-        # The counter and the first claim's time in one statement.
+        # The counter and the first claim's time in one statement per campaign, in id order.
+        claimed: Counter[int] = Counter()
+        for claim in claims:
+            claimed[claim.campaign_id] += len(claim.recipients)
+        campaigns = CAMPAIGNS
         await self.session.execute(
-            update(Campaign)
-            .where(Campaign.id == campaign_id)
+            update(campaigns)
+            .where(campaigns.c.id == bindparam("campaign"))
             .values(
-                sending_count=Campaign.sending_count + len(claimed),
-                started_at=func.coalesce(Campaign.started_at, now),
-            )
-            .execution_options(synchronize_session=False)
+                sending_count=campaigns.c.sending_count + bindparam("claimed"),
+                started_at=func.coalesce(campaigns.c.started_at, now),
+            ),
+            [{"campaign": c, "claimed": n} for c, n in sorted(claimed.items())],
         )
+        turns = cast(Table, CampaignSender.__table__)
         await self.session.execute(
-            update(CampaignSender)
-            .where(CampaignSender.campaign_id == campaign_id, CampaignSender.sender_id == sender_id)
-            .values(last_used_at=now)
-            .execution_options(synchronize_session=False)
+            update(turns)
+            .where(
+                turns.c.campaign_id == bindparam("campaign"),
+                turns.c.sender_id == bindparam("sender"),
+            )
+            .values(last_used_at=now),
+            [
+                {"campaign": campaign_id, "sender": sender_id}
+                for campaign_id, sender_id in sorted({(c.campaign_id, c.sender_id) for c in claims})
+            ],
         )
 
     async def stamp_sent(self, claimed: Sequence[ClaimedRecipient], *, now: datetime) -> None:
@@ -504,19 +642,31 @@ class DispatchRepository(Repository[Recipient]):
         return AppliedTransitions(moved=moved, campaigns=set(deltas), rows=left)
 
     async def bump_counters(self, deltas: dict[int, Counter[RecipientStatus]]) -> None:
+        """Adjust campaigns' counters, one executemany per set of counters moved (a recording
+        of many numbers' claims moves the same few on every campaign)."""
+        by_columns: dict[tuple[str, ...], list[dict[str, int]]] = defaultdict(list)
         for campaign_id in sorted(deltas):
-            values = {
-                COUNTER_COLUMNS[status]: getattr(Campaign, COUNTER_COLUMNS[status]) + change
+            changes = {
+                COUNTER_COLUMNS[status]: change
                 for status, change in deltas[campaign_id].items()
                 if change and status in COUNTER_COLUMNS
             }
-            if values:
-                await self.session.execute(
-                    update(Campaign)
-                    .where(Campaign.id == campaign_id)
-                    .values(**values)
-                    .execution_options(synchronize_session=False)
-                )
+            if changes:
+                by = {f"by_{column}": change for column, change in changes.items()}
+                by_columns[tuple(sorted(changes))].append({"campaign": campaign_id, **by})
+        if len(by_columns) > 1:
+            # Each executemany goes in id order, but not all of them together: lock first.
+            await self.lock_campaigns(deltas)
+        table = CAMPAIGNS
+        for columns, rows in by_columns.items():
+            await self.session.execute(
+                update(table)
+                .where(table.c.id == bindparam("campaign"))
+                .values(
+                    {column: table.c[column] + bindparam(f"by_{column}") for column in columns}
+                ),
+                rows,
+            )
 
     # ---- campaigns -----------------------------------------------------------------------
 
