@@ -56,6 +56,8 @@ PRESENCE = cast(Table, WhatsAppPresence.__table__)
 # Why a recipient is skipped at its claim (shown in reports and on the recipient).
 OPTED_OUT = "the number opted out"
 NOT_ON_WHATSAPP = "not on WhatsApp"
+# Campaigns whose next recipients one statement reads (a UNION ALL of one LIMIT each).
+CAMPAIGNS_PER_STATEMENT = 50
 
 
 # What a recorded send shows (a receipt may have moved it past SENT first).
@@ -399,8 +401,8 @@ class DispatchRepository(Repository[Recipient]):
         running campaigns whose next recipient has no answer on WhatsApp given since the
         ``*_since`` of its kind: checked together, a campaign asks once per ``limit`` recipients
         it reaches. Two statements for all the senders (each campaign's next recipient and
-        whether it is answered); one more per campaign that is not (once per ``limit``). A
-        campaign several of them send is asked about by the first."""
+        whether it is answered), and one per 50 campaigns whose next is not (each campaign once
+        per ``limit`` recipients). A campaign several of them send is asked about by the first."""
         ids = sorted(set(sender_ids))
         if not ids:
             return {}
@@ -444,23 +446,31 @@ class DispatchRepository(Repository[Recipient]):
             )
             if is_answered
         }
-        unchecked: dict[int, list[tuple[int, str]]] = defaultdict(list)
-        asked: set[int] = set()
+        asking: dict[int, tuple[int, int]] = {}  # campaign → (sender asking, user)
         for sender_id, campaign_id, user_id, first_id in campaigns:
-            if first_id is None or first_id in answered or campaign_id in asked:
-                continue
-            asked.add(campaign_id)
-            rows = await self.session.execute(
-                select(Recipient.phone, WhatsAppPresence.id.is_not(None))
-                .outerjoin(WhatsAppPresence, fresh(user_id))
+            if first_id is not None and first_id not in answered:
+                asking.setdefault(campaign_id, (sender_id, user_id))
+        unchecked: dict[int, list[tuple[int, str]]] = defaultdict(list)
+        asked = sorted(asking)
+        for start in range(0, len(asked), CAMPAIGNS_PER_STATEMENT):
+            # Each campaign's next recipients by its own index, many campaigns per statement.
+            parts = [
+                select(Recipient.campaign_id, Recipient.phone, WhatsAppPresence.id.is_not(None))
+                .outerjoin(WhatsAppPresence, fresh(asking[campaign_id][1]))
                 .where(
                     Recipient.campaign_id == campaign_id,
                     Recipient.status == RecipientStatus.PENDING,
                 )
                 .order_by(Recipient.id)
                 .limit(limit)
-            )
-            unchecked[sender_id] += [(user_id, phone) for phone, known in rows if not known]
+                .subquery()
+                for campaign_id in asked[start : start + CAMPAIGNS_PER_STATEMENT]
+            ]
+            rows = await self.session.execute(union_all(*(select(part) for part in parts)))
+            for campaign_id, phone, known in rows:
+                if not known:
+                    sender_id, user_id = asking[campaign_id]
+                    unchecked[sender_id].append((user_id, phone))
         return unchecked
 
     async def remember_presence(
