@@ -1,9 +1,10 @@
 """The dispatcher: one per worker process (or inside ``payam serve`` when embedded).
 
 It leases WhatsApp numbers (senders) that have running campaigns, holds their connections, and
-for each number whose pace allows a send: claims recipients in one transaction (PENDING → SENDING
-with an attempt id, a lease and our own message id, quota reserved), commits, sends, and records
-every outcome in a second transaction. A worker killed between the two leaves SENDING rows whose
+at each tick, for every number whose pace allows a send, claims recipients in one transaction for
+all of them (PENDING → SENDING with an attempt id, a lease and our own message id, quota
+reserved), commits, sends per number, and records outcomes in groups as they come back, each in
+a transaction of its own. A worker killed between the two leaves SENDING rows whose
 lease runs out; the reconciler turns them UNKNOWN, never PENDING, so nothing is sent twice, and a
 receipt carrying our message id settles them later. DESIGN.md §5 is the contract.
 """
