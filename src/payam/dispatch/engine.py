@@ -308,7 +308,12 @@ class Dispatcher:
         connections = await self._connections(sender_ids)
         # Outside any transaction: the transports are asked who of the next recipients is on
         # WhatsApp, so that the claim skips those who are not.
-        await self._presence.check_ahead(connections)
+        try:
+            await self._presence.check_ahead(connections)
+        except Exception:
+            # The database, most likely: the claim will say so too. A send still answers
+            # "not on WhatsApp" for itself.
+            logger.exception("presence_check_failed", sender_ids=sender_ids)
         ready = sorted(connections)
         for first in range(0, len(ready), MAX_CLAIM_NUMBERS):
             numbers = ready[first : first + MAX_CLAIM_NUMBERS]
