@@ -455,7 +455,12 @@ class DispatchRepository(Repository[Recipient]):
         for start in range(0, len(asked), CAMPAIGNS_PER_STATEMENT):
             # Each campaign's next recipients by its own index, many campaigns per statement.
             parts = [
-                select(Recipient.campaign_id, Recipient.phone, WhatsAppPresence.id.is_not(None))
+                select(
+                    Recipient.campaign_id,
+                    Recipient.id,
+                    Recipient.phone,
+                    WhatsAppPresence.id.is_not(None),
+                )
                 .outerjoin(WhatsAppPresence, fresh(asking[campaign_id][1]))
                 .where(
                     Recipient.campaign_id == campaign_id,
@@ -467,7 +472,8 @@ class DispatchRepository(Repository[Recipient]):
                 for campaign_id in asked[start : start + CAMPAIGNS_PER_STATEMENT]
             ]
             rows = await self.session.execute(union_all(*(select(part) for part in parts)))
-            for campaign_id, phone, known in rows:
+            # In claim order (a UNION ALL promises none): each campaign's recipients by id.
+            for campaign_id, _, phone, known in sorted(rows, key=lambda row: (row[0], row[1])):
                 if not known:
                     sender_id, user_id = asking[campaign_id]
                     unchecked[sender_id].append((user_id, phone))
