@@ -78,6 +78,60 @@ async def test_a_campaign_reaches_everyone_exactly_once(
     assert subscription["messages_reserved"] == 0
 
 
+async def test_numbers_claiming_at_one_tick_never_share_a_recipient(
+    client: httpx.AsyncClient, runtime: Runtime, user: dict[str, str], dispatcher: Dispatcher
+) -> None:
+    """A number whose first campaign runs short asks its next one in a later round of the same
+    claim: the recipients an earlier round gave another number must not be handed out again."""
+    await grant_messages(runtime, await user_id(client, user), 100)
+    first, second, shared = [(await link_sender(client, user))["id"] for _ in range(3)]
+    short = await create_campaign(
+        client,
+        runtime,
+        user,
+        sender_ids=[second, shared],
+        recipients=1,
+        interval=5,
+        phones=["+989120000999"],
+    )
+    busy = await create_campaign(
+        client,
+        runtime,
+        user,
+        sender_ids=[first, shared],
+        recipients=2,
+        interval=5,
+        phones=[phone_number(0), phone_number(1)],
+    )
+    for campaign in (short, busy):
+        assert (await start(client, user, campaign["id"])).status_code == 200
+    # All three held and due at once, so their claims share one transaction.
+    async with transaction(runtime.sessionmaker) as session:
+        await session.execute(
+            update(Sender).values(
+                lease_owner=dispatcher.worker_id,
+                lease_expires_at=utc_now() + timedelta(seconds=60),
+                next_send_at=None,
+            )
+        )
+
+    async def all_sent() -> bool:
+        return len(await accepted_per_phone(runtime)) == 3
+
+    await run_until(dispatcher, all_sent)
+    await dispatcher.wait_idle()
+
+    assert await accepted_per_phone(runtime) == {
+        "+989120000999": 1,
+        phone_number(0): 1,
+        phone_number(1): 1,
+    }
+    for campaign in (short, busy):
+        view = await campaign_view(client, user, campaign["id"])
+        assert view["status"] == "COMPLETED"
+        assert counters_match(view, await status_counts(runtime, campaign["id"]))
+
+
 async def test_receipts_move_recipients_to_delivered_and_read(
     client: httpx.AsyncClient, runtime: Runtime, user: dict[str, str], dispatcher: Dispatcher
 ) -> None:

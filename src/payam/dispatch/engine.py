@@ -419,7 +419,7 @@ class Dispatcher:
         async with transaction(self.runtime.sessionmaker) as session:
             repo = DispatchRepository(session)
             senders = await repo.senders_for_update(sender_ids)
-            now = utc_now()
+            now, now_monotonic = utc_now(), time.monotonic()
             senders = [sender for sender in senders if self._still_ours(sender, now=now)]
             zones = await self._load_zones(repo, {sender.user_id for sender in senders})
             ready: list[Sender] = []
@@ -464,7 +464,9 @@ class Dispatcher:
             ]
             lease_until = now + timedelta(seconds=self.settings.claim_lease_seconds)
             await repo.mark_claimed(new_claims, now=now, lease_until=lease_until)
-            deadline = time.monotonic() + self._send_window()
+            # From the moment the leases and holds count from, however long this transaction
+            # took: a send may not start later than the hold allows for.
+            deadline = now_monotonic + self._send_window()
             for (choice, _), new in zip(reserved, new_claims, strict=True):
                 sender, campaign = choice.want.sender, choice.campaign
                 hold = self._hold(
@@ -519,6 +521,9 @@ class Dispatcher:
         turn = dict.fromkeys(wants, 0)  # each number's campaign being asked
         short: set[int] = set()  # campaigns with nothing more pending for this tick
         one_by_one: set[int] = set()  # a first row was another claim's: read with a LIMIT
+        # Rows handed to a number in an earlier round: still PENDING (and locked by this very
+        # transaction, which SKIP LOCKED does not skip) until the claims are marked.
+        taken: set[int] = set()
         for _ in range(PICK_ROUNDS):
             asking: dict[int, list[Want]] = defaultdict(list)
             campaign_of: dict[int, Campaign] = {}
@@ -535,7 +540,9 @@ class Dispatcher:
             if not asking:
                 break
             wanted = {campaign_id: sum(w.batch for w in ws) for campaign_id, ws in asking.items()}
-            found = await repo.pending_recipients(wanted, one_by_one=frozenset(one_by_one))
+            found = await repo.pending_recipients(
+                wanted, one_by_one=frozenset(one_by_one), taken=frozenset(taken)
+            )
             not_to_send = await repo.not_to_send_among(
                 (
                     (campaign_of[campaign_id].user_id, row.phone)
@@ -565,9 +572,10 @@ class Dispatcher:
                 ]
                 rows = [row for row in rows if (user_id, row.phone) not in not_to_send]
                 for want in ws:
-                    taken, rows = rows[: want.batch], rows[want.batch :]
-                    if taken:
-                        picked[want.sender.id] = Picked(want, campaign_of[campaign_id], taken)
+                    share, rows = rows[: want.batch], rows[want.batch :]
+                    if share:
+                        picked[want.sender.id] = Picked(want, campaign_of[campaign_id], share)
+                        taken.update(row.id for row in share)
             if skipped:
                 skipping = (await repo.apply_transitions(skipped)).campaigns
                 # A campaign whose last recipients were skipped has nothing left to record: it
@@ -740,9 +748,12 @@ class Dispatcher:
         """Record claims' outcomes in one transaction, each fenced by its attempt ids: rows the
         reconciler took (the lease ran out) stay as it left them, UNKNOWN, for a receipt."""
         now = utc_now()
-        outcomes = [outcome for item in group for outcome in item.outcomes]
-        transitions = [self._transition(outcome, now=now) for outcome in outcomes]
-        reached = [outcome.recipient for outcome in outcomes if outcome.accepted is not None]
+        # A send's time is when WhatsApp answered it, not when its group came to be recorded.
+        transitions = [
+            self._transition(outcome, sent_at=item.answered_at)
+            for item in group
+            for outcome in item.outcomes
+        ]
         changed: set[int] = {item.claim.campaign_id for item in group}
         async with transaction(self.runtime.sessionmaker) as session:
             repo = DispatchRepository(session)
@@ -753,9 +764,14 @@ class Dispatcher:
             # A receipt may have beaten us to a row (its move to SENT, which stamps the send
             # time, did not happen); it still needs its send time.
             sent_now = {t.recipient_id for t in applied.moved if t.to is RecipientStatus.SENT}
-            overtaken = [recipient for recipient in reached if recipient.id not in sent_now]
-            if overtaken:
-                await repo.stamp_sent(overtaken, now=now)
+            for item in group:
+                overtaken = [
+                    outcome.recipient
+                    for outcome in item.outcomes
+                    if outcome.accepted is not None and outcome.recipient.id not in sent_now
+                ]
+                if overtaken:
+                    await repo.stamp_sent(overtaken, now=item.answered_at)
             # Charged by what the rows show once moved (read under lock), never by what this
             # worker believes: a reservation settles once, whoever (worker or reconciler) gets
             # there first.
@@ -794,7 +810,7 @@ class Dispatcher:
             "stay UNKNOWN until a receipt settles them",
         )
 
-    def _transition(self, outcome: Outcome, *, now: datetime) -> Transition:
+    def _transition(self, outcome: Outcome, *, sent_at: datetime) -> Transition:
         recipient = outcome.recipient
 
         def to(status: RecipientStatus, **values: Any) -> Transition:
@@ -806,7 +822,7 @@ class Dispatcher:
             return to(
                 RecipientStatus.SENT,
                 provider_message_id=outcome.accepted.provider_message_id,
-                sent_at=now,
+                sent_at=sent_at,
                 lease_expires_at=None,
                 error=None,
             )

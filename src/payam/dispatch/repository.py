@@ -121,6 +121,10 @@ class NewClaim:
     recipients: Sequence[ClaimedRecipient]
 
 
+class ClaimNotApplied(RuntimeError):
+    """A claim named a recipient that was not PENDING (a bug): its transaction is rolled back."""
+
+
 def has_running_campaign() -> ColumnElement[bool]:
     """Whether a sender has a running campaign (correlated: checked for the senders a query
     finds by their own index, not by scanning every running campaign)."""
@@ -308,7 +312,11 @@ class DispatchRepository(Repository[Recipient]):
         return in_turn
 
     async def pending_recipients(
-        self, wanted: dict[int, int], *, one_by_one: frozenset[int] = frozenset()
+        self,
+        wanted: dict[int, int],
+        *,
+        one_by_one: frozenset[int] = frozenset(),
+        taken: frozenset[int] = frozenset(),
     ) -> dict[int, list[Any]]:
         """Up to ``wanted[campaign]`` of each campaign's first pending recipients, locked
         (``SKIP LOCKED``: another worker's claim in progress keeps its rows).
@@ -318,6 +326,9 @@ class DispatchRepository(Repository[Recipient]):
         database), then those rows locked. A row another claim holds is skipped rather than
         waited for, so such a campaign (or one wanting more, an interval-0 batch) is read on
         its own, ``ORDER BY id LIMIT n``: the caller names those in ``one_by_one``.
+
+        ``taken`` are rows this transaction picked already (still PENDING until marked): a lock
+        skips only other transactions' rows, so they are left out by id.
         """
         columns = (
             Recipient.id,
@@ -328,6 +339,8 @@ class DispatchRepository(Repository[Recipient]):
             Recipient.attempt,
         )
         pending = Recipient.status == RecipientStatus.PENDING
+        if taken:
+            pending = and_(pending, Recipient.id.not_in(sorted(taken)))
         found: dict[int, list[Any]] = defaultdict(list)
         singles = sorted(c for c, n in wanted.items() if n == 1 and c not in one_by_one)
         if singles:
@@ -491,6 +504,26 @@ class DispatchRepository(Repository[Recipient]):
         if rows:
             await self.session.execute(_presence_upsert(self.session), rows)
 
+    async def _all_moved(self, claims: Sequence[NewClaim]) -> None:
+        """Every row a claim names moved to SENDING under its attempt: a row picked twice would
+        be sent twice, so the whole claim is undone instead (nothing has gone out yet). An
+        executemany's row count cannot tell (MariaDB's driver reports the last statement's)."""
+        rows = {row.id: row.attempt_id for claim in claims for row in claim.recipients}
+        moved = await self.session.scalar(
+            select(func.count())
+            .select_from(Recipient)
+            .where(
+                Recipient.id.in_(sorted(rows)),
+                Recipient.status == RecipientStatus.SENDING,
+                Recipient.attempt_id.in_(sorted(rows.values())),
+            )
+        )
+        expected = sum(len(claim.recipients) for claim in claims)
+        if moved != expected:
+            raise ClaimNotApplied(
+                f"{expected} recipients claimed but {moved} moved to SENDING: none is sent"
+            )
+
     async def mark_claimed(
         self, claims: Sequence[NewClaim], *, now: datetime, lease_until: datetime
     ) -> None:
@@ -526,6 +559,7 @@ class DispatchRepository(Repository[Recipient]):
                 for row in claim.recipients
             ],
         )
+        await self._all_moved(claims)
         # The counter and the first claim's time in one statement per campaign, in id order.
         claimed: Counter[int] = Counter()
         for claim in claims:
