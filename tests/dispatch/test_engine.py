@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import replace
 from datetime import datetime, timedelta
 from itertools import pairwise
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -21,14 +22,21 @@ from payam.dispatch.events import EventHandler
 from payam.dispatch.reconciler import reconcile
 from payam.kit.clock import utc_now
 from payam.models import (
+    ProviderName,
     Recipient,
     SandboxMessage,
     Sender,
     SenderStatus,
     Suppression,
 )
-from payam.providers.base import ProviderEvent, Receipt, ReceiptStatus
-from payam.providers.registry import sandbox_provider
+from payam.providers.base import (
+    ProviderEvent,
+    ProviderSession,
+    Receipt,
+    ReceiptStatus,
+    SenderIdentity,
+)
+from payam.providers.registry import build_provider, sandbox_provider
 from payam.runtime import Runtime
 from tests.campaign_support import (
     campaign_view,
@@ -130,6 +138,54 @@ async def test_numbers_claiming_at_one_tick_never_share_a_recipient(
         view = await campaign_view(client, user, campaign["id"])
         assert view["status"] == "COMPLETED"
         assert counters_match(view, await status_counts(runtime, campaign["id"]))
+
+
+async def test_a_number_slow_to_connect_holds_up_no_other_numbers_sends(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    user: dict[str, str],
+    dispatcher: Dispatcher,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """WhatsApp Web may take many seconds to connect a number: the numbers due beside it at the
+    same tick send meanwhile."""
+    await grant_messages(runtime, await user_id(client, user), 100)
+    slow, quick = [(await link_sender(client, user))["id"] for _ in range(2)]
+    waiting = await create_campaign(client, runtime, user, sender_ids=[slow], recipients=1)
+    going = await create_campaign(
+        client, runtime, user, sender_ids=[quick], recipients=1, phones=[phone_number(7)]
+    )
+    for campaign in (waiting, going):
+        assert (await start(client, user, campaign["id"])).status_code == 200
+    connected = asyncio.Event()
+
+    class SlowToConnect:
+        def __init__(self, name: ProviderName, *, runtime: Runtime) -> None:
+            self.provider = build_provider(name, runtime=runtime)
+
+        async def open(self, identity: SenderIdentity) -> ProviderSession:
+            if identity.sender_id == slow:
+                await connected.wait()
+            return await self.provider.open(identity)
+
+    monkeypatch.setattr("payam.dispatch.engine.build_provider", SlowToConnect)
+    async with transaction(runtime.sessionmaker) as session:
+        await session.execute(
+            update(Sender).values(
+                lease_owner=dispatcher.worker_id,
+                lease_expires_at=utc_now() + timedelta(seconds=60),
+                next_send_at=None,
+            )
+        )
+
+    async def finished(campaign: dict[str, Any]) -> bool:
+        view = await campaign_view(client, user, campaign["id"])
+        return bool(view["status"] == "COMPLETED")
+
+    await run_until(dispatcher, lambda: finished(going), within_seconds=10)
+    assert (await campaign_view(client, user, waiting["id"]))["counts"]["sent"] == 0
+    connected.set()
+    await run_until(dispatcher, lambda: finished(waiting), within_seconds=10)
 
 
 async def test_receipts_move_recipients_to_delivered_and_read(

@@ -76,6 +76,8 @@ ZONE_CACHE_SECONDS = 60.0
 # this far apart start them in groups, well within the lateness a turn may have (250 ms).
 MIN_TICK_SECONDS = 0.02
 RECORD_ATTEMPTS = 3
+# How long a tick waits for numbers still connecting before it claims for the others.
+CONNECT_WAIT_SECONDS = 0.5
 # Numbers one claim transaction takes (at 10,000 numbers every 5 s and a 20 ms tick, about 40
 # are due at once; more after a stall) and claims one recording takes.
 MAX_CLAIM_NUMBERS = 200
@@ -331,24 +333,31 @@ class Dispatcher:
 
     async def _connections(self, sender_ids: list[int]) -> dict[int, ProviderSession]:
         """The numbers' connections, opened where need be. Connected before claiming: a number
-        that cannot connect must not strand claims, and is not claimed for."""
+        that cannot connect must not strand claims, and is not claimed for. A number still
+        connecting after ``CONNECT_WAIT_SECONDS`` (WhatsApp Web may take many seconds) is left
+        for a later tick, so that it holds up no other number's claim meanwhile."""
         connections = {i: self._sessions[i] for i in sender_ids if i in self._sessions}
-        missing = [sender_id for sender_id in sender_ids if sender_id not in connections]
-        opened = await asyncio.gather(
-            *(self._session_for(sender_id) for sender_id in missing), return_exceptions=True
-        )
-        for sender_id, result in zip(missing, opened, strict=True):
-            if isinstance(result, ProviderFault):
-                await self._connection_failed(sender_id, result)
-            elif isinstance(result, Exception):
-                logger.error("sender_connect_failed", sender_id=sender_id, exc_info=result)
+        opening = {i: self._connect(i) for i in sender_ids if i not in connections}
+        if opening:
+            await asyncio.wait(opening.values(), timeout=CONNECT_WAIT_SECONDS)
+        for sender_id, task in opening.items():
+            if not task.done() or task.cancelled():
+                continue
+            error = task.exception()
+            if error is None:
+                connections[sender_id] = task.result()
+                continue
+            # A failed connection is tried again at a later turn.
+            self._opening.pop(sender_id, None)
+            if isinstance(error, ProviderFault):
+                await self._connection_failed(sender_id, error)
+            elif isinstance(error, Exception):
+                logger.error("sender_connect_failed", sender_id=sender_id, exc_info=error)
                 await self._connection_failed(
                     sender_id, ProviderFault(FaultKind.TRANSIENT, "could not connect")
                 )
-            elif isinstance(result, BaseException):
-                raise result
             else:
-                connections[sender_id] = result
+                raise error
         return connections
 
     async def _send_and_record(self, claim: Claim, connection: ProviderSession) -> None:
@@ -381,15 +390,24 @@ class Dispatcher:
 
     async def _record_with_retries(self, group: list[Sent]) -> None:
         """Recording is idempotent (attempt ids, one settle), so a deadlock victim tries again;
-        a claim still unrecorded after that runs out its lease and becomes UNKNOWN."""
+        a group that still fails is recorded claim by claim, so that one claim's trouble (a lock
+        it waits on, a row it cannot write) leaves no other claim's outcome unrecorded. A claim
+        still unrecorded after that runs out its lease and becomes UNKNOWN."""
+        if await self._recorded(group) or len(group) == 1:
+            return
+        for item in group:
+            await self._recorded([item])
+
+    async def _recorded(self, group: list[Sent]) -> bool:
         for attempt in range(1, RECORD_ATTEMPTS + 1):
             try:
                 await self._record(group)
-                return
+                return True
             except Exception:
                 sender_ids = [item.claim.sender_id for item in group]
                 logger.exception("record_failed", sender_ids=sender_ids, attempt=attempt)
                 await asyncio.sleep(0.05 * attempt)
+        return False
 
     async def _connection_failed(self, sender_id: int, fault: ProviderFault) -> None:
         now = utc_now()
