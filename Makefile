@@ -41,9 +41,12 @@ run: install web
 	  && { $(VENV)/bin/python -m payam.web.announce "http://$(HOST):$(PORT)" "$$note" & } \
 	  && exec $(VENV)/bin/payam serve --host $(HOST) --port $(PORT)
 
-## Lint, type-check and run every test (PAYAM_TEST_DATABASE_URL picks the database), then the
-## web app's.
-test: install lint typecheck unit frontend-test
+## Lint, type-check, then run every test (PAYAM_TEST_DATABASE_URL picks the database) beside
+## the web app's checks and browser tests: both spend much of their time waiting on the workers,
+## servers and browser they start, so they share the cores. Each one's output is printed whole
+## when it ends; either failing fails the run.
+test: install lint typecheck
+	@$(MAKE) --no-print-directory -j2 --output-sync=target unit frontend-test
 
 lint:
 	$(VENV)/bin/ruff check src tests bench
