@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from payam.billing.subscriptions import SubscriptionService
 from payam.config import Settings
 from payam.db.session import transaction
-from payam.dispatch.engine import Dispatcher
+from payam.dispatch.engine import Dispatcher, Sent
 from payam.dispatch.events import EventHandler
 from payam.dispatch.reconciler import reconcile
 from payam.kit.clock import utc_now
@@ -186,6 +186,60 @@ async def test_a_number_slow_to_connect_holds_up_no_other_numbers_sends(
     assert (await campaign_view(client, user, waiting["id"]))["counts"]["sent"] == 0
     connected.set()
     await run_until(dispatcher, lambda: finished(waiting), within_seconds=10)
+
+
+async def test_a_claim_that_cannot_be_recorded_leaves_no_other_unrecorded(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    user: dict[str, str],
+    dispatcher: Dispatcher,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Outcomes are recorded in groups: one claim whose record keeps failing (a row it cannot
+    write, a lock it waits on) must not take the others' outcomes down with it."""
+    # No receipt within the test: what the rows show is what the engine recorded.
+    runtime.settings = runtime.settings.model_copy(
+        update={"sandbox_delivery_seconds": 3600, "sandbox_read_seconds": 3600}
+    )
+    await grant_messages(runtime, await user_id(client, user), 100)
+    broken, fine = [(await link_sender(client, user))["id"] for _ in range(2)]
+    async with transaction(runtime.sessionmaker) as session:
+        await session.execute(
+            update(Sender).values(
+                lease_owner=dispatcher.worker_id, lease_expires_at=utc_now() + timedelta(seconds=60)
+            )
+        )
+    await dispatcher.run_once()  # hold and connect both numbers, with nothing to send yet
+    campaigns = {
+        number: await create_campaign(
+            client, runtime, user, sender_ids=[number], recipients=1, phones=[phone_number(number)]
+        )
+        for number in (broken, fine)
+    }
+    for campaign in campaigns.values():
+        assert (await start(client, user, campaign["id"])).status_code == 200
+    claims = await dispatcher._claim([broken, fine])
+    sent = [
+        Sent(
+            claim,
+            await dispatcher._send(claim, await dispatcher._session_for(claim.sender_id)),
+            answered_at=utc_now(),
+        )
+        for claim in claims
+    ]
+    record = Dispatcher._record
+
+    async def failing_for_one(self: Dispatcher, group: list[Sent]) -> None:
+        if any(item.claim.sender_id == broken for item in group):
+            raise RuntimeError("a row it cannot write")
+        await record(self, group)
+
+    monkeypatch.setattr(Dispatcher, "_record", failing_for_one)
+    await dispatcher._record_with_retries(sent)
+
+    assert await status_counts(runtime, campaigns[fine]["id"]) == {"SENT": 1}
+    # The broken one's stays claimed, for the reconciler once its lease runs out.
+    assert await status_counts(runtime, campaigns[broken]["id"]) == {"SENDING": 1}
 
 
 async def test_receipts_move_recipients_to_delivered_and_read(
