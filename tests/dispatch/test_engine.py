@@ -7,7 +7,6 @@ from collections import Counter
 from dataclasses import replace
 from datetime import datetime, timedelta
 from itertools import pairwise
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -40,6 +39,7 @@ from payam.providers.registry import build_provider, sandbox_provider
 from payam.runtime import Runtime
 from tests.campaign_support import (
     campaign_view,
+    completed,
     create_campaign,
     grant_messages,
     link_sender,
@@ -178,14 +178,10 @@ async def test_a_number_slow_to_connect_holds_up_no_other_numbers_sends(
     monkeypatch.setattr("payam.dispatch.engine.build_provider", SlowToConnect)
     await hold_every_number(runtime, dispatcher)
 
-    async def finished(campaign: dict[str, Any]) -> bool:
-        view = await campaign_view(client, user, campaign["id"])
-        return bool(view["status"] == "COMPLETED")
-
-    await run_until(dispatcher, lambda: finished(going), within_seconds=10)
+    await run_until(dispatcher, lambda: completed(client, user, going["id"]), within_seconds=10)
     assert (await campaign_view(client, user, waiting["id"]))["counts"]["sent"] == 0
     connected.set()
-    await run_until(dispatcher, lambda: finished(waiting), within_seconds=10)
+    await run_until(dispatcher, lambda: completed(client, user, waiting["id"]), within_seconds=10)
 
 
 async def test_a_claim_that_cannot_be_recorded_leaves_no_other_unrecorded(

@@ -20,6 +20,7 @@ from payam.providers.sandbox import SandboxSession, is_on_whatsapp
 from payam.runtime import Runtime
 from tests.campaign_support import (
     campaign_view,
+    completed,
     create_campaign,
     grant_messages,
     link_sender,
@@ -78,13 +79,8 @@ async def run_campaign(
     )
     assert (await start(client, headers, campaign["id"])).status_code == 200
     engine = Dispatcher(runtime, worker_id="presence")
-
-    async def finished() -> bool:
-        view = await campaign_view(client, headers, campaign["id"])
-        return bool(view["status"] == "COMPLETED")
-
     try:
-        await run_until(engine, finished)
+        await run_until(engine, lambda: completed(client, headers, campaign["id"]))
     finally:
         await engine.shutdown()
     return campaign
