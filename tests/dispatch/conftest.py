@@ -5,17 +5,19 @@ from __future__ import annotations
 import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from payam.db.session import transaction
 from payam.dispatch.engine import Dispatcher
-from payam.models import Recipient, SandboxMessage
+from payam.kit.clock import utc_now
+from payam.models import Recipient, SandboxMessage, Sender
 from payam.runtime import Runtime
 from tests.campaign_support import (  # noqa: F401 - this folder's fixtures
     create_campaign,
@@ -59,6 +61,19 @@ async def dispatcher(runtime: Runtime) -> AsyncIterator[Dispatcher]:
     engine = Dispatcher(runtime, worker_id="test-worker")
     yield engine
     await engine.shutdown()
+
+
+async def hold_every_number(runtime: Runtime, dispatcher: Dispatcher) -> None:
+    """Lease every number to the dispatcher at once, all due now: its next tick takes them all
+    (a tick otherwise takes as many new numbers as it holds, 1, 2, 4…)."""
+    async with transaction(runtime.sessionmaker) as session:
+        await session.execute(
+            update(Sender).values(
+                lease_owner=dispatcher.worker_id,
+                lease_expires_at=utc_now() + timedelta(seconds=60),
+                next_send_at=None,
+            )
+        )
 
 
 async def status_counts(runtime: Runtime, campaign_id: int) -> dict[str, int]:

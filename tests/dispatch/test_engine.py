@@ -51,22 +51,10 @@ from tests.campaign_support import (
 from tests.dispatch.conftest import (
     accepted_per_phone,
     counters_match,
+    hold_every_number,
     started_campaign,
     status_counts,
 )
-
-
-async def hold_every_number(runtime: Runtime, dispatcher: Dispatcher) -> None:
-    """Lease every number to the dispatcher at once, all due now: its next tick takes them all
-    (a tick otherwise takes as many new numbers as it holds, 1, 2, 4…)."""
-    async with transaction(runtime.sessionmaker) as session:
-        await session.execute(
-            update(Sender).values(
-                lease_owner=dispatcher.worker_id,
-                lease_expires_at=utc_now() + timedelta(seconds=60),
-                next_send_at=None,
-            )
-        )
 
 
 async def test_a_campaign_reaches_everyone_exactly_once(

@@ -3,6 +3,7 @@ skipped without a send (issue 9); the answers are remembered for the next campai
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -29,7 +30,7 @@ from tests.campaign_support import (
     start,
     user_id,
 )
-from tests.dispatch.conftest import counters_match, status_counts
+from tests.dispatch.conftest import counters_match, hold_every_number, status_counts
 
 RATE = 0.3
 HOUR = timedelta(hours=1)
@@ -174,3 +175,37 @@ async def test_answers_older_than_their_setting_are_asked_again(
     await run_campaign(client, runtime, user, sender_id=sender["id"], phones=phones)
 
     assert calls["check"] == [phones, phones]
+
+
+async def test_a_number_whose_check_hangs_holds_up_no_other_numbers_sends(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    user: dict[str, str],
+    dispatcher: Dispatcher,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A transport slow to say who is on WhatsApp delays its own number's sends, not those of
+    the numbers due beside it at the same tick."""
+    await grant_messages(runtime, await user_id(client, user), 100)
+    slow, quick = [(await link_sender(client, user))["id"] for _ in range(2)]
+    waiting = await create_campaign(client, runtime, user, sender_ids=[slow], recipients=1)
+    going = await create_campaign(
+        client, runtime, user, sender_ids=[quick], recipients=1, phones=[phone_number(7)]
+    )
+    for campaign in (waiting, going):
+        assert (await start(client, user, campaign["id"])).status_code == 200
+    answered = asyncio.Event()
+    check = SandboxSession.check
+
+    async def hanging_check(self: SandboxSession, phones: list[str]) -> dict[str, bool]:
+        if self.identity.sender_id == slow:
+            await answered.wait()
+        return await check(self, phones)
+
+    monkeypatch.setattr(SandboxSession, "check", hanging_check)
+    await hold_every_number(runtime, dispatcher)
+
+    await run_until(dispatcher, lambda: completed(client, user, going["id"]), within_seconds=5)
+    assert (await campaign_view(client, user, waiting["id"]))["counts"]["sent"] == 0
+    answered.set()
+    await run_until(dispatcher, lambda: completed(client, user, waiting["id"]), within_seconds=5)

@@ -310,13 +310,14 @@ class Dispatcher:
         connections = await self._connections(sender_ids)
         # Outside any transaction: the transports are asked who of the next recipients is on
         # WhatsApp, so that the claim skips those who are not.
+        still_checking: set[int] = set()
         try:
-            await self._presence.check_ahead(connections)
+            still_checking = await self._presence.check_ahead(connections)
         except Exception:
             # The database, most likely: the claim will say so too. A send still answers
             # "not on WhatsApp" for itself.
             logger.exception("presence_check_failed", sender_ids=sender_ids)
-        ready = sorted(connections)
+        ready = sorted(set(connections) - still_checking)
         for first in range(0, len(ready), MAX_CLAIM_NUMBERS):
             numbers = ready[first : first + MAX_CLAIM_NUMBERS]
             try:
@@ -959,6 +960,7 @@ class Dispatcher:
             if sender_id in self._in_flight:
                 continue
             self._owned.pop(sender_id, None)
+            await self._presence.forget({sender_id})
             opening = self._opening.pop(sender_id, None)
             if opening is not None and not opening.done():
                 opening.cancel()

@@ -11,6 +11,7 @@ that cannot tell (the Cloud API) is never asked, and costs nothing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
@@ -27,6 +28,8 @@ logger = structlog.get_logger(__name__)
 
 # Recipients asked about in one call: a campaign paced at 5 s asks once per this many sends.
 CHECK_AHEAD = 100
+# How long a tick waits for its checks before it claims for the numbers that have answered.
+CHECK_WAIT_SECONDS = 0.5
 
 
 def absent_since(settings: Settings, *, now: datetime) -> datetime:
@@ -40,38 +43,60 @@ def present_since(settings: Settings, *, now: datetime) -> datetime:
 
 
 class PresenceChecker:
+    """Asks ahead for the numbers due at each tick. A number whose check has not answered
+    within ``CHECK_WAIT_SECONDS`` is left for a later tick while its check goes on (up to the
+    send timeout), so that one slow transport holds up no other number's claim."""
+
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.settings = runtime.settings
+        self._asking: dict[int, asyncio.Task[dict[tuple[int, str], bool]]] = {}
 
-    async def check_ahead(self, connections: Mapping[int, ProviderSession]) -> None:
+    async def check_ahead(self, connections: Mapping[int, ProviderSession]) -> set[int]:
         """Ask the transports of these numbers (due at one tick) about the recipients their
         next claims will take that have no fresh answer, each number its own campaigns', all at
         once, and remember the answers: one transaction to find them, one to write them. A
-        failed check is left to the send."""
+        failed check is left to the send.
+
+        Returns the numbers still waiting for their answer: not to be claimed for at this tick.
+        A number whose check ended since the last tick (answered or failed) is not asked again
+        at this one."""
+        answered = {i for i in connections if i in self._asking and self._asking[i].done()}
         asking = {
-            i: connection for i, connection in connections.items() if connection.checks_presence
+            i: connection
+            for i, connection in connections.items()
+            if connection.checks_presence and i not in self._asking
         }
-        if not asking:
-            return
-        now = utc_now()
-        # Only a read: on SQLite it runs beside the writer instead of waiting for its lock.
-        async with transaction(self.runtime.read_sessionmaker) as session:
-            unchecked = await DispatchRepository(session).unchecked_ahead(
-                asking,
-                present_since=present_since(self.settings, now=now),
-                absent_since=absent_since(self.settings, now=now),
-                limit=CHECK_AHEAD,
-            )
-        if not unchecked:
-            return
-        answers = await asyncio.gather(
-            *(self._ask(i, asking[i], pairs) for i, pairs in unchecked.items())
-        )
-        async with transaction(self.runtime.sessionmaker) as session:
-            await DispatchRepository(session).remember_presence(
-                {pair: on for answered in answers for pair, on in answered.items()}, now=utc_now()
-            )
+        if asking:
+            now = utc_now()
+            # Only a read: on SQLite it runs beside the writer instead of waiting for its lock.
+            async with transaction(self.runtime.read_sessionmaker) as session:
+                unchecked = await DispatchRepository(session).unchecked_ahead(
+                    asking,
+                    present_since=present_since(self.settings, now=now),
+                    absent_since=absent_since(self.settings, now=now),
+                    limit=CHECK_AHEAD,
+                )
+            for i, pairs in unchecked.items():
+                self._asking[i] = asyncio.create_task(self._ask(i, asking[i], pairs))
+        waiting = [self._asking[i] for i in connections if i in self._asking]
+        if waiting:
+            await asyncio.wait(waiting, timeout=CHECK_WAIT_SECONDS)
+        answered |= {i for i in connections if i in self._asking and self._asking[i].done()}
+        answers = {pair: on for i in answered for pair, on in self._asking.pop(i).result().items()}
+        if answers:
+            async with transaction(self.runtime.sessionmaker) as session:
+                await DispatchRepository(session).remember_presence(answers, now=utc_now())
+        return {i for i in connections if i in self._asking}
+
+    async def forget(self, sender_ids: set[int]) -> None:
+        """Stop the checks of numbers this worker lets go of (their connections close)."""
+        for sender_id in sender_ids:
+            task = self._asking.pop(sender_id, None)
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     async def _ask(
         self, sender_id: int, connection: ProviderSession, unchecked: list[tuple[int, str]]
