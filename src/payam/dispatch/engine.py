@@ -162,6 +162,12 @@ class Sent:
     answered_at: datetime
 
 
+def identity_of(sender: Sender) -> SenderIdentity:
+    return SenderIdentity(
+        sender_id=sender.id, phone=sender.phone, provider_config=dict(sender.provider_config)
+    )
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -440,6 +446,14 @@ class Dispatcher:
             senders = await repo.senders_for_update(sender_ids)
             now, now_monotonic = utc_now(), time.monotonic()
             senders = [sender for sender in senders if self._still_ours(sender, now=now)]
+            # Settings the user changed since this worker connected the number (the lock
+            # makes the read current at no extra cost).
+            reconfigured = [
+                sender
+                for sender in senders
+                if sender.id in self._owned
+                and sender.provider_config != self._owned[sender.id].provider_config
+            ]
             zones = await self._load_zones(repo, {sender.user_id for sender in senders})
             ready: list[Sender] = []
             for sender in senders:
@@ -516,8 +530,21 @@ class Dispatcher:
                         ),
                     )
                 )
+        for sender in reconfigured:
+            await self._reconfigure(sender)
         await self._campaigns_changed(changed | {claim.campaign_id for claim in claims})
         return claims
+
+    async def _reconfigure(self, sender: Sender) -> None:
+        """The number's connection takes its new settings before its next send."""
+        self._owned[sender.id] = sender
+        session = self._sessions.get(sender.id)
+        if session is None:
+            return  # it connects with them
+        try:
+            session.reconfigure(identity_of(sender))
+        except ProviderFault as fault:
+            await self._connection_failed(sender.id, fault)
 
     def _still_ours(self, sender: Sender, *, now: datetime) -> bool:
         return (
@@ -931,13 +958,7 @@ class Dispatcher:
     async def _open(self, sender_id: int) -> ProviderSession:
         sender = self._owned[sender_id]
         provider = build_provider(sender.provider, runtime=self.runtime)
-        session = await provider.open(
-            SenderIdentity(
-                sender_id=sender.id,
-                phone=sender.phone,
-                provider_config=dict(sender.provider_config),
-            )
-        )
+        session = await provider.open(identity_of(sender))
         self._sessions[sender_id] = session
         self._event_tasks[sender_id] = asyncio.create_task(
             self._events.consume(sender_id=sender.id, user_id=sender.user_id, session=session)

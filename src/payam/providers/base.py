@@ -170,6 +170,12 @@ class ProviderSession(Protocol):
         them. Called after ``close`` too, for a batch recorded while the session closed."""
         ...
 
+    def reconfigure(self, identity: SenderIdentity) -> None:
+        """The number's settings changed while it is connected (its user set "typing…", or
+        gave the Cloud API a new token): the next send follows them, on this connection. Raises
+        ProviderFault when they cannot be used; the engine then opens the number again."""
+        ...
+
     async def close(self) -> None:
         """End ``events()``; events handed out and not acknowledged are handed out again later."""
         ...

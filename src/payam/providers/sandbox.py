@@ -233,6 +233,9 @@ class SandboxSession:
         ]
         await self._provider._acknowledge(items)
 
+    def reconfigure(self, identity: SenderIdentity) -> None:
+        self.identity = identity  # nothing the sandbox sends depends on
+
     async def close(self) -> None:
         """End the stream; receipts not taken, or taken and not acknowledged, stay due."""
         if self._closed:

@@ -200,3 +200,37 @@ async def test_a_sent_status_settles_a_send_whose_answer_never_came(
     ).json()["items"]
     assert recipient["error"] is None
     assert [item["to"] for item in cloud.graph.sent] == [phone_number(0).removeprefix("+")]
+
+
+async def test_a_token_replaced_mid_campaign_is_used_from_the_next_send(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    user: dict[str, str],
+    cloud: CloudWorld,
+    dispatcher: Dispatcher,
+) -> None:
+    """A user who rotates the number's access token while a campaign runs (and Meta revokes the
+    old one) sees the campaign go on, not pause for a token it no longer uses."""
+    await grant_messages(runtime, await user_id(client, user), 100)
+    sender = await cloud.link(client, user)
+    campaign = await create_campaign(
+        client, runtime, user, sender_ids=[sender["id"]], recipients=3, interval=1
+    )
+    assert (await start(client, user, campaign["id"])).status_code == 200
+    await run_until(dispatcher, lambda: len(cloud.graph.sent) >= 1)
+
+    cloud.number.access_token = "EAAG-rotated-token-5678"
+    rotated = await client.patch(
+        f"/api/v1/senders/{sender['id']}",
+        json={"cloud": {"access_token": "EAAG-rotated-token-5678"}},
+        headers=user,
+    )
+    assert rotated.status_code == 200, rotated.text
+
+    async def settled() -> bool:
+        return await status_counts(runtime, campaign["id"]) == {"DELIVERED": 3}
+
+    await run_until(dispatcher, settled, within_seconds=15)
+    view = await campaign_view(client, user, campaign["id"])
+    assert view["status"] == "COMPLETED"
+    assert view["status_reason"] is None

@@ -27,6 +27,7 @@ from payam.providers.web.provider import WebSession
 from payam.runtime import Runtime
 from tests.campaign_support import (
     campaign_view,
+    completed,
     create_campaign,
     grant_messages,
     run_until,
@@ -325,6 +326,28 @@ async def test_typing_set_over_the_api_is_shown_before_each_send_and_outlives_li
     await session.close()
     assert len(world.typing) == 2  # no typing before the second
     assert [sent.to for sent in world.sent] == ["989120000001", "989120000002"]
+
+
+async def test_typing_turned_on_mid_campaign_shows_before_the_next_send(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    user: dict[str, str],
+    world: FakeWhatsAppWeb,
+    dispatcher: Dispatcher,
+) -> None:
+    """The number stays connected in its worker: a setting changed meanwhile reaches it."""
+    sender, _, campaign = await web_campaign(client, runtime, user, world, recipients=2)
+    await run_until(dispatcher, lambda: len(world.sent) >= 1)
+    assert world.typing == []
+
+    on = await client.patch(
+        f"/api/v1/senders/{sender['id']}", json={"typing_seconds": 0.01}, headers=user
+    )
+    assert on.status_code == 200, on.text
+    await run_until(dispatcher, lambda: completed(client, user, campaign["id"]))
+
+    second = world.sent[1].to
+    assert world.typing == [(second, True), (second, False)]
 
 
 async def test_typing_is_bounded_and_for_web_numbers_only(

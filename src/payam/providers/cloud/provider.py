@@ -232,17 +232,22 @@ def events_of(row: CloudWebhookEvent) -> list[ProviderEvent]:
     return []
 
 
+def unreadable_credentials() -> ProviderFault:
+    return ProviderFault(
+        FaultKind.ACCOUNT,
+        "the number's access token cannot be read with the configured credential keys; "
+        "set its credentials again",
+        sender_status=SenderStatus.LOGGED_OUT,
+    )
+
+
 class CloudSession:
     """One Cloud number, open in the worker that holds it. Implements ``ProviderSession``."""
 
     def __init__(self, *, provider: CloudProvider, identity: SenderIdentity, config: CloudConfig):
         self.identity = identity
         self._provider = provider
-        self._graph = GraphClient(
-            provider.http,
-            config.number(provider.box),
-            timeout=provider.settings.cloud_timeout_seconds,
-        )
+        self._graph = self._graph_for(config)
         self._media_ids: dict[str, str] = {}
         self._closed = asyncio.Event()
         self._inbox = InboxStream(
@@ -323,6 +328,22 @@ class CloudSession:
     async def acknowledge(self, events: Sequence[ProviderEvent]) -> None:
         """The engine recorded these events: their inbox entries are done once all theirs are."""
         await self._inbox.acknowledge(events)
+
+    def reconfigure(self, identity: SenderIdentity) -> None:
+        try:
+            graph = self._graph_for(CloudConfig.of(identity.provider_config))
+        except CredentialUnreadable as error:
+            raise unreadable_credentials() from error
+        self.identity, self._graph = identity, graph
+        # Media uploaded for another phone number id is not this one's to send.
+        self._media_ids.clear()
+
+    def _graph_for(self, config: CloudConfig) -> GraphClient:
+        return GraphClient(
+            self._provider.http,
+            config.number(self._provider.box),
+            timeout=self._provider.settings.cloud_timeout_seconds,
+        )
 
     async def close(self) -> None:
         """Stop the stream; what was handed out and not acknowledged stays in the inbox."""
@@ -482,9 +503,4 @@ class CloudProvider:
         try:
             return CloudSession(provider=self, identity=identity, config=config)
         except CredentialUnreadable as error:
-            raise ProviderFault(
-                FaultKind.ACCOUNT,
-                "the number's access token cannot be read with the configured credential keys; "
-                "set its credentials again",
-                sender_status=SenderStatus.LOGGED_OUT,
-            ) from error
+            raise unreadable_credentials() from error

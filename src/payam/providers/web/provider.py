@@ -166,13 +166,7 @@ class WebSession:
         self._provider = provider
         settings = provider.settings
         self._device_jid = str(identity.provider_config.get("device_jid") or "")
-        # "Typing…" runs inside the send's deadline: a quarter of it at most, so a pause never
-        # runs a send out of time (a send cut off is UNKNOWN, never tried again).
-        typing = typing_seconds_of(identity.provider_config)
-        self._typing_seconds = min(
-            settings.web_typing_seconds if typing is None else typing,
-            settings.send_timeout_seconds / 4,
-        )
+        self._typing_seconds = self._typing_for(identity)
         self._inbox = InboxStream(
             sessionmaker=provider.sessionmaker,
             sender_id=identity.sender_id,
@@ -426,6 +420,21 @@ class WebSession:
 
     async def acknowledge(self, events: Sequence[ProviderEvent]) -> None:
         await self._inbox.acknowledge(events)
+
+    def reconfigure(self, identity: SenderIdentity) -> None:
+        # The device stays the one connected: linking again drops the number's lease first.
+        self.identity = identity
+        self._typing_seconds = self._typing_for(identity)
+
+    def _typing_for(self, identity: SenderIdentity) -> float:
+        # "Typing…" runs inside the send's deadline: a quarter of it at most, so a pause never
+        # runs a send out of time (a send cut off is UNKNOWN, never tried again).
+        settings = self._provider.settings
+        typing = typing_seconds_of(identity.provider_config)
+        return min(
+            settings.web_typing_seconds if typing is None else typing,
+            settings.send_timeout_seconds / 4,
+        )
 
     async def close(self) -> None:
         """Disconnect; when the number is being unlinked (``unlink``), log the device out first
