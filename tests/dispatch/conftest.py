@@ -77,7 +77,9 @@ async def hold_every_number(runtime: Runtime, dispatcher: Dispatcher) -> None:
 
 
 async def status_counts(runtime: Runtime, campaign_id: int) -> dict[str, int]:
-    async with transaction(runtime.sessionmaker) as session:
+    # The tests' looks read beside the writer (on SQLite, a WAL reader): queued behind the
+    # webhooks and workers they watch, a look could wait out the pool's timeout.
+    async with transaction(runtime.read_sessionmaker) as session:
         rows = await session.execute(
             select(Recipient.status, func.count())
             .where(Recipient.campaign_id == campaign_id)
@@ -108,7 +110,7 @@ async def wait_until_settled(
 
 async def accepted_per_phone(runtime: Runtime) -> dict[str, int]:
     """What the simulated WhatsApp says it accepted, per recipient number."""
-    async with transaction(runtime.sessionmaker) as session:
+    async with transaction(runtime.read_sessionmaker) as session:
         rows = await session.execute(
             select(SandboxMessage.recipient_phone, func.count()).group_by(
                 SandboxMessage.recipient_phone

@@ -127,7 +127,7 @@ async def reader_of(runtime: Runtime) -> AsyncIterator[AsyncEngine]:
 async def sandbox_ledger(runtime: Runtime) -> dict[str, list[tuple[str, datetime]]]:
     """What the simulated WhatsApp accepted: per recipient, (sending number, when) each time."""
     accepted: dict[str, list[tuple[str, datetime]]] = defaultdict(list)
-    async with transaction(runtime.sessionmaker) as session:
+    async with transaction(runtime.read_sessionmaker) as session:
         rows = await session.execute(
             select(
                 SandboxMessage.recipient_phone,
@@ -235,7 +235,7 @@ async def assert_promises_kept(
     twice = {phone: len(sends) for phone, sends in accepted.items() if len(sends) > 1}
     assert not twice, f"sent twice: {twice}"
     # Never skipped: nobody pending or in flight; whoever shows as reached was.
-    async with transaction(runtime.sessionmaker) as session:
+    async with transaction(runtime.read_sessionmaker) as session:
         outcome = dict(
             (
                 await session.execute(

@@ -37,7 +37,7 @@ def webhook_worker_environment(runtime: Runtime, data_dir: Path) -> dict[str, st
 
 
 async def statuses(runtime: Runtime) -> list[DeliveryStatus]:
-    async with transaction(runtime.sessionmaker) as session:
+    async with transaction(runtime.read_sessionmaker) as session:
         return list((await session.scalars(select(WebhookDelivery.status))).all())
 
 

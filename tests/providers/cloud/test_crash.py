@@ -22,12 +22,15 @@ from tests.support import kill_once_it_sends, spawn_worker, worker_environment
 
 pytestmark = pytest.mark.drill
 
-RECIPIENTS = drill_size(short=300, full=1000)
+# Two webhooks a send: on SQLite, whose one writer every webhook waits for, 300 sends at full
+# speed on a busy CI machine queued webhooks past the fake's 10 s timeout, and its retries grew
+# the queue further.
+RECIPIENTS = drill_size(short=150, full=1000)
 KILLS = drill_size(short=3, full=6)
 
 
 async def outcomes(runtime: Runtime, campaign_id: int) -> dict[str, RecipientStatus]:
-    async with transaction(runtime.sessionmaker) as session:
+    async with transaction(runtime.read_sessionmaker) as session:
         rows = await session.execute(
             select(Recipient.phone, Recipient.status).where(Recipient.campaign_id == campaign_id)
         )
