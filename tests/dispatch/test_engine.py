@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import replace
 from datetime import datetime, timedelta
 from itertools import pairwise
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -36,6 +37,7 @@ from payam.providers.base import (
     SenderIdentity,
 )
 from payam.providers.registry import build_provider, sandbox_provider
+from payam.providers.sandbox import SandboxSession
 from payam.runtime import Runtime
 from tests.campaign_support import (
     campaign_view,
@@ -55,6 +57,7 @@ from tests.dispatch.conftest import (
     started_campaign,
     status_counts,
 )
+from tests.support import accepted_count
 
 
 async def test_a_campaign_reaches_everyone_exactly_once(
@@ -741,3 +744,49 @@ async def test_several_receipts_for_one_message_in_a_batch_keep_counters_true(
 
 async def _ignore(_: set[int]) -> None:
     return None
+
+
+async def test_a_connection_that_cannot_take_new_settings_is_opened_again_with_them(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    user: dict[str, str],
+    dispatcher: Dispatcher,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Settings changed while a worker holds the number reach its next send; when the open
+    connection cannot take them, it is opened again with them, and nobody is skipped or sent
+    to twice meanwhile."""
+    await grant_messages(runtime, await user_id(client, user), 100)
+    sender = await link_sender(client, user)
+    campaign = await create_campaign(
+        client, runtime, user, sender_ids=[sender["id"]], recipients=3, interval=1
+    )
+    assert (await start(client, user, campaign["id"])).status_code == 200
+    opened: list[dict[str, object]] = []
+    provider = sandbox_provider(runtime)
+    open_session = type(provider).open
+
+    async def counted_open(self: Any, identity: SenderIdentity) -> ProviderSession:
+        opened.append(identity.provider_config)
+        return await open_session(self, identity)
+
+    def cannot_take(self: Any, identity: SenderIdentity) -> None:
+        raise RuntimeError("this connection cannot change its settings")
+
+    monkeypatch.setattr(type(provider), "open", counted_open)
+    monkeypatch.setattr(SandboxSession, "reconfigure", cannot_take)
+    await run_until(dispatcher, lambda: accepted_at_least(runtime, 1))
+    async with transaction(runtime.sessionmaker) as session:
+        row = await session.get(Sender, sender["id"])
+        assert row is not None
+        row.provider_config = {**row.provider_config, "changed": True}
+
+    await run_until(dispatcher, lambda: completed(client, user, campaign["id"]))
+
+    assert [config.get("changed") for config in opened] == [None, True]
+    assert set((await accepted_per_phone(runtime)).values()) == {1}
+    assert len(await accepted_per_phone(runtime)) == 3
+
+
+async def accepted_at_least(runtime: Runtime, count: int) -> bool:
+    return await accepted_count(runtime) >= count

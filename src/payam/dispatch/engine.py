@@ -192,6 +192,8 @@ class Dispatcher:
         self._to_record: list[tuple[Sent, asyncio.Future[None]]] = []
         self._recorder: asyncio.Task[None] | None = None
         self._owned: dict[int, Sender] = {}
+        # Connections that could not take their number's new settings: opened again.
+        self._reopen: set[int] = set()
         self._templates: dict[tuple[int, datetime], Template] = {}
         self._media: dict[int, MediaPayload] = {}
         self._zones: dict[int, tuple[ZoneInfo, float]] = {}
@@ -313,6 +315,9 @@ class Dispatcher:
         """One tick's turns: claim for every number due in one transaction (their round trips
         shared), then send and record each number's claim on its own (``_send_and_record``),
         so one slow send holds up no other number."""
+        for sender_id in self._reopen.intersection(sender_ids):
+            self._reopen.discard(sender_id)
+            await self._disconnect(sender_id)
         connections = await self._connections(sender_ids)
         # Outside any transaction: the transports are asked who of the next recipients is on
         # WhatsApp, so that the claim skips those who are not.
@@ -323,6 +328,7 @@ class Dispatcher:
             # The database, most likely: the claim will say so too. A send still answers
             # "not on WhatsApp" for itself.
             logger.exception("presence_check_failed", sender_ids=sender_ids)
+            still_checking = self._presence.pending(connections)
         ready = sorted(set(connections) - still_checking)
         for first in range(0, len(ready), MAX_CLAIM_NUMBERS):
             numbers = ready[first : first + MAX_CLAIM_NUMBERS]
@@ -445,14 +451,10 @@ class Dispatcher:
             repo = DispatchRepository(session)
             senders = await repo.senders_for_update(sender_ids)
             now, now_monotonic = utc_now(), time.monotonic()
-            senders = [sender for sender in senders if self._still_ours(sender, now=now)]
-            # Settings the user changed since this worker connected the number (the lock
-            # makes the read current at no extra cost).
-            reconfigured = [
+            senders = [
                 sender
                 for sender in senders
-                if sender.id in self._owned
-                and sender.provider_config != self._owned[sender.id].provider_config
+                if self._still_ours(sender, now=now) and self._settings_taken(sender)
             ]
             zones = await self._load_zones(repo, {sender.user_id for sender in senders})
             ready: list[Sender] = []
@@ -530,21 +532,28 @@ class Dispatcher:
                         ),
                     )
                 )
-        for sender in reconfigured:
-            await self._reconfigure(sender)
         await self._campaigns_changed(changed | {claim.campaign_id for claim in claims})
         return claims
 
-    async def _reconfigure(self, sender: Sender) -> None:
-        """The number's connection takes its new settings before its next send."""
+    def _settings_taken(self, sender: Sender) -> bool:
+        """Whether the number's connection has its settings as the locked row holds them now
+        (the user may have changed them since it connected: "typing…", a Cloud API token),
+        handing them over when it had not. A connection that cannot take them is not claimed
+        for: it is opened again, with them, at the number's next tick (``_serve``)."""
+        held = self._owned.get(sender.id)
+        if held is None or held.provider_config == sender.provider_config:
+            return True
         self._owned[sender.id] = sender
         session = self._sessions.get(sender.id)
         if session is None:
-            return  # it connects with them
+            return True  # it connects with them
         try:
             session.reconfigure(identity_of(sender))
-        except ProviderFault as fault:
-            await self._connection_failed(sender.id, fault)
+        except Exception:
+            logger.warning("sender_reconfigure_failed", sender_id=sender.id, exc_info=True)
+            self._reopen.add(sender.id)
+            return False
+        return True
 
     def _still_ours(self, sender: Sender, *, now: datetime) -> bool:
         return (
@@ -981,21 +990,26 @@ class Dispatcher:
             if sender_id in self._in_flight:
                 continue
             self._owned.pop(sender_id, None)
+            self._reopen.discard(sender_id)
             await self._presence.forget({sender_id})
-            opening = self._opening.pop(sender_id, None)
-            if opening is not None and not opening.done():
-                opening.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await opening
-            task = self._event_tasks.pop(sender_id, None)
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
-            session = self._sessions.pop(sender_id, None)
-            if session is not None:
-                with contextlib.suppress(Exception):
-                    await session.close()
+            await self._disconnect(sender_id)
+
+    async def _disconnect(self, sender_id: int) -> None:
+        """Close the number's connection (the next turn that needs it opens it again)."""
+        opening = self._opening.pop(sender_id, None)
+        if opening is not None and not opening.done():
+            opening.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await opening
+        task = self._event_tasks.pop(sender_id, None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        session = self._sessions.pop(sender_id, None)
+        if session is not None:
+            with contextlib.suppress(Exception):
+                await session.close()
 
     def _template(self, claim: Claim) -> Template:
         key = (claim.campaign_id, claim.campaign_updated_at)

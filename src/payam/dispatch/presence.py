@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
 import structlog
@@ -50,7 +51,8 @@ class PresenceChecker:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.settings = runtime.settings
-        self._asking: dict[int, asyncio.Task[dict[tuple[int, str], bool]]] = {}
+        # Each number's check under way, and when it asked (its answers' time).
+        self._asking: dict[int, tuple[asyncio.Task[dict[tuple[int, str], bool]], datetime]] = {}
 
     async def check_ahead(self, connections: Mapping[int, ProviderSession]) -> set[int]:
         """Ask the transports of these numbers (due at one tick) about the recipients their
@@ -61,7 +63,7 @@ class PresenceChecker:
         Returns the numbers still waiting for their answer: not to be claimed for at this tick.
         A number whose check ended since the last tick (answered or failed) is not asked again
         at this one."""
-        answered = {i for i in connections if i in self._asking and self._asking[i].done()}
+        answered = {i for i in connections if i in self._asking and self._asking[i][0].done()}
         asking = {
             i: connection
             for i, connection in connections.items()
@@ -78,21 +80,31 @@ class PresenceChecker:
                     limit=CHECK_AHEAD,
                 )
             for i, pairs in unchecked.items():
-                self._asking[i] = asyncio.create_task(self._ask(i, asking[i], pairs))
-        waiting = [self._asking[i] for i in connections if i in self._asking]
+                self._asking[i] = (asyncio.create_task(self._ask(i, asking[i], pairs)), now)
+        waiting = [self._asking[i][0] for i in connections if i in self._asking]
         if waiting:
             await asyncio.wait(waiting, timeout=CHECK_WAIT_SECONDS)
-        answered |= {i for i in connections if i in self._asking and self._asking[i].done()}
-        answers = {pair: on for i in answered for pair, on in self._asking.pop(i).result().items()}
-        if answers:
+        answered |= {i for i in connections if i in self._asking and self._asking[i][0].done()}
+        # Each answer dated from when it was asked for, however long it waited to be written.
+        answers: dict[datetime, dict[tuple[int, str], bool]] = defaultdict(dict)
+        for i in answered:
+            task, asked_at = self._asking.pop(i)
+            answers[asked_at].update(task.result())
+        if any(answers.values()):
             async with transaction(self.runtime.sessionmaker) as session:
-                await DispatchRepository(session).remember_presence(answers, now=utc_now())
-        return {i for i in connections if i in self._asking}
+                repository = DispatchRepository(session)
+                for asked_at, answered_then in answers.items():
+                    await repository.remember_presence(answered_then, now=asked_at)
+        return self.pending(connections)
+
+    def pending(self, sender_ids: Iterable[int]) -> set[int]:
+        """Those of these numbers whose check is still under way."""
+        return {i for i in sender_ids if i in self._asking and not self._asking[i][0].done()}
 
     async def forget(self, sender_ids: set[int]) -> None:
         """Stop the checks of numbers this worker lets go of (their connections close)."""
         for sender_id in sender_ids:
-            task = self._asking.pop(sender_id, None)
+            task, _ = self._asking.pop(sender_id, (None, None))
             if task is not None and not task.done():
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

@@ -173,7 +173,7 @@ class ProviderSession(Protocol):
     def reconfigure(self, identity: SenderIdentity) -> None:
         """The number's settings changed while it is connected (its user set "typing…", or
         gave the Cloud API a new token): the next send follows them, on this connection. Raises
-        ProviderFault when they cannot be used; the engine then opens the number again."""
+        when this connection cannot take them; the engine then opens the number again."""
         ...
 
     async def close(self) -> None:

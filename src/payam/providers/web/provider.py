@@ -422,7 +422,8 @@ class WebSession:
         await self._inbox.acknowledge(events)
 
     def reconfigure(self, identity: SenderIdentity) -> None:
-        # The device stays the one connected: linking again drops the number's lease first.
+        if str(identity.provider_config.get("device_jid") or "") != self._device_jid:
+            raise ProviderFault(FaultKind.TRANSIENT, "linked to another device: connect again")
         self.identity = identity
         self._typing_seconds = self._typing_for(identity)
 
