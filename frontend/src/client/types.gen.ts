@@ -2667,7 +2667,7 @@ export type SenderCreate = {
     /**
      * Typing Seconds
      *
-     * WhatsApp Web numbers only: show "typing…" to the recipient this many seconds before each message (0: never). Unset, the server's default (PAYAM_WEB_TYPING_SECONDS) holds. Applies from the number's next connection.
+     * WhatsApp Web numbers only: show "typing…" to the recipient this many seconds before each message (0: never). Unset, the server's default (PAYAM_WEB_TYPING_SECONDS) holds. Applies from the number's next message.
      */
     typing_seconds?: number | null;
     /**
@@ -2721,7 +2721,7 @@ export type SenderUpdate = {
     /**
      * Typing Seconds
      *
-     * WhatsApp Web numbers only: show "typing…" to the recipient this many seconds before each message (0: never). Unset, the server's default (PAYAM_WEB_TYPING_SECONDS) holds. Applies from the number's next connection.
+     * WhatsApp Web numbers only: show "typing…" to the recipient this many seconds before each message (0: never). Unset, the server's default (PAYAM_WEB_TYPING_SECONDS) holds. Applies from the number's next message.
      */
     typing_seconds?: number | null;
     /**

@@ -74,7 +74,7 @@ class WebSenderSettings(InputSchema):
         description=(
             'WhatsApp Web numbers only: show "typing…" to the recipient this many seconds'
             " before each message (0: never). Unset, the server's default"
-            " (PAYAM_WEB_TYPING_SECONDS) holds. Applies from the number's next connection."
+            " (PAYAM_WEB_TYPING_SECONDS) holds. Applies from the number's next message."
         ),
     )
 
