@@ -112,7 +112,6 @@ class Claim:
     message: str
     media_id: int | None
     campaign_updated_at: datetime
-    interval_seconds: int
     reservation_id: int
     recipients: list[ClaimedRecipient]
     # time.monotonic() after which no send of this claim starts and none is awaited: its send
@@ -520,7 +519,6 @@ class Dispatcher:
                         message=campaign.message,
                         media_id=campaign.media_id,
                         campaign_updated_at=campaign.updated_at,
-                        interval_seconds=choice.want.interval,
                         reservation_id=new.reservation_id,
                         recipients=list(new.recipients),
                         deadline=deadline,
