@@ -309,13 +309,17 @@ async def kill_once_it_sends(
     async def sent_enough() -> bool:
         return await sent() > enough
 
-    await wait_for(
-        sent_enough,
-        within_seconds=120,
-        progress=sent,
-        workers=[worker],
-        explain=lambda: tail(log),
-        every_seconds=0.05,
-    )
-    worker.send_signal(signal.SIGKILL)
-    worker.wait()
+    try:
+        await wait_for(
+            sent_enough,
+            within_seconds=120,
+            progress=sent,
+            workers=[worker],
+            explain=lambda: tail(log),
+            every_seconds=0.05,
+        )
+    finally:
+        # Killed whatever happened: a worker left running would go on sending from this test's
+        # database into the next tests of this process.
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
