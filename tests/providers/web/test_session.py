@@ -24,6 +24,7 @@ from payam.providers.base import (
 from payam.providers.registry import web_provider
 from payam.providers.web.client import ReceiptKind
 from payam.providers.web.provider import WebSession
+from payam.providers.web.repository import WebRepository
 from payam.runtime import Runtime
 from tests.campaign_support import (
     campaign_view,
@@ -366,3 +367,45 @@ async def test_typing_is_bounded_and_for_web_numbers_only(
         assert refused.json()["errors"][0]["field"] == "typing_seconds"
     read = (await client.get(f"/api/v1/senders/{sender['id']}", headers=user)).json()
     assert read["typing_seconds"] is None  # the server's default holds
+
+
+async def test_a_receipt_for_a_send_the_session_no_longer_keeps_at_hand_is_still_ours(
+    client: httpx.AsyncClient,
+    user: dict[str, str],
+    runtime: Runtime,
+    world: FakeWhatsAppWeb,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A session keeps only its latest sends' ids in memory (a long-running worker would
+    otherwise grow without end); a late receipt for an older one is found in the database."""
+    monkeypatch.setattr("payam.providers.web.provider.OURS_KEPT", 2)
+    looked_up: list[str] = []
+    our_ids = WebRepository.our_ids
+
+    async def counted(self: WebRepository, sender_id: int, wa_ids: list[str]) -> dict[str, str]:
+        looked_up.extend(wa_ids)
+        return await our_ids(self, sender_id, wa_ids)
+
+    monkeypatch.setattr(WebRepository, "our_ids", counted)
+    sender, device = await linked_sender(client, user, world, PHONE)
+    session = await web_provider(runtime).open(await identity_of(runtime, sender["id"]))
+    first = await session.send(OutgoingMessage(to="+989120000001", text="1", message_id="ours-1"))
+    for n in (2, 3):
+        await session.send(
+            OutgoingMessage(to=f"+98912000000{n}", text=str(n), message_id=f"ours-{n}")
+        )
+
+    await world.receipt(device, [first.provider_message_id], ReceiptKind.READ, phone="989120000001")
+    seen: list[Any] = []
+    async for event in session.events():
+        seen.append(event)
+        if len(seen) == 2:
+            break
+    await session.acknowledge(seen)
+    await session.close()
+
+    assert [(e.message_id, e.status.value) for e in seen] == [
+        ("ours-1", "DELIVERED"),
+        ("ours-1", "READ"),
+    ]
+    assert looked_up == [first.provider_message_id]  # from the database, not memory

@@ -75,6 +75,9 @@ SENDER_STATUS = "sender.status"
 CHECK_BATCH = 50
 # How many ids of messages typed on the phone a session remembers (their receipts follow soon).
 TYPED_ON_PHONE_KEPT = 1_000
+# How many of its own sends' ids a session keeps at hand for their receipts (most come within
+# minutes); an older one is looked up in the database (``WebRepository.our_ids``).
+OURS_KEPT = 10_000
 RECONNECT_FIRST_SECONDS = 1.0
 RECONNECT_MAX_SECONDS = 120.0
 # Seconds of "typing…" before each send, set per number by its user (provider_config).
@@ -179,7 +182,8 @@ class WebSession:
         self._answered = asyncio.Event()  # connected, or lost
         self._closed = False
         self._reconnecting: asyncio.Task[None] | None = None
-        self._ours: dict[str, str] = {}  # WhatsApp's message id -> ours, sent in this session
+        # WhatsApp's message id -> ours, for the latest sends of this session.
+        self._ours: OrderedDict[str, str] = OrderedDict()
         # Messages seen going out that are not ours (typed on the phone): their receipts are
         # theirs, never a guess at one of our unsettled sends.
         self._typed_on_phone: OrderedDict[str, None] = OrderedDict()
@@ -389,6 +393,8 @@ class WebSession:
         except SendRefused as refused:
             raise ProviderFault(FaultKind.TRANSIENT, f"WhatsApp refused it: {refused}") from refused
         self._ours[wa_id] = message.message_id
+        if len(self._ours) > OURS_KEPT:
+            self._ours.popitem(last=False)
         try:
             async with transaction(self._provider.sessionmaker) as session:
                 await WebRepository(session).record_sent(
