@@ -56,6 +56,7 @@ from tests.dispatch.conftest import (
     hold_every_number,
     started_campaign,
     status_counts,
+    two_numbers_each_with_a_campaign,
 )
 from tests.support import accepted_count
 
@@ -147,14 +148,7 @@ async def test_a_number_slow_to_connect_holds_up_no_other_numbers_sends(
 ) -> None:
     """WhatsApp Web may take many seconds to connect a number: the numbers due beside it at the
     same tick send meanwhile."""
-    await grant_messages(runtime, await user_id(client, user), 100)
-    slow, quick = [(await link_sender(client, user))["id"] for _ in range(2)]
-    waiting = await create_campaign(client, runtime, user, sender_ids=[slow], recipients=1)
-    going = await create_campaign(
-        client, runtime, user, sender_ids=[quick], recipients=1, phones=[phone_number(7)]
-    )
-    for campaign in (waiting, going):
-        assert (await start(client, user, campaign["id"])).status_code == 200
+    slow, _, waiting, going = await two_numbers_each_with_a_campaign(client, runtime, user)
     connected = asyncio.Event()
 
     class SlowToConnect:

@@ -30,7 +30,12 @@ from tests.campaign_support import (
     start,
     user_id,
 )
-from tests.dispatch.conftest import counters_match, hold_every_number, status_counts
+from tests.dispatch.conftest import (
+    counters_match,
+    hold_every_number,
+    status_counts,
+    two_numbers_each_with_a_campaign,
+)
 
 RATE = 0.3
 HOUR = timedelta(hours=1)
@@ -186,14 +191,7 @@ async def test_a_number_whose_check_hangs_holds_up_no_other_numbers_sends(
 ) -> None:
     """A transport slow to say who is on WhatsApp delays its own number's sends, not those of
     the numbers due beside it at the same tick."""
-    await grant_messages(runtime, await user_id(client, user), 100)
-    slow, quick = [(await link_sender(client, user))["id"] for _ in range(2)]
-    waiting = await create_campaign(client, runtime, user, sender_ids=[slow], recipients=1)
-    going = await create_campaign(
-        client, runtime, user, sender_ids=[quick], recipients=1, phones=[phone_number(7)]
-    )
-    for campaign in (waiting, going):
-        assert (await start(client, user, campaign["id"])).status_code == 200
+    slow, _, waiting, going = await two_numbers_each_with_a_campaign(client, runtime, user)
     answered = asyncio.Event()
     check = SandboxSession.check
 

@@ -38,11 +38,17 @@ async def cloud_campaign(
     cloud: CloudWorld,
     *,
     recipients: int,
+    interval: int = 0,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     await grant_messages(runtime, await user_id(client, headers), 100)
     sender = await cloud.link(client, headers)
     campaign = await create_campaign(
-        client, runtime, headers, sender_ids=[sender["id"]], recipients=recipients
+        client,
+        runtime,
+        headers,
+        sender_ids=[sender["id"]],
+        recipients=recipients,
+        interval=interval,
     )
     assert (await start(client, headers, campaign["id"])).status_code == 200
     return sender, campaign
@@ -211,12 +217,7 @@ async def test_a_token_replaced_mid_campaign_is_used_from_the_next_send(
 ) -> None:
     """A user who rotates the number's access token while a campaign runs (and Meta revokes the
     old one) sees the campaign go on, not pause for a token it no longer uses."""
-    await grant_messages(runtime, await user_id(client, user), 100)
-    sender = await cloud.link(client, user)
-    campaign = await create_campaign(
-        client, runtime, user, sender_ids=[sender["id"]], recipients=3, interval=1
-    )
-    assert (await start(client, user, campaign["id"])).status_code == 200
+    sender, campaign = await cloud_campaign(client, runtime, user, cloud, recipients=3, interval=1)
     await run_until(dispatcher, lambda: len(cloud.graph.sent) >= 1)
 
     cloud.number.access_token = "EAAG-rotated-token-5678"
