@@ -19,6 +19,7 @@ from payam.providers.base import (
     InboundMessage,
     OutgoingMessage,
     ProviderFault,
+    ProviderSession,
     SenderIdentity,
 )
 from payam.providers.registry import web_provider
@@ -40,6 +41,18 @@ from tests.providers.web.conftest import linked_sender
 from tests.support import wait_for
 
 PHONE = "989121112233"
+
+
+async def first_events(session: ProviderSession, count: int) -> list[Any]:
+    """The session's first ``count`` events, acknowledged; the session closed."""
+    seen: list[Any] = []
+    async for event in session.events():
+        seen.append(event)
+        if len(seen) == count:
+            break
+    await session.acknowledge(seen)
+    await session.close()
+    return seen
 
 
 @pytest.fixture
@@ -164,13 +177,7 @@ async def test_receipts_and_replies_are_written_before_the_library_returns(
 
     # A new session (another worker) hands them out: nothing lived only in the first one.
     again = await web_provider(runtime).open(await identity_of(runtime, sender["id"]))
-    seen: list[Any] = []
-    async for event in again.events():
-        seen.append(event)
-        if len(seen) == 3:
-            break
-    await again.acknowledge(seen)
-    await again.close()
+    seen = await first_events(again, 3)
     receipts = [(e.message_id, e.status.value) for e in seen if hasattr(e, "message_id")]
     assert receipts == [("ours-7", "DELIVERED"), ("ours-7", "READ")]
     replies = [e for e in seen if isinstance(e, InboundMessage)]
@@ -396,13 +403,7 @@ async def test_a_receipt_for_a_send_the_session_no_longer_keeps_at_hand_is_still
         )
 
     await world.receipt(device, [first.provider_message_id], ReceiptKind.READ, phone="989120000001")
-    seen: list[Any] = []
-    async for event in session.events():
-        seen.append(event)
-        if len(seen) == 2:
-            break
-    await session.acknowledge(seen)
-    await session.close()
+    seen = await first_events(session, 2)
 
     assert [(e.message_id, e.status.value) for e in seen] == [
         ("ours-1", "DELIVERED"),
