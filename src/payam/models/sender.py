@@ -79,8 +79,6 @@ class Sender(IdMixin, TimestampMixin, Base):
     __table_args__ = (
         Index("ix_senders_user_id", "user_id"),
         Index("ix_senders_lease_expires_at", "lease_expires_at"),
-        # Each worker's tick: its numbers due now, and when the next one falls due.
-        Index("ix_senders_lease_owner_next_send_at", "lease_owner", "next_send_at"),
     )
 
 
