@@ -78,6 +78,7 @@ drills: install
 	  echo "=== drills on $$url ==="; \
 	  env -u PAYAM_TEST_REDIS_URL PAYAM_DRILLS=1 PAYAM_TEST_DATABASE_URL=$$url \
 	    timeout --kill-after=30 $(DRILLS_MINUTES)m $(VENV)/bin/pytest -m drill -n 2 -p no:randomly \
+	    --timeout=$$(( $(DRILLS_MINUTES) * 60 )) \
 	    || exit 1; \
 	done
 
