@@ -76,7 +76,10 @@ async def test_every_recipients_fate_arrives_signed_and_batched(
     assert len(batches) <= 5
     assert len({delivery.message_id for delivery in receiver.received}) == len(receiver.received)
     completed = next(e for e in receiver.events() if e["type"] == "campaign.completed")
-    assert completed["data"]["counts"]["sent"] + completed["data"]["counts"]["delivered"] >= 1
+    # Every recipient is counted where the campaign's end found them: sent, delivered, or read
+    # already (the sandbox reads within 0.4 s, so a slow machine sees them all read).
+    counts = completed["data"]["counts"]
+    assert counts["sent"] + counts["delivered"] + counts["read"] == RECIPIENTS
 
     # Receipts follow as recipient.delivered.
     await run_until(dispatcher, lambda: True)
