@@ -20,6 +20,7 @@ from payam.db.session import transaction
 from payam.dispatch.engine import Dispatcher, Sent
 from payam.dispatch.events import EventHandler
 from payam.dispatch.reconciler import reconcile
+from payam.dispatch.repository import DispatchRepository
 from payam.kit.clock import utc_now
 from payam.models import (
     ProviderName,
@@ -148,7 +149,7 @@ async def test_a_number_slow_to_connect_holds_up_no_other_numbers_sends(
 ) -> None:
     """WhatsApp Web may take many seconds to connect a number: the numbers due beside it at the
     same tick send meanwhile."""
-    slow, _, waiting, going = await two_numbers_each_with_a_campaign(client, runtime, user)
+    slow, waiting, going = await two_numbers_each_with_a_campaign(client, runtime, user)
     connected = asyncio.Event()
 
     class SlowToConnect:
@@ -787,3 +788,40 @@ async def test_a_connection_that_cannot_take_new_settings_is_opened_again_with_t
 
 async def accepted_at_least(runtime: Runtime, count: int) -> bool:
     return await accepted_count(runtime) >= count
+
+
+async def test_new_settings_seen_by_a_claim_that_rolls_back_leave_the_number_sending(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    user: dict[str, str],
+    dispatcher: Dispatcher,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The claim that finds a number's new settings may still fail (a deadlock, the database
+    gone): the number's later claims and connections go on, with the new settings."""
+    await grant_messages(runtime, await user_id(client, user), 100)
+    sender = await link_sender(client, user)
+    campaign = await create_campaign(
+        client, runtime, user, sender_ids=[sender["id"]], recipients=3, interval=1
+    )
+    assert (await start(client, user, campaign["id"])).status_code == 200
+    await run_until(dispatcher, lambda: accepted_at_least(runtime, 1))
+    async with transaction(runtime.sessionmaker) as session:
+        row = await session.get(Sender, sender["id"])
+        assert row is not None
+        row.provider_config = {**row.provider_config, "changed": True}
+    in_turn = DispatchRepository.running_campaigns_in_turn
+    failures = [RuntimeError("deadlock")]
+
+    async def fails_once(self: DispatchRepository, sender_ids: Any) -> Any:
+        if failures:
+            raise failures.pop()
+        return await in_turn(self, sender_ids)
+
+    monkeypatch.setattr(DispatchRepository, "running_campaigns_in_turn", fails_once)
+
+    await run_until(dispatcher, lambda: completed(client, user, campaign["id"]))
+
+    assert not failures  # the failing claim happened
+    assert set((await accepted_per_phone(runtime)).values()) == {1}
+    assert len(await accepted_per_phone(runtime)) == 3

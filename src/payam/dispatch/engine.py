@@ -446,6 +446,7 @@ class Dispatcher:
         (``_reserve``), every row marked claimed, each number's pace held (``_hold``)."""
         changed: set[int] = set()
         claims: list[Claim] = []
+        refreshed: list[Sender] = []
         async with transaction(self.runtime.sessionmaker) as session:
             repo = DispatchRepository(session)
             senders = await repo.senders_for_update(sender_ids)
@@ -453,7 +454,7 @@ class Dispatcher:
             senders = [
                 sender
                 for sender in senders
-                if self._still_ours(sender, now=now) and self._settings_taken(sender)
+                if self._still_ours(sender, now=now) and self._settings_taken(sender, refreshed)
             ]
             zones = await self._load_zones(repo, {sender.user_id for sender in senders})
             ready: list[Sender] = []
@@ -530,18 +531,23 @@ class Dispatcher:
                         ),
                     )
                 )
+        # Kept only once committed: a rolled-back transaction leaves its rows expired, and
+        # unreadable once it has ended. Until then the old row stands, and the next claim
+        # hands the new settings over again (``reconfigure`` may be called twice).
+        self._owned.update({sender.id: sender for sender in refreshed})
         await self._campaigns_changed(changed | {claim.campaign_id for claim in claims})
         return claims
 
-    def _settings_taken(self, sender: Sender) -> bool:
+    def _settings_taken(self, sender: Sender, refreshed: list[Sender]) -> bool:
         """Whether the number's connection has its settings as the locked row holds them now
         (the user may have changed them since it connected: "typing…", a Cloud API token),
-        handing them over when it had not. A connection that cannot take them is not claimed
-        for: it is opened again, with them, at the number's next tick (``_serve``)."""
+        handing them over when it had not (the row goes to ``refreshed``, to be kept once the
+        claim commits). A connection that cannot take them is not claimed for: it is opened
+        again, with them, at the number's next tick (``_serve``)."""
         held = self._owned.get(sender.id)
         if held is None or held.provider_config == sender.provider_config:
             return True
-        self._owned[sender.id] = sender
+        refreshed.append(sender)
         session = self._sessions.get(sender.id)
         if session is None:
             return True  # it connects with them
