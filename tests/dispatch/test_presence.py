@@ -191,7 +191,7 @@ async def test_a_number_whose_check_hangs_holds_up_no_other_numbers_sends(
 ) -> None:
     """A transport slow to say who is on WhatsApp delays its own number's sends, not those of
     the numbers due beside it at the same tick."""
-    slow, _, waiting, going = await two_numbers_each_with_a_campaign(client, runtime, user)
+    slow, waiting, going = await two_numbers_each_with_a_campaign(client, runtime, user)
     answered = asyncio.Event()
     check = SandboxSession.check
 
