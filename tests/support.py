@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import os
 import shutil
@@ -208,6 +209,35 @@ def spawn_worker(environment: dict[str, str], log: Path) -> subprocess.Popen[byt
             stdout=output,
             stderr=subprocess.STDOUT,
         )
+
+
+async def stop_processes(
+    processes: Iterable[subprocess.Popen[bytes]],
+    *,
+    log: Path | None = None,
+    within_seconds: float = 60,
+) -> None:
+    """SIGTERM, then wait for each to finish what it is doing, off the event loop: the app and
+    the fakes a stopping worker still talks to (its last sends, their webhooks) are served in
+    it, and a blocking wait would leave the worker waiting on them until its timeouts. One still
+    running after ``within_seconds`` is SIGKILLed, and the test fails saying so: a process left
+    running would go on writing into this test's database under the next tests."""
+    processes = list(processes)
+    for process in processes:
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGCONT)  # a frozen one could not stop
+            process.terminate()
+    stuck: list[int] = []
+    for process in processes:
+        try:
+            await asyncio.to_thread(process.wait, within_seconds)
+        except subprocess.TimeoutExpired:
+            stuck.append(process.pid)
+            process.kill()
+            await asyncio.to_thread(process.wait)
+    if stuck:
+        end = tail(log) if log is not None else ""
+        raise AssertionError(f"{stuck} still running {within_seconds:g} s after SIGTERM: {end}")
 
 
 def worker_environment(runtime: Runtime, data_dir: Path) -> dict[str, str]:

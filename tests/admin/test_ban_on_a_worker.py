@@ -23,6 +23,7 @@ from tests.support import (
     signed_in_admin,
     signed_in_headers,
     spawn_worker,
+    stop_processes,
     tail,
     wait_for,
     worker_environment,
@@ -62,8 +63,7 @@ async def test_a_banned_users_campaign_stops_within_one_send_on_a_worker(
         after = await accepted_count(runtime)
         assert worker.poll() is None, log.read_text()[-3000:]
     finally:
-        worker.terminate()
-        worker.wait(timeout=30)
+        await stop_processes([worker], log=log)
 
     assert banned.status_code == 200
     # A message already on its way when the ban committed may finish; no other starts.

@@ -28,7 +28,16 @@ from payam.db.session import transaction
 from payam.models import SandboxMessage
 from payam.runtime import Runtime
 from tests.drills.support import own_redis
-from tests.support import PASSWORD, PAYAM, bearer, free_port, login, register, spawn_worker
+from tests.support import (
+    PASSWORD,
+    PAYAM,
+    bearer,
+    free_port,
+    login,
+    register,
+    spawn_worker,
+    stop_processes,
+)
 
 NGINX = Path("/usr/sbin/nginx")
 OPENSSL = Path("/usr/bin/openssl")
@@ -141,10 +150,7 @@ async def running(processes: list[subprocess.Popen[bytes]]) -> AsyncIterator[Non
     try:
         yield
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            await asyncio.to_thread(process.wait, 60)
+        await stop_processes(processes)
 
 
 def payam(environment: dict[str, str], folder: Path, *arguments: str) -> str:

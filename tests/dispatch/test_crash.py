@@ -31,6 +31,7 @@ from tests.support import (
     accepted_count,
     kill_once_it_sends,
     spawn_worker,
+    stop_processes,
     tail,
     wait_for,
     worker_environment,
@@ -86,8 +87,7 @@ async def test_sigkilled_workers_send_nothing_twice_and_skip_no_one(
 
         await wait_until_settled(runtime, campaign["id"], settled, worker=worker, log=log)
     finally:
-        worker.terminate()
-        worker.wait(timeout=30)
+        await stop_processes([worker], log=log)
 
     async with transaction(runtime.sessionmaker) as session:
         ledger = {
@@ -150,9 +150,7 @@ async def test_two_worker_processes_on_one_campaign_send_nothing_twice(
             every_seconds=0.2,
         )
     finally:
-        for worker in workers:
-            worker.terminate()
-            worker.wait(timeout=30)
+        await stop_processes(workers)
 
     async with transaction(runtime.sessionmaker) as session:
         per_phone = dict(
@@ -242,11 +240,7 @@ async def test_a_worker_process_frozen_past_its_leases_sends_nothing_twice(
         )
         await asyncio.sleep(1)  # whatever the woken worker still writes, it writes now
     finally:
-        frozen.send_signal(signal.SIGCONT)
-        for worker in (frozen, other):
-            if worker is not None:
-                worker.terminate()
-                worker.wait(timeout=30)
+        await stop_processes(worker for worker in (frozen, other) if worker is not None)
 
     async with transaction(runtime.sessionmaker) as session:
         per_phone = dict(

@@ -43,20 +43,9 @@ from tests.campaign_support import (
     user_id,
 )
 from tests.dispatch.conftest import counters_match, status_counts
-from tests.support import free_port, wait_for, worker_environment
+from tests.support import free_port, stop_processes, wait_for, worker_environment
 
 REDIS_SERVER = "/usr/bin/redis-server"  # Debian's
-
-
-async def stop_all(workers: list[subprocess.Popen[bytes]]) -> None:
-    """SIGTERM, and wait for each to finish its sends without blocking the event loop (a
-    drill's database switch runs in it)."""
-    for worker in workers:
-        with contextlib.suppress(ProcessLookupError):
-            worker.send_signal(signal.SIGCONT)  # a frozen one could not stop
-        worker.terminate()
-    for worker in workers:
-        await asyncio.to_thread(worker.wait, 60)
 
 
 async def freeze_at(
@@ -213,7 +202,7 @@ async def run_to_the_end(
             explain=lambda: status_counts(runtime, campaign_id),
         )
     finally:
-        await stop_all(workers)
+        await stop_processes(workers)
 
 
 async def assert_promises_kept(

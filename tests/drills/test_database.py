@@ -23,10 +23,9 @@ from tests.drills.support import (
     drill_environment,
     paced_campaign,
     run_to_the_end,
-    stop_all,
     switched,
 )
-from tests.support import accepted_count, spawn_worker, wait_for
+from tests.support import accepted_count, spawn_worker, stop_processes, wait_for
 
 pytestmark = pytest.mark.drill
 
@@ -61,7 +60,7 @@ async def test_the_database_refusing_connections_for_seconds_breaks_no_promise(
                 await switch.on()
             await run_to_the_end(client, runtime, user, campaign["id"], workers, **size)
         finally:
-            await stop_all(workers)
+            await stop_processes(workers)
     await assert_promises_kept(client, runtime, user, campaign["id"], recipients=recipients)
 
 

@@ -19,10 +19,9 @@ from tests.drills.support import (
     drill_environment,
     paced_campaign,
     run_to_the_end,
-    stop_all,
 )
 from tests.providers.cloud.conftest import CloudWorld, cloud  # noqa: F401 - its fixture
-from tests.support import spawn_worker, wait_for
+from tests.support import spawn_worker, stop_processes, wait_for
 
 pytestmark = pytest.mark.drill
 
@@ -74,7 +73,7 @@ async def test_whatsapp_throttling_failing_and_timing_out_breaks_no_promise(
             client, runtime, user, campaign["id"], workers, recipients=recipients, numbers=NUMBERS
         )
     finally:
-        await stop_all(workers)
+        await stop_processes(workers)
         await graph.settle()
 
     accepted: dict[str, list[tuple[str, datetime]]] = defaultdict(list)

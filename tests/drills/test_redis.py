@@ -23,9 +23,8 @@ from tests.drills.support import (
     own_redis,
     paced_campaign,
     run_to_the_end,
-    stop_all,
 )
-from tests.support import accepted_count, spawn_worker, wait_for
+from tests.support import accepted_count, spawn_worker, stop_processes, wait_for
 
 pytestmark = pytest.mark.drill
 
@@ -74,5 +73,5 @@ async def test_redis_stopped_and_started_under_a_worker_breaks_no_promise(
 
             await run_to_the_end(client, runtime, user, campaign["id"], workers, **size)
         finally:
-            await stop_all(workers)
+            await stop_processes(workers)
     await assert_promises_kept(client, runtime, user, campaign["id"], recipients=recipients)

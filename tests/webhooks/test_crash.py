@@ -13,7 +13,7 @@ from payam.db.session import transaction
 from payam.models import DeliveryStatus, WebhookDelivery
 from payam.runtime import Runtime
 from tests.campaign_support import link_sender
-from tests.support import spawn_worker, tail, wait_for, worker_environment
+from tests.support import spawn_worker, stop_processes, tail, wait_for, worker_environment
 from tests.webhooks.conftest import register_endpoint
 from tests.webhooks.receiver import Receiver
 
@@ -82,8 +82,7 @@ async def test_a_worker_killed_mid_delivery_loses_no_event(
         )
         await wait_for(all_delivered, workers=[worker], explain=lambda: statuses(runtime))
     finally:
-        worker.terminate()
-        worker.wait(timeout=30)
+        await stop_processes([worker], log=log)
 
     # At least once: a receiver that keeps the webhook-ids it has seen hears each event once.
     once = {delivery.message_id: delivery for delivery in receiver.received}.values()

@@ -18,7 +18,7 @@ from tests.campaign_support import campaign_view, create_campaign, grant_message
 from tests.dispatch.conftest import counters_match, status_counts, wait_until_settled
 from tests.drills.sizes import drill_size
 from tests.providers.cloud.conftest import CloudWorld
-from tests.support import kill_once_it_sends, spawn_worker, worker_environment
+from tests.support import kill_once_it_sends, spawn_worker, stop_processes, worker_environment
 
 pytestmark = pytest.mark.drill
 
@@ -101,8 +101,7 @@ async def test_sigkilled_workers_send_nothing_twice_and_webhooks_settle_the_rest
 
         await wait_until_settled(runtime, campaign["id"], settled, worker=worker, log=log)
     finally:
-        worker.terminate()
-        worker.wait(timeout=30)
+        await stop_processes([worker], log=log)
         await graph.settle()
 
     found = await outcomes(runtime, campaign["id"])

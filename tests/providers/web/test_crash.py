@@ -20,7 +20,7 @@ from tests.campaign_support import completed, create_campaign, grant_messages, s
 from tests.drills.sizes import drill_size
 from tests.fakes.neonize import LOG_VARIABLE, FakeWhatsAppWeb, noted
 from tests.providers.web.conftest import linked_sender
-from tests.support import spawn_worker, tail, wait_for, worker_environment
+from tests.support import spawn_worker, stop_processes, tail, wait_for, worker_environment
 
 pytestmark = pytest.mark.drill
 
@@ -117,10 +117,7 @@ async def test_a_killed_workers_number_moves_on_never_connected_twice(
             every_seconds=0.2,
         )
     finally:
-        for worker in alive():
-            worker.terminate()
-        for worker in workers:
-            worker.wait(timeout=60)
+        await stop_processes(alive(), log=log)
 
     spans = connections(fake_log, killed)
     assert len({pid for _, _, pid in spans}) >= KILLS + 1  # the number did move on
