@@ -918,14 +918,17 @@ class Dispatcher:
         held the number (``_hold``); a claim still ``held`` (this worker's, recorded now) gives
         back the count of what surely did not go out and waits from its last answer instead of
         the hold. A claim the reconciler took leaves both as they are: its sends may all have
-        happened."""
+        happened. So does a send left uncertain: a server that did not answer in time may still
+        take the message after its client gave up (a slow Graph API does), so the number waits
+        its interval from the end of the claim's send window, as the hold says, not from the
+        moment the worker stopped waiting."""
         claim, outcomes = sent.claim, sent.outcomes
-        reached = sum(
+        uncertain = sum(
             1
             for outcome in outcomes
-            if outcome.accepted is not None
-            or (outcome.fault is not None and outcome.fault.kind is FaultKind.UNCERTAIN)
+            if outcome.fault is not None and outcome.fault.kind is FaultKind.UNCERTAIN
         )
+        reached = uncertain + sum(1 for outcome in outcomes if outcome.accepted is not None)
         next_send_at = sender.next_send_at or now
         if held:
             not_sent = len(outcomes) - reached
@@ -933,7 +936,8 @@ class Dispatcher:
                 sender.sent_today = max(0, sender.sent_today - not_sent)
             if not_sent and not claim.hold.pause_started:
                 sender.sent_since_pause = max(0, sender.sent_since_pause - not_sent)
-            next_send_at = sent.answered_at + timedelta(seconds=claim.hold.wait_seconds)
+            if not uncertain:
+                next_send_at = sent.answered_at + timedelta(seconds=claim.hold.wait_seconds)
             sender.last_sent_at = sent.answered_at if reached else sender.last_sent_at
         faults = [outcome.fault for outcome in outcomes if outcome.fault is not None]
         for fault in faults:
