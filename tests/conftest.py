@@ -11,7 +11,12 @@ Redis database of its own (15 becomes 15, 14, …).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
+import sys
+import threading
+import traceback
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -23,6 +28,7 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from pwdlib.hashers.bcrypt import BcryptHasher
 from sqlalchemy import MetaData, delete, text
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from payam.app import create_app
@@ -181,9 +187,33 @@ def settings(
 
 
 async def _empty_tables(engine: AsyncEngine) -> None:
-    async with engine.begin() as connection:
-        for table in reversed(Base.metadata.sorted_tables):
-            await connection.execute(delete(table))
+    try:
+        async with engine.begin() as connection:
+            for table in reversed(Base.metadata.sorted_tables):
+                await connection.execute(delete(table))
+    except OperationalError as error:
+        if "locked" not in str(error):
+            raise
+        # Another connection held SQLite's write lock past busy_timeout: say whose it may be.
+        raise AssertionError(f"{error}\n{_who_holds(engine.url.database or '')}") from error
+
+
+def _who_holds(database: str) -> str:
+    """The processes with the SQLite file open, this process's threads and its pending tasks."""
+    holders = []
+    for fd in Path("/proc").glob("[0-9]*/fd/*"):
+        with contextlib.suppress(OSError):
+            if os.readlink(fd).startswith(database):
+                pid = fd.parts[2]
+                command = (Path("/proc") / pid / "cmdline").read_bytes().replace(b"\0", b" ")
+                holders.append(f"{pid}: {command.decode(errors='replace')[:200]}")
+    threads = [
+        f"{thread.name}: {traceback.format_stack(sys._current_frames()[thread.ident])[-3:]}"
+        for thread in threading.enumerate()
+        if thread.ident in sys._current_frames()
+    ]
+    tasks = [repr(task)[:300] for task in asyncio.all_tasks() if not task.done()]
+    return "\n".join(["open by:", *sorted(set(holders)), "threads:", *threads, "tasks:", *tasks])
 
 
 @pytest.fixture
