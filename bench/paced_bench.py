@@ -42,6 +42,7 @@ from payam.billing.subscriptions import SubscriptionService
 from payam.db.session import transaction
 from payam.dispatch.engine import Dispatcher
 from payam.kit.clock import utc_now
+from payam.kit.heap import freeze_startup_objects
 from payam.models import (
     Campaign,
     CampaignSender,
@@ -154,6 +155,7 @@ async def seed_paced(
 async def run_paced(runtime: Runtime, *, start: datetime, end: datetime) -> float:
     """The worker's real loop (leasing and connecting every number before ``start``) until
     ``end``; returns the CPU seconds this process spent from ``start`` to ``end``."""
+    freeze_startup_objects()  # as ``payam worker`` does before its loop
     stop = asyncio.Event()
     dispatcher = Dispatcher(runtime, worker_id="paced", take_senders_per_tick=1_000_000)
     running = asyncio.create_task(dispatcher.run(stop))

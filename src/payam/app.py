@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import cache
@@ -28,6 +27,7 @@ from payam.config import Environment, Settings, get_settings
 from payam.imports.router import router as imports_router
 from payam.jobs.worker import configure_jobs
 from payam.kit.body_limit import BodyLimitMiddleware
+from payam.kit.heap import freeze_startup_objects
 from payam.kit.problems import document_problems, install_problem_handlers
 from payam.live.router import router as live_router
 from payam.media.router import router as media_router
@@ -49,20 +49,6 @@ from payam.webhooks.router import router as webhooks_router
 API_PREFIX = "/api/v1"
 DOCS_ASSETS = "/api/docs-assets"
 FAKE_GRAPH_PATH = "/fake-graph"
-
-
-def freeze_startup_objects() -> None:
-    """Keep the garbage collector from walking what start-up made, for good.
-
-    Importing FastAPI, pydantic, SQLAlchemy and our routes leaves some 200,000 objects that live
-    as long as the process. Every full collection walked them all: under load, a stop of the
-    event loop of 0.4 s every few seconds on the shared 2-core machine, every request in flight
-    waiting it out (``/healthz`` p50 30 ms, p99 0.6-1.1 s). Frozen, they are never walked again;
-    what requests make is collected as before. Not for tests, which build an app per test: the
-    frozen objects would never be freed.
-    """
-    gc.collect()
-    gc.freeze()
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:

@@ -30,6 +30,7 @@ from payam.imports import tasks as import_tasks  # (and see the module's docstri
 from payam.imports.cleanup import sweep_import_files
 from payam.jobs.broker import is_embedded_broker
 from payam.jobs.worker import WORKER_THREADS, configure_jobs, start_job_worker, stop_job_worker
+from payam.kit.heap import freeze_startup_objects
 from payam.live.publisher import ProgressPublisher
 from payam.media.cleanup import sweep_media_files
 from payam.providers.cloud.cleanup import sweep_cloud_inbox
@@ -119,6 +120,7 @@ async def embedded_background(runtime: Runtime) -> AsyncIterator[None]:
 
 def run_worker(settings: Settings) -> None:
     """The body of ``payam worker``: dispatch, and run jobs when a broker is configured."""
+    freeze_startup_objects()
     asyncio.run(_worker_main(settings))
 
 
