@@ -19,6 +19,11 @@ requests/s, p50 and p99 side by side. ``/healthz`` is measured against the basel
 another, per route and server, and the CPU time the server's processes spent meanwhile (from
 ``/proc``), in ms per request beside the baseline's. On a machine others load too, CPU time is
 a steadier figure than requests/s, and it needs no ``wrk``.
+
+``--in-process-requests N`` measures both apps inside this process instead (httpx's ASGI
+transport, no server, no access log, no embedded worker): N requests a route and app, the apps
+alternated ``--rounds`` times, the median CPU time per request of each. What a route costs
+Payam beyond its SQL, with the least noise from the machine.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import os
 import pickle
 import re
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from api_baseline import create_app as create_baseline_app
 from dispatch_bench import prepare
 from sqlalchemy import event
 
@@ -298,6 +305,12 @@ def main() -> None:
         type=int,
         help="measure the servers' CPU time over this many requests in a row, not wrk's rate",
     )
+    parser.add_argument(
+        "--in-process-requests",
+        type=int,
+        help="measure both apps in this process (no server, no access log) over this many "
+        "requests a route, alternating them --rounds times: CPU per request",
+    )
     arguments = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="payam-api-bench-"))
     database_url = arguments.database_url or f"sqlite+aiosqlite:///{scratch / 'bench.db'}"
@@ -318,6 +331,24 @@ def main() -> None:
     print(f"database {database_url.split('@')[-1]}, {arguments.clients} clients, ", end="")
     print(f"{arguments.seconds} s per run, statements per route:", end="")
     print(", ".join(f" {name} {len(found)}" for name, found in statements.items()))
+
+    if arguments.in_process_requests:
+        baseline_env = {
+            "BENCH_DATABASE_URL": database_url,
+            "BENCH_STATEMENTS": str(statements_file),
+            "BENCH_POOL_SIZE": str(POOL_SIZE),
+        }
+        os.environ.update(baseline_env)
+        asyncio.run(
+            report_in_process(
+                routes,
+                settings,
+                token=token,
+                requests=arguments.in_process_requests,
+                rounds=arguments.rounds,
+            )
+        )
+        return
 
     baseline_port = free_port()
     baseline_command = [
@@ -442,6 +473,44 @@ def report_cpu(
                 costs.append(used * 1000 / requests)
         ratios = "/".join(f"{cost / costs[0]:.1f}" for cost in costs[1:])
         print(f"{route.name:<18}" + "".join(f"{cost:>14.2f}" for cost in costs) + f"{ratios:>9}")
+    print(f"load average {load_average()}")
+
+
+async def report_in_process(
+    routes: list[Route], settings: Settings, *, token: str, requests: int, rounds: int
+) -> None:
+    """CPU time per request of each app called in this process through httpx's ASGI transport:
+    what a route costs without the server, the access log and the embedded worker, which
+    moves far less from run to run on a shared machine than a server's CPU time does."""
+    runtime = Runtime.create(settings)
+    await runtime.start()
+    apps = {"baseline": create_baseline_app(), "payam": create_app(runtime=runtime)}
+    headers = {"Authorization": f"Bearer {token}"}
+    costs: dict[tuple[str, str], list[float]] = {}
+    try:
+        for _ in range(rounds):
+            for route in routes:
+                for target, app in apps.items():
+                    path = route.baseline_path if target == "baseline" else route.payam_path
+                    transport = httpx.ASGITransport(app=app)
+                    async with httpx.AsyncClient(
+                        transport=transport, base_url="http://bench", headers=headers
+                    ) as client:
+                        for _ in range(min(requests, 100)):  # warm: pools, caches
+                            (await client.get(path)).raise_for_status()
+                        started = time.process_time()
+                        for _ in range(requests):
+                            await client.get(path)
+                        used = time.process_time() - started
+                    costs.setdefault((route.name, target), []).append(used * 1000 / requests)
+    finally:
+        await runtime.close()
+    print(f"\nCPU ms per request in process, {requests} a route, the median of {rounds} rounds")
+    print(f"{'route':<18}{'baseline':>10}{'payam':>10}{'/ base':>8}")
+    for route in routes:
+        bare = statistics.median(costs[(route.name, "baseline")])
+        payam = statistics.median(costs[(route.name, "payam")])
+        print(f"{route.name:<18}{bare:>10.2f}{payam:>10.2f}{payam / bare:>8.1f}")
     print(f"load average {load_average()}")
 
 
