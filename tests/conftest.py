@@ -201,16 +201,19 @@ async def _empty_tables(engine: AsyncEngine) -> None:
 def _who_holds(database: str) -> str:
     """The processes with the SQLite file open, this process's threads and its pending tasks."""
     holders = []
-    for fd in Path("/proc").glob("[0-9]*/fd/*"):
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        # Processes come and go while this looks: one gone is skipped.
         with contextlib.suppress(OSError):
-            if os.readlink(fd).startswith(database):
-                pid = fd.parts[2]
-                command = (Path("/proc") / pid / "cmdline").read_bytes().replace(b"\0", b" ")
-                holders.append(f"{pid}: {command.decode(errors='replace')[:200]}")
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                with contextlib.suppress(OSError):
+                    if os.readlink(f"/proc/{pid}/fd/{fd}").startswith(database):
+                        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+                        holders.append(f"{pid}: {command.decode(errors='replace')[:200]}")
+    frames = sys._current_frames()
     threads = [
-        f"{thread.name}: {traceback.format_stack(sys._current_frames()[thread.ident])[-3:]}"
+        f"{thread.name}: {traceback.format_stack(frames[thread.ident])[-3:]}"
         for thread in threading.enumerate()
-        if thread.ident in sys._current_frames()
+        if thread.ident in frames
     ]
     tasks = [repr(task)[:300] for task in asyncio.all_tasks() if not task.done()]
     return "\n".join(["open by:", *sorted(set(holders)), "threads:", *threads, "tasks:", *tasks])

@@ -228,9 +228,10 @@ async def stop_processes(
             process.send_signal(signal.SIGCONT)  # a frozen one could not stop
             process.terminate()
     stuck: list[int] = []
+    deadline = time.monotonic() + within_seconds
     for process in processes:
         try:
-            await asyncio.to_thread(process.wait, within_seconds)
+            await asyncio.to_thread(process.wait, max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             stuck.append(process.pid)
             process.kill()

@@ -64,7 +64,7 @@ def decode_access_token(token: str, *, signing_key: str) -> AccessClaims:
 # /users/me cost), its expiry at every use. Only tokens that passed are kept (a failure raises,
 # which lru_cache does not keep); the session behind one is still looked up every time.
 @functools.lru_cache(maxsize=4096)
-def _verified(token: str, signing_key: str) -> tuple[AccessClaims, float]:
+def _verified(token: str, signing_key: str) -> tuple[AccessClaims, int]:
     claims = jwt.decode(
         token,
         signing_key,
@@ -74,9 +74,12 @@ def _verified(token: str, signing_key: str) -> tuple[AccessClaims, float]:
     )
     if claims.get("typ") != _ACCESS_TYPE or not str(claims["sub"]).isdigit():
         raise jwt.InvalidTokenError("not an access token")
-    return AccessClaims(user_id=int(claims["sub"]), session_id=str(claims["sid"])), float(
-        claims["exp"]
-    )
+    try:
+        # What PyJWT's own expiry check would have insisted on: a whole number of seconds.
+        expires_at = int(claims["exp"])
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise jwt.InvalidTokenError("exp is not a NumericDate") from exc
+    return AccessClaims(user_id=int(claims["sub"]), session_id=str(claims["sid"])), expires_at
 
 
 def new_opaque_token() -> str:

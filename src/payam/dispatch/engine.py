@@ -936,8 +936,13 @@ class Dispatcher:
                 sender.sent_today = max(0, sender.sent_today - not_sent)
             if not_sent and not claim.hold.pause_started:
                 sender.sent_since_pause = max(0, sender.sent_since_pause - not_sent)
-            if not uncertain:
-                next_send_at = sent.answered_at + timedelta(seconds=claim.hold.wait_seconds)
+            from_the_answer = sent.answered_at + timedelta(seconds=claim.hold.wait_seconds)
+            # At interval 0 there is no spacing to keep, only throughput to lose.
+            if uncertain and claim.hold.wait_seconds > 0:
+                # The hold, unless an edit of the number's limits moved it sooner meanwhile.
+                next_send_at = max(next_send_at, from_the_answer)
+            else:
+                next_send_at = from_the_answer
             sender.last_sent_at = sent.answered_at if reached else sender.last_sent_at
         faults = [outcome.fault for outcome in outcomes if outcome.fault is not None]
         for fault in faults:
