@@ -332,12 +332,13 @@ def main() -> None:
     print(f"{arguments.seconds} s per run, statements per route:", end="")
     print(", ".join(f" {name} {len(found)}" for name, found in statements.items()))
 
+    # What api_baseline.py reads, in this process or in its server's.
+    baseline_env = {
+        "BENCH_DATABASE_URL": database_url,
+        "BENCH_STATEMENTS": str(statements_file),
+        "BENCH_POOL_SIZE": str(POOL_SIZE),
+    }
     if arguments.in_process_requests:
-        baseline_env = {
-            "BENCH_DATABASE_URL": database_url,
-            "BENCH_STATEMENTS": str(statements_file),
-            "BENCH_POOL_SIZE": str(POOL_SIZE),
-        }
         os.environ.update(baseline_env)
         asyncio.run(
             report_in_process(
@@ -363,11 +364,6 @@ def main() -> None:
         "warning",
         "--no-access-log",
     ]
-    baseline_env = {
-        "BENCH_DATABASE_URL": database_url,
-        "BENCH_STATEMENTS": str(statements_file),
-        "BENCH_POOL_SIZE": str(POOL_SIZE),
-    }
     results: dict[tuple[str, str], list[Result]] = {}
     with server(
         baseline_command, env=baseline_env, port=baseline_port, log=scratch / "baseline.log"

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import statistics
 import tempfile
 import time
@@ -152,20 +153,37 @@ async def seed_paced(
     return firsts
 
 
-async def run_paced(runtime: Runtime, *, start: datetime, end: datetime) -> float:
+async def run_paced(
+    runtime: Runtime, *, start: datetime, end: datetime, freeze: bool
+) -> tuple[float, list[float]]:
     """The worker's real loop (leasing and connecting every number before ``start``) until
-    ``end``; returns the CPU seconds this process spent from ``start`` to ``end``."""
-    freeze_startup_objects()  # as ``payam worker`` does before its loop
+    ``end``; returns the CPU seconds this process spent from ``start`` to ``end``, and how long
+    each full garbage collection meanwhile stopped the loop."""
+    if freeze:
+        freeze_startup_objects()  # as ``payam worker`` does before its loop
+    pauses: list[float] = []
+    began = [0.0]
+
+    def timed(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            began[0] = time.perf_counter()
+        elif info["generation"] == 2 and start <= utc_now() <= end:
+            pauses.append(time.perf_counter() - began[0])
+
+    gc.callbacks.append(timed)
     stop = asyncio.Event()
     dispatcher = Dispatcher(runtime, worker_id="paced", take_senders_per_tick=1_000_000)
     running = asyncio.create_task(dispatcher.run(stop))
-    await _sleep_until(start)
-    cpu = time.process_time()
-    await _sleep_until(end)
-    cpu = time.process_time() - cpu
-    stop.set()
-    await running
-    return cpu
+    try:
+        await _sleep_until(start)
+        cpu = time.process_time()
+        await _sleep_until(end)
+        cpu = time.process_time() - cpu
+        stop.set()
+        await running
+    finally:
+        gc.callbacks.remove(timed)
+    return cpu, pauses
 
 
 async def _sleep_until(moment: datetime) -> None:
@@ -194,7 +212,9 @@ def lateness_of(
     return lateness, smallest_gap
 
 
-async def main(database_url: str, *, numbers: int, seconds: float, warmup: float) -> None:
+async def main(
+    database_url: str, *, numbers: int, seconds: float, warmup: float, freeze: bool
+) -> None:
     settings = sandbox_settings(
         database_url,
         allowed_intervals=[0, INTERVAL_SECONDS],
@@ -213,7 +233,7 @@ async def main(database_url: str, *, numbers: int, seconds: float, warmup: float
         first_at = min(firsts.values())
         window_end = first_at + timedelta(seconds=seconds)
         print(f"seeded {numbers} numbers in {time.perf_counter() - seeded:.1f} s")
-        cpu = await run_paced(runtime, start=first_at, end=window_end)
+        cpu, pauses = await run_paced(runtime, start=first_at, end=window_end, freeze=freeze)
         async with transaction(runtime.sessionmaker) as session:
             rows = (
                 await session.execute(
@@ -247,6 +267,11 @@ async def main(database_url: str, *, numbers: int, seconds: float, warmup: float
     print(f"smallest gap between two sends of a number: {smallest_gap:.3f} s")
     print(f"engine CPU per message: {cpu_ms:.2f} ms")
     print(
+        f"full garbage collections in the window{'' if freeze else ' (nothing frozen)'}: "
+        f"{len(pauses)}, longest {1000 * max(pauses, default=0):.0f} ms, "
+        f"together {1000 * sum(pauses):.0f} ms"
+    )
+    print(
         f"raw (batch 1): CPU per message {1000 * raw_cpu / RAW_MESSAGES:.2f} ms, "
         f"{RAW_MESSAGES / raw_seconds:.0f} messages/s"
     )
@@ -262,10 +287,21 @@ if __name__ == "__main__":
     parser.add_argument("--numbers", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--warmup", type=float, default=5.0)
+    parser.add_argument(
+        "--no-freeze",
+        action="store_true",
+        help="leave start-up's objects to the garbage collector (a worker before 4361c89)",
+    )
     arguments = parser.parse_args()
     url = arguments.database_url
     if url is None:
         url = f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
     asyncio.run(
-        main(url, numbers=arguments.numbers, seconds=arguments.seconds, warmup=arguments.warmup)
+        main(
+            url,
+            numbers=arguments.numbers,
+            seconds=arguments.seconds,
+            warmup=arguments.warmup,
+            freeze=not arguments.no_freeze,
+        )
     )

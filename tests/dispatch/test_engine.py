@@ -799,12 +799,9 @@ async def test_new_settings_seen_by_a_claim_that_rolls_back_leave_the_number_sen
 ) -> None:
     """The claim that finds a number's new settings may still fail (a deadlock, the database
     gone): the number's later claims and connections go on, with the new settings."""
-    await grant_messages(runtime, await user_id(client, user), 100)
-    sender = await link_sender(client, user)
-    campaign = await create_campaign(
-        client, runtime, user, sender_ids=[sender["id"]], recipients=3, interval=1
+    sender, campaign = await started_campaign(
+        client, runtime, user, messages=100, recipients=3, interval=1
     )
-    assert (await start(client, user, campaign["id"])).status_code == 200
     await run_until(dispatcher, lambda: accepted_at_least(runtime, 1))
     async with transaction(runtime.sessionmaker) as session:
         row = await session.get(Sender, sender["id"])
